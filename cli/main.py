@@ -1,0 +1,19 @@
+"""The `semicon` command group: each command lives in a module of its own."""
+
+from importlib.metadata import version
+
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version("semicon-nl"), "--version", prog_name="semicon")
+def cli() -> None:
+    """Validate, build and publish the semicon-nl data package.
+
+    The bundled package lives in datapackage/; outputs go to dist/.
+    """
+
+
+from semicon.cli.sync import sync  # noqa: E402
+
+cli.add_command(sync)
