@@ -1,0 +1,124 @@
+"""A single validation finding and the catalogue of finding codes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+SEVERITIES = (ERROR, WARNING)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a data package.
+
+    ``line`` is the 1-based physical line in the CSV file (header = line 1); ``None`` for
+    findings about the descriptor or a whole file.
+    """
+
+    code: str
+    severity: str
+    resource: str | None
+    path: str | None
+    line: int | None
+    field: str | None
+    value: str | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def sort_key(self) -> tuple:
+        return (
+            self.resource or "",
+            self.line if self.line is not None else -1,
+            self.field or "",
+            self.code,
+            self.message,
+        )
+
+
+#: Codes that mean the input cannot be used at all (exit code 2 when reported as errors).
+FATAL_CODES = frozenset(
+    {
+        "descriptor-error",
+        "package-error",
+        "resource-error",
+        "schema-error",
+        "field-error",
+        "unsafe-path",
+        "missing-file",
+        "scheme-error",
+    }
+)
+
+#: Every code this validator can report, with a one-line explanation (used by docs and tests).
+CODES: dict[str, str] = {
+    # descriptor and files
+    "descriptor-error": "datapackage.json is missing, unreadable or not a JSON object",
+    "package-error": "the descriptor does not conform to the Data Package profile",
+    "resource-error": "a resource descriptor is not valid",
+    "schema-error": "a Table Schema is not valid",
+    "field-error": "a field descriptor is not valid",
+    "unsafe-path": "a resource path is absolute, contains '..', has a URL scheme or is a "
+    "symlink leaving the package folder; nothing is read",
+    "missing-file": "a resource file does not exist",
+    "unsupported-resource": "a resource is not a CSV file on disk (inline data, other format)",
+    "hash-count": "the file does not match the declared hash",
+    "byte-count": "the file size does not match the declared bytes",
+    "encoding-error": "bytes that are not valid in the declared encoding",
+    "html-file": "the file is an HTML page, not CSV",
+    "nul-byte": "the file contains NUL bytes",
+    "unterminated-quote": "a quoted cell is never closed and swallows the rest of the file",
+    "empty-file": "the file has no header row",
+    # header
+    "blank-label": "a header label is empty",
+    "duplicate-label": "a header label occurs twice",
+    "case-duplicate-label": "two header labels differ only in letter case",
+    "incorrect-label": "a header label differs from the schema's field name",
+    "missing-label": "the header has fewer labels than the schema has fields",
+    "extra-label": "the header has more labels than the schema has fields",
+    # rows and cells
+    "blank-row": "a row where every cell is empty",
+    "missing-cell": "a row with fewer cells than the header",
+    "extra-cell": "a row with more cells than the header",
+    "type-error": "a cell that cannot be read as the field's type",
+    "constraint-error": "a cell that breaks a field constraint (required, enum, minimum, ...)",
+    "unique-error": "a value repeated in a field marked unique",
+    "primary-key": "a repeated or empty primary key",
+    "foreign-key": "a value not found in the referenced resource",
+    "formula-injection": "a text cell starting with = + - @ tab or CR (spreadsheet formula)",
+    # hand-written rules (schemas/rules.py)
+    "range-order": "the low end of a range is not below (or at) its high end",
+    "parts-exceed-parent": "children's amounts do not add up to (or exceed) their parent's",
+    "currency-mismatch": "a child allocation has another currency than its parent",
+    "coalition-count": "more named coalition members than the reported member count",
+    "quote-not-in-source": "a quote that does not occur verbatim in its source text",
+    "rule-error": "a hand-written rule could not run",
+}
+
+
+def make(
+    code: str,
+    message: str,
+    *,
+    resource: str | None = None,
+    path: str | None = None,
+    line: int | None = None,
+    field: str | None = None,
+    value: Any = None,
+    severity: str = ERROR,
+) -> Finding:
+    """Build a finding (``value`` is turned into text, ``None`` stays ``None``)."""
+    return Finding(
+        code=code,
+        severity=severity,
+        resource=resource,
+        path=path,
+        line=line,
+        field=field,
+        value=None if value is None else str(value),
+        message=message,
+    )
