@@ -17,3 +17,19 @@ def cli() -> None:
 from semicon.cli.sync import sync  # noqa: E402
 
 cli.add_command(sync)
+
+from semicon.cli.package import package  # noqa: E402
+
+cli.add_command(package)
+
+from semicon.cli.diff import diff  # noqa: E402
+
+cli.add_command(diff)
+
+from semicon.cli.build import build  # noqa: E402
+
+cli.add_command(build)
+
+from semicon.cli.validate import validate  # noqa: E402
+
+cli.add_command(validate)

@@ -97,6 +97,7 @@ CODES: dict[str, str] = {
     "coalition-count": "more named coalition members than the reported member count",
     "quote-not-in-source": "a quote that does not occur verbatim in its source text",
     "rule-error": "a hand-written rule could not run",
+    "pandera-check": "a generated pandera check failed where SQL found nothing (--pandera)",
 }
 
 

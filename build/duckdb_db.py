@@ -1,0 +1,291 @@
+"""Write the typed DuckDB file: tables with constraints and comments, views and `_build`.
+
+The file is attached with ``STORAGE_VERSION 'v1.0.0'`` so DuckDB 1.1 and later open it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from semicon.build.package import Package, Resource
+from semicon.schemas.sqltypes import duckdb_type, field_type, quote_ident, sql_string
+
+STORAGE_VERSION = "v1.0.0"
+OUT = "out"  # the alias the DuckDB output file is attached under
+
+_NUMERIC = {"integer", "number", "year", "date", "datetime", "time"}
+_TEXT = {"string", "any", "yearmonth", "duration", "object", "array", "geopoint", "geojson"}
+DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
+DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
+
+
+def qualified(table: str, alias: str = OUT) -> str:
+    """``alias.main."table"``: a table of the attached output file."""
+    return f"{alias}.main.{quote_ident(table)}"
+
+
+# ---------------------------------------------------------------- typed values from CSV text
+def read_csv_sql(resource: Resource) -> str:
+    """A ``read_csv`` call returning every declared column as text, in schema order."""
+    paths = "[" + ", ".join(sql_string(p.as_posix()) for p in resource.paths) + "]"
+    columns = "{" + ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in resource.field_names) + "}"
+    d = resource.dialect
+    quote_char = d.get("quoteChar", '"')
+    nulls = "[" + ", ".join(sql_string(v) for v in resource.missing_values()) + "]"
+    options = [
+        f"header = {'true' if d.get('header', True) else 'false'}",
+        "auto_detect = false",
+        f"columns = {columns}",
+        f"delim = {sql_string(d.get('delimiter', ','))}",
+        f"quote = {sql_string(quote_char)}",
+        f"escape = {sql_string(quote_char)}",
+        f"nullstr = {nulls}",
+        "strict_mode = true",
+    ]
+    encoding = resource.encoding.lower().replace("_", "-")
+    if encoding not in ("utf-8", "utf8", "utf-8-sig"):
+        options.append(f"encoding = {sql_string(encoding)}")
+    return f"read_csv({paths}, {', '.join(options)})"
+
+
+def typed_expr(f: dict[str, Any], column: str) -> str:
+    """SQL turning the text column ``column`` into the field's DuckDB type."""
+    t = field_type(f)
+    target = duckdb_type(f)
+    fmt = f.get("format")
+    if t == "boolean":
+        trues = ", ".join(sql_string(v) for v in f.get("trueValues", DEFAULT_TRUE))
+        falses = ", ".join(sql_string(v) for v in f.get("falseValues", DEFAULT_FALSE))
+        return (
+            f"CASE WHEN {column} IN ({trues}) THEN true "
+            f"WHEN {column} IN ({falses}) THEN false END"
+        )
+    if t in ("integer", "number"):
+        expr = column
+        if f.get("groupChar"):
+            expr = f"replace({expr}, {sql_string(f['groupChar'])}, '')"
+        if f.get("decimalChar") and f["decimalChar"] != ".":
+            expr = f"replace({expr}, {sql_string(f['decimalChar'])}, '.')"
+        return f"CAST({expr} AS {target})"
+    if t in ("date", "datetime", "time") and fmt and fmt not in ("default", "any"):
+        return f"CAST(strptime({column}, {sql_string(fmt)}) AS {target})"
+    if target == "VARCHAR":
+        return column
+    return f"CAST({column} AS {target})"
+
+
+def typed_select_sql(resource: Resource, source: str | None = None) -> str:
+    """``SELECT`` of every field, typed, from the resource's CSV files (or ``source``).
+
+    Uses the validation engine's typing (``sqlchecks.typed_select_sql``) when it is there,
+    so the build types values exactly as ``semicon validate`` checked them.
+    """
+    source = source or read_csv_sql(resource)
+    try:
+        from semicon.schemas.validation.sqlchecks import typed_select_sql as engine_select
+    except ImportError:
+        return own_typed_select_sql(resource, source)
+    return engine_select(resource.schema, source)
+
+
+def own_typed_select_sql(resource: Resource, source: str | None = None) -> str:
+    """The build's own typed ``SELECT`` (used when the validation engine is absent)."""
+    cols = ", ".join(
+        f"{typed_expr(f, quote_ident(f['name']))} AS {quote_ident(f['name'])}"
+        for f in resource.fields
+    )
+    return f"SELECT {cols} FROM {source or read_csv_sql(resource)}"
+
+
+# ---------------------------------------------------------------- canonical (export) values
+def export_expr(f: dict[str, Any], column: str) -> str:
+    """A typed column as SQLite stores it: text, BIGINT or DOUBLE (also used for hashing)."""
+    t = field_type(f)
+    if t in ("integer", "year", "boolean"):
+        return f"CAST({column} AS BIGINT)"
+    if t == "number":
+        return f"CAST({column} AS DOUBLE)"
+    if t == "datetime":
+        return f"replace(CAST({column} AS VARCHAR), ' ', 'T')"
+    return f"CAST({column} AS VARCHAR)"
+
+
+def export_columns(resource: Resource) -> list[str]:
+    """The export expressions of every field of ``resource``, in schema order."""
+    return [export_expr(f, quote_ident(f["name"])) for f in resource.fields]
+
+
+def export_select_sql(resource: Resource, source: str) -> str:
+    cols = ", ".join(
+        f"{e} AS {quote_ident(f['name'])}"
+        for e, f in zip(export_columns(resource), resource.fields, strict=True)
+    )
+    return f"SELECT {cols} FROM {source}"
+
+
+# ---------------------------------------------------------------- DDL
+def check_constraints(f: dict[str, Any]) -> list[str]:
+    """CHECK expressions for a field's constraints (enum, ranges, lengths, pattern)."""
+    c = f.get("constraints") or {}
+    col = quote_ident(f["name"])
+    t = field_type(f)
+    target = duckdb_type(f)
+    checks: list[str] = []
+
+    def lit(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int | float) and t in ("integer", "number", "year"):
+            return repr(v)
+        return f"CAST({sql_string(v)} AS {target})"
+
+    if c.get("enum"):
+        checks.append(f"{col} IN ({', '.join(lit(v) for v in c['enum'])})")
+    if t in _NUMERIC:
+        for key, op in (
+            ("minimum", ">="),
+            ("maximum", "<="),
+            ("exclusiveMinimum", ">"),
+            ("exclusiveMaximum", "<"),
+        ):
+            if c.get(key) is not None:
+                checks.append(f"{col} {op} {lit(c[key])}")
+    if t == "string":
+        if c.get("minLength") is not None:
+            checks.append(f"length({col}) >= {int(c['minLength'])}")
+        if c.get("maxLength") is not None:
+            checks.append(f"length({col}) <= {int(c['maxLength'])}")
+        if c.get("pattern"):
+            checks.append(f"regexp_full_match({col}, {sql_string(c['pattern'])})")
+    return checks
+
+
+def create_table_sql(resource: Resource, table_ref: str) -> str:
+    """``CREATE TABLE`` with types, NOT NULL, UNIQUE, CHECK, PRIMARY and FOREIGN KEY.
+
+    Self-referencing foreign keys are left out: DuckDB checks them against the rows present
+    before an ``INSERT`` statement, so a parent and its children cannot be loaded together.
+    """
+    pk = resource.primary_key
+    lines = []
+    for f in resource.fields:
+        c = f.get("constraints") or {}
+        parts = [quote_ident(f["name"]), duckdb_type(f)]
+        if c.get("required") or f["name"] in pk:
+            parts.append("NOT NULL")
+        if c.get("unique") and [f["name"]] != pk:
+            parts.append("UNIQUE")
+        parts += [f"CHECK ({chk})" for chk in check_constraints(f)]
+        lines.append(" ".join(parts))
+    if pk:
+        lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in pk)})")
+    for fk in resource.foreign_keys:
+        if fk.resource == resource.name:
+            continue
+        lines.append(
+            f"FOREIGN KEY ({', '.join(quote_ident(n) for n in fk.fields)}) "
+            f"REFERENCES {quote_ident(fk.resource)} "
+            f"({', '.join(quote_ident(n) for n in fk.reference_fields)})"
+        )
+    body = ",\n  ".join(lines)
+    return f"CREATE TABLE {table_ref} (\n  {body}\n)"
+
+
+def comment_sql(resource: Resource, table_ref: str) -> list[str]:
+    """``COMMENT ON`` statements from the resource's and fields' titles/descriptions."""
+    stmts = []
+    table_text = _describe(resource.title, resource.description)
+    if table_text:
+        stmts.append(f"COMMENT ON TABLE {table_ref} IS {sql_string(table_text)}")
+    for f in resource.fields:
+        text = _describe(f.get("title"), f.get("description"))
+        if text:
+            stmts.append(
+                f"COMMENT ON COLUMN {table_ref}.{quote_ident(f['name'])} IS {sql_string(text)}"
+            )
+    return stmts
+
+
+def _describe(title: str | None, description: str | None) -> str:
+    if title and description:
+        return f"{title}: {description}"
+    return title or description or ""
+
+
+# ---------------------------------------------------------------- writing the file
+def connect(temp_dir: Path | None = None, memory_limit: str = "600MB") -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with bounded memory (spilling into ``temp_dir``)."""
+    con = duckdb.connect(config={"memory_limit": memory_limit})
+    if temp_dir is not None:
+        con.execute(f"SET temp_directory = {sql_string(temp_dir.as_posix())}")
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def attach(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool = False) -> None:
+    opts = "READ_ONLY" if read_only else f"STORAGE_VERSION {sql_string(STORAGE_VERSION)}"
+    con.execute(f"ATTACH {sql_string(path.as_posix())} AS {OUT} ({opts})")
+
+
+def load_tables(con: duckdb.DuckDBPyConnection, package: Package, on_table=None) -> dict[str, int]:
+    """Create and fill one typed table per resource; returns row counts."""
+    rows: dict[str, int] = {}
+    for resource in package.resources:
+        ref = qualified(resource.name)
+        con.execute(create_table_sql(resource, ref))
+        for stmt in comment_sql(resource, ref):
+            con.execute(stmt)
+        cols = ", ".join(quote_ident(n) for n in resource.field_names)
+        con.execute(f"INSERT INTO {ref} ({cols}) {typed_select_sql(resource)}")
+        rows[resource.name] = _scalar(con, f"SELECT count(*) FROM {ref}")
+        if on_table:
+            on_table(resource.name)
+    return rows
+
+
+def create_views(con: duckdb.DuckDBPyConnection, statements: Iterable[tuple[str, str]]) -> None:
+    """Create the generated views (name, SELECT) in the output file."""
+    con.execute(f"USE {OUT}")
+    try:
+        for name, select in statements:
+            con.execute(f"CREATE VIEW {quote_ident(name)} AS {select}")
+    finally:
+        con.execute("USE memory")
+
+
+def write_build_table(
+    con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], built_at: str | None
+) -> None:
+    """The ``_build`` table: one row per table with package, tool and content facts."""
+    ref = qualified("_build")
+    con.execute(
+        f"CREATE TABLE {ref} (table_name VARCHAR PRIMARY KEY, row_count BIGINT, "
+        "primary_key_hash VARCHAR, content_hash VARCHAR, package_name VARCHAR, "
+        "package_version VARCHAR, built_at TIMESTAMP, tool_versions VARCHAR)"
+    )
+    con.execute(f"COMMENT ON TABLE {ref} IS 'How and from what this file was built'")
+    con.executemany(
+        f"INSERT INTO {ref} VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP), ?)",
+        [
+            [
+                r["table_name"],
+                r["row_count"],
+                r["primary_key_hash"],
+                r["content_hash"],
+                r["package_name"],
+                r["package_version"],
+                built_at,
+                json.dumps(r["tool_versions"], sort_keys=True),
+            ]
+            for r in rows
+        ],
+    )
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    row = con.execute(sql).fetchall()
+    return row[0][0]

@@ -1,0 +1,105 @@
+"""``<out>/build.json``: what the outputs were built from, to skip rebuilds that change nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sqlite3
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow
+from semicon.build.atomic import write_text_atomic
+from semicon.build.package import Package
+
+MANIFEST_NAME = "build.json"
+FORMAT = 1  # bump when the build's outputs change for the same input
+
+
+def _version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def tool_versions() -> dict[str, str]:
+    return {
+        "semicon-nl": _version("semicon-nl"),
+        "build-format": str(FORMAT),
+        "duckdb": duckdb.__version__,
+        "sqlite": sqlite3.sqlite_version,
+        "pyarrow": pyarrow.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def input_hashes(package: Package) -> dict[str, Any]:
+    """sha256 of the descriptor and of every resource file, plus the tool versions."""
+    files = {}
+    for r in package.resources:
+        for p in r.paths:
+            key = p.relative_to(package.base_dir).as_posix() if p.is_relative_to(
+                package.base_dir
+            ) else p.as_posix()
+            files[key] = file_sha256(p)
+    return {
+        "descriptor": file_sha256(package.path),
+        "resources": files,
+        "tools": tool_versions(),
+    }
+
+
+def output_stats(out_dir: Path, paths: list[Path]) -> dict[str, dict[str, int]]:
+    stats = {}
+    for p in paths:
+        st = p.stat()
+        stats[p.relative_to(out_dir).as_posix()] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    return stats
+
+
+def read_manifest(out_dir: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def up_to_date(out_dir: Path, inputs: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored manifest when inputs match and every output is unchanged since; else None."""
+    manifest = read_manifest(out_dir)
+    if not manifest or manifest.get("inputs") != inputs:
+        return None
+    outputs = manifest.get("outputs") or {}
+    if not outputs:
+        return None
+    for rel, want in outputs.items():
+        p = out_dir / rel
+        try:
+            st = p.stat()
+        except OSError:
+            return None
+        if st.st_size != want.get("size") or st.st_mtime_ns != want.get("mtime_ns"):
+            return None
+    return manifest
+
+
+def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
+    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    write_text_atomic(out_dir / MANIFEST_NAME, text)
+
+
+def remove_manifest(out_dir: Path) -> None:
+    (out_dir / MANIFEST_NAME).unlink(missing_ok=True)

@@ -1,0 +1,129 @@
+"""Check that the CSVs, the DuckDB file, the Parquet files and the SQLite file hold the same rows.
+
+Each side is reduced, in DuckDB, to a digest per table: the row count, an order-independent
+hash of the primary keys and one of whole rows. Rows are hashed in the form SQLite stores them
+(text, BIGINT, DOUBLE), so every engine's copy is comparable value for value. The hash is
+DuckDB's ``hash()`` summed over rows (mod 2**128): stable for one DuckDB version, which the
+build records beside it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from semicon.build.duckdb_db import export_columns, qualified, typed_select_sql
+from semicon.build.errors import ParityError
+from semicon.build.package import Resource
+from semicon.schemas.sqltypes import field_type, quote_ident, sql_string
+
+BATCH_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class Digest:
+    rows: int
+    primary_key_hash: str | None
+    content_hash: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _hex(value: object) -> str:
+    return f"{int(value or 0) % (1 << 128):032x}"
+
+
+def digest(con: duckdb.DuckDBPyConnection, resource: Resource, source: str) -> Digest:
+    """Row count, primary-key hash and content hash of ``source`` (a table or subquery)."""
+    exprs = export_columns(resource)
+    by_name = dict(zip(resource.field_names, exprs, strict=True))
+    pk = [by_name[n] for n in resource.primary_key]
+    pk_sql = f"sum(CAST(hash({', '.join(pk)}) AS HUGEINT))" if pk else "NULL"
+    sql = (
+        f"SELECT count(*), {pk_sql}, sum(CAST(hash({', '.join(exprs)}) AS HUGEINT)) "
+        f"FROM {source}"
+    )
+    rows, pk_hash, content = con.execute(sql).fetchall()[0]
+    return Digest(int(rows), _hex(pk_hash) if pk else None, _hex(content))
+
+
+def csv_digest(con: duckdb.DuckDBPyConnection, resource: Resource) -> Digest:
+    return digest(con, resource, f"({typed_select_sql(resource)})")
+
+
+def duckdb_digest(con: duckdb.DuckDBPyConnection, resource: Resource) -> Digest:
+    return digest(con, resource, qualified(resource.name))
+
+
+def parquet_digest(con: duckdb.DuckDBPyConnection, resource: Resource, path: Path) -> Digest:
+    return digest(con, resource, f"read_parquet({sql_string(path.as_posix())})")
+
+
+def _arrow_type(f: dict) -> pa.DataType:
+    t = field_type(f)
+    if t in ("integer", "year", "boolean"):
+        return pa.int64()
+    if t == "number":
+        return pa.float64()
+    return pa.string()
+
+
+def _sqlite_batches(
+    sq: sqlite3.Connection, resource: Resource, schema: pa.Schema
+) -> Iterator[pa.RecordBatch]:
+    cols = ", ".join(quote_ident(n) for n in resource.field_names)
+    cur = sq.execute(f"SELECT {cols} FROM {quote_ident(resource.name)}")
+    while True:
+        rows = cur.fetchmany(BATCH_ROWS)
+        if not rows:
+            return
+        columns = list(zip(*rows, strict=True))
+        yield pa.RecordBatch.from_arrays(
+            [pa.array(c, type=t) for c, t in zip(columns, schema.types, strict=True)],
+            schema=schema,
+        )
+
+
+def sqlite_digest(
+    con: duckdb.DuckDBPyConnection, resource: Resource, sqlite_path: Path
+) -> Digest:
+    """Digest of a table of the SQLite file, streamed into DuckDB as Arrow batches."""
+    schema = pa.schema([(f["name"], _arrow_type(f)) for f in resource.fields])
+    sq = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        reader = pa.RecordBatchReader.from_batches(
+            schema, _sqlite_batches(sq, resource, schema)
+        )
+        view = f"_sqlite_{resource.name}"
+        con.register(view, reader)
+        try:
+            return digest(con, resource, quote_ident(view))
+        finally:
+            con.unregister(view)
+    finally:
+        sq.close()
+
+
+def compare(expected: dict[str, Digest], others: dict[str, dict[str, Digest]]) -> None:
+    """Raise ParityError naming every table and output whose digest differs from the CSVs'."""
+    problems = []
+    for output, digests in others.items():
+        for table, want in expected.items():
+            got = digests.get(table)
+            if got is None:
+                problems.append(f"{output}: table {table} is missing")
+                continue
+            if got.rows != want.rows:
+                problems.append(f"{output}: {table} has {got.rows} rows, CSV has {want.rows}")
+            elif got.primary_key_hash != want.primary_key_hash:
+                problems.append(f"{output}: {table} primary keys differ from the CSV")
+            elif got.content_hash != want.content_hash:
+                problems.append(f"{output}: {table} content differs from the CSV")
+    if problems:
+        raise ParityError("parity check failed:\n  " + "\n  ".join(problems))
+

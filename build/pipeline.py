@@ -1,0 +1,372 @@
+"""``build_package``: validate, then write DuckDB, Parquet and SQLite, check parity, publish.
+
+Outputs in ``out_dir`` (``<name>`` is the package name):
+
+- ``<name>.duckdb``   typed tables with constraints and comments, views, ``_build``
+- ``<name>.db``       SQLite for Datasette (keys, indexes, FTS5), derived from the DuckDB file
+- ``parquet/<table>.parquet``
+- ``metadata.json``   Datasette metadata (when ``semicon.build.datasette_metadata`` exists)
+- ``build.json``      input hashes and output stats, for the no-op check
+
+Nothing is replaced until every output is written and the parity check has passed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from semicon.build import duckdb_db, parity, sqlite_db
+from semicon.build.atomic import (
+    BuildLock,
+    TempOutputs,
+    describe_os_error,
+    ensure_dir,
+    remove_stale_temps,
+)
+from semicon.build.errors import BuildError, ValidationFailed
+from semicon.build.manifest import (
+    MANIFEST_NAME,
+    input_hashes,
+    output_stats,
+    remove_manifest,
+    tool_versions,
+    up_to_date,
+    write_manifest,
+)
+from semicon.build.package import Package, load_package
+from semicon.build.parquet_files import write_parquet
+from semicon.build.views import view_statements
+
+DEFAULT_PACKAGE = Path("datapackage/datapackage.json")
+DEFAULT_OUT = Path("dist")
+
+
+@dataclass
+class BuildResult:
+    """What a build produced (or found up to date)."""
+
+    package: str
+    out_dir: Path
+    skipped: bool
+    outputs: dict[str, Path] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "package": self.package,
+            "out_dir": str(self.out_dir),
+            "skipped": self.skipped,
+            "outputs": {k: str(v) for k, v in self.outputs.items()},
+            "rows": self.rows,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "content_hashes": self.hashes,
+        }
+
+
+class _Progress:
+    """Stage progress on stderr with rich; silent when disabled."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._progress = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+            )
+
+    def __enter__(self) -> _Progress:
+        if self._progress:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress:
+            self._progress.stop()
+
+    @contextmanager
+    def stage(self, description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+        if not self._progress:
+            yield lambda n: None
+            return
+        task = self._progress.add_task(description, total=total or 1)
+
+        def advance(n: int) -> None:
+            self._progress.advance(task, n)
+
+        yield advance
+        self._progress.update(task, completed=total or 1)
+
+
+def _validate(path: Path) -> None:
+    """Run the project's validation engine; raise ValidationFailed on any error."""
+    try:
+        from semicon.schemas.validation import validate_package
+    except ImportError:  # engine not installed: typed load + constraints still stop bad data
+        return
+    report = validate_package(path)
+    if not report.valid:
+        raise ValidationFailed(report)
+
+
+def _metadata_builder() -> Callable[[dict, Path], dict] | None:
+    try:
+        from semicon.build.datasette_metadata import build_metadata
+    except ImportError:
+        return None
+    return build_metadata
+
+
+def output_paths(package: Package, out_dir: Path) -> dict[str, Path]:
+    paths = {
+        "duckdb": out_dir / f"{package.name}.duckdb",
+        "sqlite": out_dir / f"{package.name}.db",
+    }
+    for r in package.resources:
+        paths[f"parquet:{r.name}"] = out_dir / "parquet" / f"{r.name}.parquet"
+    if _metadata_builder() is not None:
+        paths["metadata"] = out_dir / "metadata.json"
+    return paths
+
+
+def _duckdb_error(exc: duckdb.Error, what: str) -> BuildError:
+    text = str(exc)
+    if "No space left" in text or "disk full" in text.lower():
+        return BuildError(f"no space left on device while {what}")
+    return BuildError(f"{what} failed: {text.splitlines()[0] if text else type(exc).__name__}")
+
+
+def build_package(
+    descriptor_path: str | Path = DEFAULT_PACKAGE,
+    out_dir: str | Path = DEFAULT_OUT,
+    *,
+    force: bool = False,
+    progress: bool = False,
+) -> BuildResult:
+    """Build every output of the package at ``descriptor_path`` into ``out_dir``.
+
+    Raises ValidationFailed (bad data; nothing written), BuildLocked (another build holds
+    ``out_dir``), ParityError or BuildError (previous outputs kept, temp files removed).
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    out_dir = Path(out_dir)
+    package = load_package(descriptor_path)
+    if "/" in package.name or package.name in ("", ".", ".."):
+        raise BuildError(f"package name {package.name!r} cannot be used as a file name")
+    result = BuildResult(package.name, out_dir, skipped=False)
+    try:
+        inputs = input_hashes(package)
+    except OSError as exc:
+        raise BuildError(describe_os_error(exc, "reading the package files")) from None
+    paths = output_paths(package, out_dir)
+
+    if not force and out_dir.is_dir():
+        manifest = up_to_date(out_dir, inputs)
+        if manifest is not None and all(p.exists() for p in paths.values()):
+            result.skipped = True
+            result.outputs = paths
+            result.rows = manifest.get("rows", {})
+            result.hashes = manifest.get("content_hashes", {})
+            result.timings = {"total": time.perf_counter() - started}
+            return result
+
+    with _Progress(progress) as prog:
+        t = time.perf_counter()
+        with prog.stage("Validating"):
+            _validate(package.path)
+        timings["validate"] = time.perf_counter() - t
+
+        created = not out_dir.exists()
+        ensure_dir(out_dir)
+        ok = False
+        try:
+            with BuildLock(out_dir):
+                remove_stale_temps(out_dir, out_dir / "parquet")
+                temps = TempOutputs()
+                try:
+                    _build(package, out_dir, paths, inputs, temps, prog, timings, result)
+                    ok = True
+                except OSError as exc:
+                    what = f"writing the outputs in {out_dir}"
+                    raise BuildError(describe_os_error(exc, what)) from None
+                except duckdb.Error as exc:
+                    raise _duckdb_error(exc, f"writing the outputs in {out_dir}") from None
+                finally:
+                    temps.discard()
+        finally:
+            if created and not ok:  # a failed first build leaves no folder behind
+                shutil.rmtree(out_dir, ignore_errors=True)
+    timings["total"] = time.perf_counter() - started
+    result.timings = timings
+    result.outputs = paths
+    return result
+
+
+def _build(
+    package: Package,
+    out_dir: Path,
+    paths: dict[str, Path],
+    inputs: dict[str, Any],
+    temps: TempOutputs,
+    prog: _Progress,
+    timings: dict[str, float],
+    result: BuildResult,
+) -> None:
+    # 0. Datasette metadata first: cheap, and a failure there should not waste a build
+    builder = _metadata_builder()
+    if builder is not None and "metadata" in paths:
+        try:
+            metadata = builder(package.descriptor, package.base_dir)
+        except Exception as exc:
+            raise BuildError(f"building the Datasette metadata failed: {exc}") from None
+        meta_tmp = temps.temp_for(paths["metadata"])
+        meta_tmp.write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n", "utf-8")
+
+    con = duckdb_db.connect(temps.temp_dir(out_dir, "duckdb-spill"))
+    ddb_tmp = temps.temp_for(paths["duckdb"])
+    duckdb_db.attach(con, ddb_tmp)
+
+    # 1. DuckDB: typed tables from the CSVs
+    t = time.perf_counter()
+    rows: dict[str, int] = {}
+    with prog.stage("DuckDB tables", len(package.resources)) as advance:
+        for resource in package.resources:
+            sub = Package(package.path, package.descriptor, [resource])
+            try:
+                rows.update(duckdb_db.load_tables(con, sub))
+            except (duckdb.ConstraintException, duckdb.ConversionException,
+                    duckdb.InvalidInputException) as exc:
+                first = str(exc).splitlines()[0]
+                raise BuildError(f"loading {resource.name} into DuckDB failed: {first}") from None
+            advance(1)
+    timings["duckdb_load"] = time.perf_counter() - t
+    result.rows = rows
+
+    # 2. digests of the CSVs and the DuckDB tables
+    t = time.perf_counter()
+    with prog.stage("Parity: CSV and DuckDB", len(package.resources)) as advance:
+        csv_digests = {}
+        ddb_digests = {}
+        for r in package.resources:
+            csv_digests[r.name] = parity.csv_digest(con, r)
+            ddb_digests[r.name] = parity.duckdb_digest(con, r)
+            advance(1)
+        parity.compare(csv_digests, {"duckdb": ddb_digests})
+    timings["parity_duckdb"] = time.perf_counter() - t
+    result.hashes = {name: d.content_hash for name, d in csv_digests.items()}
+
+    tools = tool_versions()
+    build_rows = [
+        {
+            "table_name": name,
+            "row_count": d.rows,
+            "primary_key_hash": d.primary_key_hash,
+            "content_hash": d.content_hash,
+            "package_name": package.name,
+            "package_version": package.version,
+            "tool_versions": tools,
+        }
+        for name, d in csv_digests.items()
+    ]
+    views = view_statements(package)
+    t = time.perf_counter()
+    duckdb_db.create_views(con, views)
+    built_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    duckdb_db.write_build_table(con, build_rows, built_at)
+    con.execute(f"CHECKPOINT {duckdb_db.OUT}")
+    timings["duckdb_views"] = time.perf_counter() - t
+
+    # 3-5. Parquet and SQLite side by side (DuckDB and SQLite release the GIL), each
+    # followed by its parity check against the CSV digests
+    parquet_tmp: dict[str, Path] = {}
+    (out_dir / "parquet").mkdir(exist_ok=True)
+    for r in package.resources:
+        parquet_tmp[r.name] = temps.temp_for(paths[f"parquet:{r.name}"])
+    sqlite_tmp = temps.temp_for(paths["sqlite"])
+
+    def parquet_job(cur: duckdb.DuckDBPyConnection) -> dict[str, parity.Digest]:
+        t = time.perf_counter()
+        with prog.stage("Parquet files", len(package.resources)) as advance:
+            for r in package.resources:
+                write_parquet(cur, r, parquet_tmp[r.name])
+                advance(1)
+        timings["parquet"] = time.perf_counter() - t
+        t = time.perf_counter()
+        digests = {r.name: parity.parquet_digest(cur, r, parquet_tmp[r.name])
+                   for r in package.resources}
+        timings["parity_parquet"] = time.perf_counter() - t
+        return digests
+
+    def sqlite_job(cur: duckdb.DuckDBPyConnection) -> dict[str, parity.Digest]:
+        t = time.perf_counter()
+        with prog.stage("SQLite rows", sum(rows.values())) as advance:
+            sqlite_db.write_sqlite(cur, sqlite_tmp, package, views, build_rows, advance)
+        timings["sqlite"] = time.perf_counter() - t
+        t = time.perf_counter()
+        with prog.stage("Parity: SQLite", len(package.resources)) as advance:
+            digests = {}
+            for r in package.resources:
+                digests[r.name] = parity.sqlite_digest(cur, r, sqlite_tmp)
+                advance(1)
+        timings["parity_sqlite"] = time.perf_counter() - t
+        return digests
+
+    t = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parquet_future = pool.submit(parquet_job, con.cursor())
+        sqlite_future = pool.submit(sqlite_job, con.cursor())
+        others = {"sqlite": sqlite_future.result(), "parquet": parquet_future.result()}
+    parity.compare(csv_digests, others)
+    timings["parquet_sqlite_parity_wall"] = time.perf_counter() - t
+
+    con.execute(f"DETACH {duckdb_db.OUT}")
+    con.close()
+
+    # 6. publish: manifest removed first, so a kill half-way forces the next build to run
+    t = time.perf_counter()
+    temps.flush()
+    remove_manifest(out_dir)
+    temps.commit()
+    known = {p.name for k, p in paths.items() if k.startswith("parquet:")}
+    for stale in (out_dir / "parquet").glob("*.parquet"):
+        if stale.name not in known:
+            stale.unlink(missing_ok=True)
+    write_manifest(
+        out_dir,
+        {
+            "package": package.name,
+            "version": package.version,
+            "inputs": inputs,
+            "outputs": output_stats(out_dir, list(paths.values())),
+            "rows": rows,
+            "content_hashes": result.hashes,
+            "manifest": MANIFEST_NAME,
+        },
+    )
+    timings["publish"] = time.perf_counter() - t

@@ -1,0 +1,545 @@
+"""Assemble a reproducible release zip of the data package (`semicon package`).
+
+The zip ``<name>-<version>.zip`` holds one folder ``<name>-<version>/`` with:
+
+- ``datapackage.json``: the descriptor, with ``bytes`` and ``hash`` (``sha256:<hex>``) of
+  every file it lists. The CSVs are tabular resources; the Parquet files, the DuckDB and
+  SQLite databases and the source letter are listed as ``"type": "file"`` resources, which
+  ``frictionless validate`` checks by size and hash without trying to read them as tables
+  (a Parquet file declared as a table fails its byte-count check in frictionless 5.21);
+- ``data/*.csv``, ``parquet/*.parquet``, ``<name>.duckdb``, ``<name>.db``, ``sources/*``;
+- ``README.md``, ``LICENSE``, ``CITATION.cff`` generated from the descriptor;
+- ``SHA256SUMS`` (``sha256sum -c SHA256SUMS`` from inside the folder).
+
+Same inputs give a byte-identical zip: entries are sorted, timestamps are taken from the
+package's ``created`` date (clamped to the zip epoch 1980-01-01), permissions are fixed
+and the compression level is fixed.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from semicon.build.release_docs import (
+    render_citation,
+    render_license,
+    render_readme,
+    tabular_resources,
+)
+
+DESCRIPTOR_NAME = "datapackage.json"
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+COMPRESSLEVEL = 9
+CHUNK = 1 << 20
+
+MEDIATYPES: dict[str, str] = {
+    "csv": "text/csv",
+    "parquet": "application/vnd.apache.parquet",
+    "duckdb": "application/vnd.duckdb",
+    "sqlite": "application/vnd.sqlite3",
+    "db": "application/vnd.sqlite3",
+    "txt": "text/plain",
+    "md": "text/markdown",
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "json": "application/json",
+}
+
+Builder = Callable[..., Any]
+Log = Callable[[str], None]
+
+
+class ReleaseError(Exception):
+    """The package cannot be released (missing files, unusable descriptor, failed build)."""
+
+
+@dataclass(frozen=True)
+class ReleaseFile:
+    """One file of the release folder."""
+
+    path: str  # relative to the release folder, POSIX separators
+    size: int
+    sha256: str  # hex digest
+
+
+@dataclass
+class ReleaseResult:
+    """What `make_release` wrote."""
+
+    zip_path: Path
+    folder: str  # top-level folder inside the zip
+    files: list[ReleaseFile] = field(default_factory=list)
+    sha256: str = ""  # of the zip itself
+    built: bool = False  # whether the build ran first
+    build_reasons: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- descriptor
+
+
+def descriptor_file(package: str | os.PathLike[str]) -> Path:
+    """``datapackage.json`` of a package given as a folder or as the descriptor itself."""
+    path = Path(package)
+    if path.is_dir():
+        path = path / DESCRIPTOR_NAME
+    if not path.is_file():
+        raise ReleaseError(f"no data package descriptor at {path}")
+    return path
+
+
+def load_descriptor(package: str | os.PathLike[str]) -> tuple[dict[str, Any], Path]:
+    """The descriptor (as a dict) and the folder its paths are relative to."""
+    path = descriptor_file(package)
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReleaseError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(descriptor, dict):
+        raise ReleaseError(f"{path} is not a JSON object")
+    if not descriptor.get("name"):
+        raise ReleaseError(f"{path} has no `name`")
+    return descriptor, path.parent
+
+
+def _safe_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._+-]+", "-", text).strip("-.") or "package"
+
+
+def release_stem(descriptor: Mapping[str, Any] | str | os.PathLike[str]) -> str:
+    """``<name>-<version>`` (``<name>`` when the package has no version)."""
+    if not isinstance(descriptor, Mapping):
+        descriptor, _ = load_descriptor(descriptor)
+    name = _safe_part(str(descriptor.get("name") or "package"))
+    version = descriptor.get("version")
+    return f"{name}-{_safe_part(str(version))}" if version else name
+
+
+def release_filename(descriptor: Mapping[str, Any] | str | os.PathLike[str]) -> str:
+    """The release zip's file name, e.g. ``semicon-nl-1.0.0.zip``.
+
+    ``descriptor`` is the descriptor dict, or a path to it or to its package folder.
+    """
+    return release_stem(descriptor) + ".zip"
+
+
+def _local_path(base: Path, rel: Any) -> Path | None:
+    """A resource path inside the package folder, or None for URLs/inline data/unsafe paths."""
+    if isinstance(rel, list):
+        if len(rel) != 1:
+            raise ReleaseError(f"multipart resource paths are not supported: {rel!r}")
+        rel = rel[0]
+    if not isinstance(rel, str) or not rel or re.match(r"^[a-z][a-z0-9+.-]*://", rel):
+        return None
+    parts = Path(rel).parts
+    if Path(rel).is_absolute() or ".." in parts:
+        raise ReleaseError(f"unsafe resource path {rel!r}: must be relative, inside the package")
+    return base / rel
+
+
+def _date_time(descriptor: Mapping[str, Any]) -> tuple[int, int, int, int, int, int]:
+    created = str(descriptor.get("created") or "")
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}):(\d{2}))?", created)
+    if not match:
+        return ZIP_EPOCH
+    values = [int(v) if v else 0 for v in match.groups()]
+    try:
+        dt.datetime(*values)  # type: ignore[arg-type]
+    except ValueError:
+        return ZIP_EPOCH
+    stamp = tuple(values)
+    if stamp < ZIP_EPOCH:
+        return ZIP_EPOCH
+    if stamp > (2107, 12, 31, 23, 59, 58):
+        return (2107, 12, 31, 23, 59, 58)
+    # Zip stores seconds in steps of two.
+    return (*values[:5], values[5] - values[5] % 2)  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- build step
+
+
+def build_outputs(descriptor: Mapping[str, Any], build_dir: Path) -> dict[str, Path]:
+    """The build outputs a release needs, keyed by their path inside the release."""
+    name = str(descriptor["name"])
+    outputs: dict[str, Path] = {}
+    for res in tabular_resources(descriptor):
+        table = str(res["name"])
+        outputs[f"parquet/{table}.parquet"] = build_dir / "parquet" / f"{table}.parquet"
+    outputs[f"{name}.duckdb"] = build_dir / f"{name}.duckdb"
+    outputs[f"{name}.db"] = build_dir / f"{name}.db"
+    return outputs
+
+
+def stale_reasons(descriptor_path: Path, build_dir: Path) -> list[str]:
+    """Why the build outputs cannot be used as they are (empty when they are fresh)."""
+    descriptor, base = load_descriptor(descriptor_path)
+    outputs = build_outputs(descriptor, build_dir)
+    missing = [rel for rel, path in outputs.items() if not path.is_file()]
+    if missing:
+        return [f"missing {build_dir / rel}" for rel in missing]
+    inputs = [descriptor_file(descriptor_path)]
+    for res in descriptor.get("resources") or []:
+        local = _local_path(base, res.get("path"))
+        if local is not None and local.is_file():
+            inputs.append(local)
+    newest_input = max(inputs, key=lambda p: p.stat().st_mtime_ns)
+    oldest_output = min(outputs.values(), key=lambda p: p.stat().st_mtime_ns)
+    if newest_input.stat().st_mtime_ns > oldest_output.stat().st_mtime_ns:
+        return [f"{newest_input} is newer than {oldest_output}"]
+    return []
+
+
+def _default_builder() -> Builder:
+    try:
+        from semicon.build.pipeline import build_package
+    except ImportError as exc:  # the pipeline is a separate module
+        raise ReleaseError(f"cannot build: semicon.build.pipeline is unavailable ({exc})") from exc
+    return build_package
+
+
+def ensure_built(
+    descriptor_path: Path,
+    build_dir: Path,
+    *,
+    force: bool = False,
+    builder: Builder | None = None,
+    progress: bool = False,
+    log: Log | None = None,
+) -> list[str]:
+    """Run the build unless its outputs are up to date; return why it ran ([] if it did not).
+
+    The builder decides freshness itself (the pipeline compares input hashes with its
+    manifest and returns a result with ``skipped=True`` when nothing changed), so touching
+    a file does not force a rebuild, and a DuckDB file that is not byte-identical across
+    builds is only rewritten when the data changed. Afterwards every output the release
+    needs must exist.
+    """
+    before = ["--force-build"] if force else stale_reasons(descriptor_path, build_dir)
+    build = builder or _default_builder()
+    try:
+        result = build(descriptor_path, build_dir, force=force, progress=progress)
+    except ReleaseError:
+        raise
+    except Exception as exc:
+        hint = " (`semicon build` lists the findings)" if "Validation" in type(exc).__name__ else ""
+        raise ReleaseError(f"the build failed: {type(exc).__name__}: {exc}{hint}") from exc
+    missing = [r for r in stale_reasons(descriptor_path, build_dir) if r.startswith("missing")]
+    if missing:
+        raise ReleaseError("the build did not write " + "; ".join(missing))
+    if getattr(result, "skipped", False):
+        return []
+    reasons = before or ["the build reported changed inputs"]
+    if log:
+        log(f"built {build_dir}: {reasons[0]}")
+    return reasons
+
+
+# --------------------------------------------------------------------------- files
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def count_rows(
+    path: Path, encoding: str = "utf-8", dialect: Mapping[str, Any] | None = None
+) -> int:
+    """Number of data records in a CSV file (quoted newlines handled)."""
+    delimiter = str((dialect or {}).get("delimiter", ","))
+    header = (dialect or {}).get("header", True)
+    with path.open(encoding=encoding, newline="") as fh:
+        count = sum(1 for _ in csv.reader(fh, delimiter=delimiter))
+    return max(count - (1 if header else 0), 0)
+
+
+def _format_of(path: str) -> str:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return {"db": "sqlite"}.get(suffix, suffix or "bin")
+
+
+def _resource_name(taken: set[str], wanted: str) -> str:
+    base = re.sub(r"[^a-z0-9._-]+", "-", wanted.lower()).strip("-") or "file"
+    name, i = base, 2
+    while name in taken:
+        name, i = f"{base}-{i}", i + 1
+    taken.add(name)
+    return name
+
+
+def _file_resource(name: str, path: str, title: str, description: str) -> dict[str, Any]:
+    fmt = _format_of(path)
+    return {
+        "name": name,
+        "type": "file",
+        "path": path,
+        "title": title,
+        "description": description,
+        "format": fmt,
+        "mediatype": MEDIATYPES.get(fmt, "application/octet-stream"),
+    }
+
+
+@dataclass
+class _Plan:
+    """The release folder's files (path inside the folder -> source) and descriptor."""
+
+    files: dict[str, Path]
+    descriptor: dict[str, Any]
+    row_counts: dict[str, int]
+
+
+def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
+    """Decide what goes into the release and write the release descriptor (in memory)."""
+    source, base = load_descriptor(descriptor_path)
+    descriptor = copy.deepcopy(source)
+    name = str(descriptor["name"])
+    files: dict[str, Path] = {}
+    row_counts: dict[str, int] = {}
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list) or not resources:
+        raise ReleaseError(f"{descriptor_path} lists no resources")
+    taken = {str(r.get("name")) for r in resources}
+    listed: set[str] = set()
+
+    for res in resources:
+        local = _local_path(base, res.get("path"))
+        if local is None:
+            continue
+        if not local.is_file():
+            raise ReleaseError(f"resource {res.get('name')!r}: file {local} does not exist")
+        rel = local.relative_to(base).as_posix()
+        res["path"] = rel
+        files[rel] = local
+        listed.add(rel)
+        if isinstance(res.get("schema"), Mapping) and res.get("type", "table") == "table":
+            row_counts[str(res["name"])] = count_rows(
+                local, str(res.get("encoding") or "utf-8"), res.get("dialect")
+            )
+
+    tables = {str(r["name"]): r for r in tabular_resources(descriptor)}
+    added: list[dict[str, Any]] = []
+    for rel, path in build_outputs(descriptor, build_dir).items():
+        if rel in listed:
+            continue
+        files[rel] = path
+        if rel.startswith("parquet/"):
+            table = Path(rel).stem
+            title = tables[table].get("title") or table
+            added.append(
+                _file_resource(
+                    _resource_name(taken, f"{table}-parquet"),
+                    rel,
+                    f"{title} (Parquet)",
+                    f"The table `{table}` as Parquet, typed as in its Table Schema.",
+                )
+            )
+        elif rel.endswith(".duckdb"):
+            added.append(
+                _file_resource(
+                    _resource_name(taken, f"{name}-duckdb"),
+                    rel,
+                    "DuckDB database",
+                    "Every table of the package in one DuckDB database.",
+                )
+            )
+        else:
+            added.append(
+                _file_resource(
+                    _resource_name(taken, f"{name}-sqlite"),
+                    rel,
+                    "SQLite database",
+                    "Every table of the package in one SQLite database.",
+                )
+            )
+
+    # The source document(s): everything under sources/, plus local `sources[].path`.
+    source_files: dict[str, Path] = {}
+    sources_dir = base / "sources"
+    if sources_dir.is_dir():
+        for path in sorted(sources_dir.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                source_files[path.relative_to(base).as_posix()] = path
+    for src in descriptor.get("sources") or []:
+        local = _local_path(base, src.get("path")) if isinstance(src, Mapping) else None
+        if local is not None and local.is_file():
+            source_files[Path(str(src["path"])).as_posix()] = local
+    for rel, path in sorted(source_files.items()):
+        if rel in listed or rel in files:
+            continue
+        files[rel] = path
+        added.append(
+            _file_resource(
+                _resource_name(taken, Path(rel).stem),
+                rel,
+                "Source document",
+                "The document the data was taken from, as published.",
+            )
+        )
+    resources.extend(added)
+
+    for reserved in ("README.md", "LICENSE", "CITATION.cff", "SHA256SUMS", DESCRIPTOR_NAME):
+        if reserved in files:
+            raise ReleaseError(f"resource path {reserved!r} clashes with a generated file")
+
+    # bytes and hash of every local file the descriptor lists.
+    for res in resources:
+        rel = res.get("path")
+        if isinstance(rel, str) and rel in files:
+            path = files[rel]
+            res["bytes"] = path.stat().st_size
+            res["hash"] = "sha256:" + sha256_file(path)
+    return _Plan(files=files, descriptor=descriptor, row_counts=row_counts)
+
+
+def _dump_json(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def generated_files(plan: _Plan) -> dict[str, bytes]:
+    """README.md, LICENSE, CITATION.cff and datapackage.json as bytes."""
+    name = str(plan.descriptor["name"])
+    return {
+        DESCRIPTOR_NAME: _dump_json(plan.descriptor),
+        "README.md": render_readme(
+            plan.descriptor,
+            row_counts=plan.row_counts,
+            files={"duckdb": f"{name}.duckdb", "sqlite": f"{name}.db"},
+        ).encode("utf-8"),
+        "LICENSE": render_license(plan.descriptor).encode("utf-8"),
+        "CITATION.cff": render_citation(plan.descriptor).encode("utf-8"),
+    }
+
+
+def sha256sums(entries: Mapping[str, str]) -> bytes:
+    """A ``sha256sum -c`` compatible listing of ``{path: hex digest}``, sorted by path."""
+    return "".join(f"{entries[p]}  {p}\n" for p in sorted(entries)).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- zip
+
+
+def _zipinfo(arcname: str, date_time: tuple[int, ...]) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(arcname, date_time=date_time)  # type: ignore[arg-type]
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3  # Unix, so the permissions below are honoured
+    info.external_attr = (0o100644 & 0xFFFF) << 16
+    return info
+
+
+def write_zip(
+    zip_path: Path,
+    folder: str,
+    files: Mapping[str, Path],
+    generated: Mapping[str, bytes],
+    date_time: tuple[int, ...],
+) -> None:
+    """Write the zip deterministically and atomically (temp file, then rename)."""
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".zip", dir=zip_path.parent)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(
+            tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESSLEVEL
+        ) as zf:
+            for rel in sorted(set(files) | set(generated)):
+                info = _zipinfo(f"{folder}/{rel}", date_time)
+                if rel in generated:
+                    zf.writestr(info, generated[rel])
+                    continue
+                src = files[rel]
+                info.file_size = src.stat().st_size
+                with (
+                    src.open("rb") as fh,
+                    zf.open(info, "w", force_zip64=info.file_size > (1 << 31)) as dst,
+                ):
+                    shutil.copyfileobj(fh, dst, CHUNK)
+        os.replace(tmp, zip_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def make_release(
+    package: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    build_dir: str | os.PathLike[str] | None = None,
+    force_build: bool = False,
+    builder: Builder | None = None,
+    progress: bool = False,
+    log: Log | None = None,
+) -> ReleaseResult:
+    """Build when needed, then write ``<out_dir>/<name>-<version>.zip``.
+
+    ``package`` is a package folder or its ``datapackage.json``. Build outputs are read from
+    ``build_dir`` (default: ``out_dir``); ``builder`` replaces
+    ``semicon.build.pipeline.build_package`` (same signature), e.g. in tests.
+    """
+    descriptor_path = descriptor_file(package)
+    descriptor, base = load_descriptor(descriptor_path)
+    for res in descriptor.get("resources") or []:  # refuse unsafe paths before building
+        if isinstance(res, Mapping):
+            _local_path(base, res.get("path"))
+    out = Path(out_dir)
+    bdir = Path(build_dir) if build_dir is not None else out
+    reasons = ensure_built(
+        descriptor_path, bdir, force=force_build, builder=builder, progress=progress, log=log
+    )
+    plan = plan_release(descriptor_path, bdir)
+    generated = generated_files(plan)
+    digests = {rel: sha256_file(path) for rel, path in plan.files.items()}
+    digests.update({rel: hashlib.sha256(data).hexdigest() for rel, data in generated.items()})
+    generated["SHA256SUMS"] = sha256sums(digests)
+    folder = release_stem(plan.descriptor)
+    zip_path = out / release_filename(plan.descriptor)
+    write_zip(zip_path, folder, plan.files, generated, _date_time(plan.descriptor))
+
+    listing = [
+        ReleaseFile(rel, plan.files[rel].stat().st_size, digests[rel])
+        if rel in plan.files
+        else ReleaseFile(rel, len(generated[rel]), hashlib.sha256(generated[rel]).hexdigest())
+        for rel in sorted(set(plan.files) | set(generated))
+    ]
+    if log:
+        log(f"wrote {zip_path} ({len(listing)} files)")
+    return ReleaseResult(
+        zip_path=zip_path,
+        folder=folder,
+        files=listing,
+        sha256=sha256_file(zip_path),
+        built=bool(reasons),
+        build_reasons=reasons,
+    )
+
+
+__all__ = [
+    "ReleaseError",
+    "ReleaseFile",
+    "ReleaseResult",
+    "build_outputs",
+    "count_rows",
+    "ensure_built",
+    "load_descriptor",
+    "make_release",
+    "release_filename",
+    "release_stem",
+    "sha256sums",
+    "stale_reasons",
+]

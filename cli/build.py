@@ -1,0 +1,102 @@
+"""`semicon build`: validate the package, then write DuckDB, SQLite, Parquet and metadata.
+
+Exit codes: 0 built or already up to date; 1 the package is invalid, the parity check failed,
+or the outputs could not be written (previous outputs are kept); 2 another build holds the
+output folder's lock, or the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import click
+from semicon.build.errors import BuildError, ValidationFailed
+from semicon.build.pipeline import DEFAULT_OUT, DEFAULT_PACKAGE, BuildResult, build_package
+
+
+def _render_report(report: object) -> str:
+    try:
+        from semicon.schemas.validation.formats import render
+    except ImportError:
+        return str(report)
+    return render(report, "text")
+
+
+def _summary(result: BuildResult) -> str:
+    if result.skipped:
+        return f"Up to date: {result.out_dir} (inputs unchanged; use --force to rebuild)"
+    rows = sum(result.rows.values())
+    lines = [
+        f"Built {result.package} into {result.out_dir}: {len(result.rows)} tables, "
+        f"{rows:,} rows in {result.timings.get('total', 0):.2f} s"
+    ]
+    for key, path in result.outputs.items():
+        if not key.startswith("parquet:"):
+            lines.append(f"  {key:<9} {path}")
+    parquet = [p for k, p in result.outputs.items() if k.startswith("parquet:")]
+    if parquet:
+        lines.append(f"  parquet   {parquet[0].parent}/ ({len(parquet)} files)")
+    return "\n".join(lines)
+
+
+@click.command("build")
+@click.argument(
+    "package",
+    required=False,
+    default=str(DEFAULT_PACKAGE),
+    type=click.Path(dir_okay=True, path_type=Path),
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default=str(DEFAULT_OUT),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.",
+)
+@click.option("--force", is_flag=True, help="Rebuild even when the inputs are unchanged.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary; errors only.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+def build(
+    package: Path, out_dir: Path, force: bool, quiet: bool, as_json: bool, debug: bool
+) -> None:
+    """Validate PACKAGE and build DuckDB, SQLite (Datasette), Parquet and metadata.
+
+    PACKAGE defaults to datapackage/datapackage.json. Outputs replace the previous ones
+    only after a parity check (row counts, keys, content hashes) passes.
+    """
+    progress = not quiet and not as_json and sys.stderr.isatty()
+    try:
+        result = build_package(package, out_dir, force=force, progress=progress)
+    except ValidationFailed as exc:
+        click.echo(_render_report(exc.report), err=True)
+        click.echo(f"Error: {exc}; nothing was written.", err=True)
+        _emit_error(as_json, exc)
+        sys.exit(exc.exit_code)
+    except BuildError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"Error: {exc}", err=True)
+        _emit_error(as_json, exc)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # never a bare traceback unless asked for
+        if debug:
+            traceback.print_exc()
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
+        if not debug:
+            click.echo("Run again with --debug for the traceback.", err=True)
+        _emit_error(as_json, exc)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    elif not quiet:
+        click.echo(_summary(result))
+
+
+def _emit_error(as_json: bool, exc: BaseException) -> None:
+    if as_json:
+        click.echo(json.dumps({"ok": False, "error": str(exc)}))

@@ -1,0 +1,67 @@
+"""Shared click options, applied as decorators (sqlite-utils style)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = ("text", "json", "github", "markdown")
+
+
+def format_option(fn: F) -> F:
+    """``--format text|json|github|markdown`` (default text)."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+        help="Report format: text (grouped, coloured on a terminal), json, github "
+        "(workflow annotations) or markdown (PR comment / job summary).",
+    )(fn)
+
+
+def output_option(fn: F) -> F:
+    """``--output FILE``: write the report to a file instead of stdout."""
+    return click.option(
+        "--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+        help="Write the report to FILE instead of standard output.",
+    )(fn)
+
+
+def quiet_option(fn: F) -> F:
+    return click.option("--quiet", "-q", is_flag=True,
+                        help="No progress and no report on success; only the exit code "
+                        "and findings.")(fn)
+
+
+def debug_option(fn: F) -> F:
+    return click.option("--debug", is_flag=True,
+                        help="Show Python tracebacks for internal errors.")(fn)
+
+
+def max_errors_option(fn: F) -> F:
+    return click.option("--max-errors", type=click.IntRange(min=1), default=None,
+                        metavar="N", help="Report at most N errors.")(fn)
+
+
+def _parse_severity(ctx: click.Context, param: click.Parameter,
+                    values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        code, sep, level = item.partition("=")
+        level = level.strip().lower()
+        if not sep or not code.strip() or level not in ("error", "warning"):
+            raise click.BadParameter(f"{item!r}: expected CODE=error or CODE=warning")
+        out[code.strip()] = level
+    return out
+
+
+def severity_option(fn: F) -> F:
+    """``--severity CODE=warning`` (repeatable)."""
+    return click.option(
+        "--severity", "severities", multiple=True, metavar="CODE=LEVEL",
+        callback=_parse_severity,
+        help="Report CODE as error or warning, e.g. --severity formula-injection=warning "
+        "(repeatable).",
+    )(fn)

@@ -1,0 +1,77 @@
+"""`semicon package`: write the reproducible release zip of the data package."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from semicon.build.release import ReleaseError, make_release
+
+DEFAULT_PACKAGE = Path("datapackage/datapackage.json")
+
+
+@click.command("package")
+@click.argument(
+    "package",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_PACKAGE,
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Folder the zip is written to.",
+)
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder with the build outputs (default: the --out folder).",
+)
+@click.option("--force-build", is_flag=True, help="Rebuild even when the outputs are fresh.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the zip's path.")
+def package(
+    package: Path, out_dir: Path, build_dir: Path | None, force_build: bool, quiet: bool
+) -> None:
+    """Write OUT/<name>-<version>.zip from PACKAGE (a folder or datapackage.json).
+
+    The zip holds the CSVs, Parquet files, DuckDB and SQLite databases, the source
+    letter, datapackage.json (with bytes and sha256 hash of every file), README.md,
+    LICENSE, CITATION.cff and SHA256SUMS. It runs `semicon build` first when the
+    build outputs are missing or older than the package. Same inputs give a
+    byte-identical zip.
+
+    \b
+    Examples:
+      semicon package                       # dist/semicon-nl-1.0.0.zip
+      semicon package datapackage --out release/
+    """
+
+    def log(message: str) -> None:
+        if not quiet:
+            click.echo(message, err=True)
+
+    try:
+        result = make_release(
+            package,
+            out_dir,
+            build_dir=build_dir,
+            force_build=force_build,
+            progress=not quiet,
+            log=log,
+        )
+    except ReleaseError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(2)
+    if quiet:
+        click.echo(str(result.zip_path))
+        return
+    click.echo(f"{result.zip_path}")
+    click.echo(f"  sha256 {result.sha256}")
+    click.echo(f"  {len(result.files)} files in {result.folder}/:")
+    width = max(len(f.path) for f in result.files)
+    for f in result.files:
+        click.echo(f"    {f.path:<{width}}  {f.size:>12,} bytes")

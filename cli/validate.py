@@ -1,0 +1,72 @@
+"""``semicon validate``: check a data package (descriptor, files, rows, keys, rules)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .options import (
+    debug_option,
+    format_option,
+    max_errors_option,
+    output_option,
+    quiet_option,
+    severity_option,
+)
+
+DEFAULT_PACKAGE = "datapackage/datapackage.json"
+
+
+def _use_color(output: str | None) -> bool:
+    if output or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+@click.command("validate")
+@click.argument("package", required=False, default=DEFAULT_PACKAGE,
+                type=click.Path(dir_okay=True, file_okay=True))
+@format_option
+@output_option
+@max_errors_option
+@severity_option
+@click.option("--pandera", "pandera_schemas", is_flag=True,
+              help="Also run the pandera schemas generated from the Table Schemas "
+              "(a cross-check; slower).")
+@quiet_option
+@debug_option
+def validate(package: str, fmt: str, output: str | None, max_errors: int | None,
+             severities: dict[str, str], pandera_schemas: bool, quiet: bool,
+             debug: bool) -> None:
+    """Validate PACKAGE (default: datapackage/datapackage.json).
+
+    Exit codes: 0 valid (warnings allowed), 1 invalid data, 2 unusable input or usage.
+    """
+    try:
+        from semicon.schemas.validation import render, validate_package
+
+        report = validate_package(
+            Path(package), max_errors=max_errors, severities=severities,
+            progress=not quiet, pandera_schemas=pandera_schemas,
+        )
+        text = render(report, fmt, color=_use_color(output) and fmt == "text")
+    except Exception as exc:  # an internal error: no traceback unless --debug
+        if debug:
+            raise
+        click.echo(f"semicon validate: internal error: {exc!r} (use --debug for details)",
+                   err=True)
+        sys.exit(2)
+    if quiet and report.valid and fmt == "text":
+        text = ""
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"semicon validate: cannot write {output}: {exc}", err=True)
+            sys.exit(2)
+    elif text:
+        click.echo(text, nl=False)
+    sys.exit(report.exit_code)

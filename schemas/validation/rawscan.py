@@ -1,0 +1,212 @@
+"""Byte-level checks of a CSV file and a careful (slow) Python parser for malformed files.
+
+:func:`scan_file` reads the file once in large blocks: size, hash, line count, quote count,
+NUL bytes, UTF-8 validity and an HTML sniff. DuckDB then loads well-formed files fast; files
+with blank lines, cells holding newlines, NUL bytes, bad encoding or an unterminated quote
+are parsed by :func:`parse_records` with Python's ``csv`` module (what frictionless uses), so
+row numbers and cells are exactly those frictionless sees.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BLOCK = 8 << 20
+MAX_LINE_FINDINGS = 100
+
+_HTML_RE = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<!--|<\?xml)", re.I)
+
+
+@dataclass
+class RawScan:
+    size: int = 0
+    md5: str | None = None
+    sha256: str | None = None
+    newlines: int = 0
+    ends_with_newline: bool = True
+    quotes: int = 0
+    nul_lines: list[int] = field(default_factory=list)
+    decode_ok: bool = True
+    html: bool = False
+    first_block: bytes = b""
+
+    @property
+    def physical_lines(self) -> int:
+        if self.size == 0:
+            return 0
+        return self.newlines + (0 if self.ends_with_newline else 1)
+
+
+def looks_like_html(first_block: bytes) -> bool:
+    """Whether a file's first bytes are an HTML/XML page rather than CSV."""
+    return bool(_HTML_RE.match(first_block.lstrip(b"\xef\xbb\xbf")))
+
+
+def scan_file(path: Path, *, hashes: tuple[str, ...] = (), encoding: str | None = None,
+              count_quotes: bool = False) -> RawScan:
+    """Read ``path`` once: size, line count, hashes (``md5``/``sha256``), NUL bytes, and
+    (with ``encoding``) decodability."""
+    scan = RawScan()
+    hashers = {name: hashlib.new(name) for name in hashes}
+    decoder = None
+    if encoding:
+        try:
+            decoder = codecs.getincrementaldecoder(encoding)()
+        except LookupError:
+            decoder = codecs.getincrementaldecoder("utf-8")()
+    last = b""
+    with path.open("rb") as fh:
+        while block := fh.read(BLOCK):
+            if not scan.first_block:
+                scan.first_block = block[:4096]
+                scan.html = looks_like_html(scan.first_block)
+            scan.size += len(block)
+            for h in hashers.values():
+                h.update(block)
+            if len(scan.nul_lines) < MAX_LINE_FINDINGS and b"\x00" in block:
+                pos = block.find(b"\x00")
+                while pos != -1 and len(scan.nul_lines) < MAX_LINE_FINDINGS:
+                    line = scan.newlines + block.count(b"\n", 0, pos) + 1
+                    if not scan.nul_lines or scan.nul_lines[-1] != line:
+                        scan.nul_lines.append(line)
+                    pos = block.find(b"\x00", pos + 1)
+            scan.newlines += block.count(b"\n")
+            if count_quotes:
+                scan.quotes += block.count(b'"')
+            if decoder is not None and scan.decode_ok:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    scan.decode_ok = False
+            last = block
+    if decoder is not None and scan.decode_ok:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            scan.decode_ok = False
+    scan.ends_with_newline = last.endswith(b"\n") if last else True
+    if "md5" in hashers:
+        scan.md5 = hashers["md5"].hexdigest()
+    if "sha256" in hashers:
+        scan.sha256 = hashers["sha256"].hexdigest()
+    return scan
+
+
+def undecodable_lines(path: Path, encoding: str = "utf-8") -> list[tuple[int, str]]:
+    """(line, reason) for lines that do not decode (at most :data:`MAX_LINE_FINDINGS`)."""
+    out: list[tuple[int, str]] = []
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                out.append((number, str(exc)))
+                if len(out) >= MAX_LINE_FINDINGS:
+                    break
+            except LookupError:
+                break
+    return out
+
+
+@dataclass(frozen=True)
+class Dialect:
+    delimiter: str = ","
+    quote: str = '"'
+    double_quote: bool = True
+    escape: str | None = None
+    header: bool = True
+
+    @classmethod
+    def from_resource(cls, resource: dict) -> Dialect:
+        d = resource.get("dialect") or {}
+        if not isinstance(d, dict):
+            d = {}
+        return cls(
+            delimiter=str(d.get("delimiter", ",")) or ",",
+            quote=str(d.get("quoteChar", '"')) or '"',
+            double_quote=bool(d.get("doubleQuote", True)),
+            escape=d.get("escapeChar"),
+            header=bool(d.get("header", True)),
+        )
+
+    def reader(self, stream) -> Iterator[list[str]]:
+        kwargs = {
+            "delimiter": self.delimiter,
+            "quotechar": self.quote,
+            "doublequote": self.double_quote,
+        }
+        if self.escape:
+            kwargs["escapechar"] = self.escape
+        return csv.reader(stream, **kwargs)
+
+
+def read_header(path: Path, dialect: Dialect, encoding: str = "utf-8") -> tuple[list[str], bool]:
+    """The first record of the file and whether it sits on one physical line."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    text = head.decode(encoding, errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = dialect.reader(io.StringIO(text, newline=""))
+    try:
+        first = next(reader)
+    except (StopIteration, csv.Error):
+        return [], True
+    return first, reader.line_num == 1
+
+
+@dataclass
+class Parsed:
+    """Records of a file parsed with Python's csv: (start line, cells), header excluded."""
+
+    header: list[str]
+    records: list[tuple[int, list[str]]]
+    unterminated_line: int | None = None
+
+
+def parse_records(path: Path, dialect: Dialect, encoding: str = "utf-8") -> Parsed:
+    """Parse the whole file like frictionless does (Python csv, undecodable bytes replaced)."""
+    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+        text = fh.read()
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = dialect.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    header: list[str] = []
+    previous = 0
+    first = True
+    try:
+        for cells in reader:
+            start = previous + 1
+            previous = reader.line_num
+            if first:
+                header = cells
+                first = False
+                continue
+            records.append((start, cells))
+    except csv.Error:
+        pass
+    unterminated = None
+    odd_quotes = text.count(dialect.quote) % 2 == 1
+    if odd_quotes and (records or header):
+        start = records[-1][0] if records else 1
+        lines = text.splitlines(keepends=True)
+        tail = "".join(lines[start - 1:])
+        try:
+            strict = csv.reader(io.StringIO(tail, newline=""), delimiter=dialect.delimiter,
+                                quotechar=dialect.quote, doublequote=dialect.double_quote,
+                                strict=True)
+            for _ in strict:
+                pass
+        except csv.Error:
+            unterminated = start
+            if records:
+                records.pop()
+    return Parsed(header=header, records=records, unterminated_line=unterminated)

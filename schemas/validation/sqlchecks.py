@@ -1,0 +1,456 @@
+"""SQL generated from Table Schemas: typing text columns and checking every row in DuckDB.
+
+Every cell is loaded as text (``read_csv(all_varchar)``); the SQL here parses it with the
+same rules as frictionless 5 (Python ``int()``/``Decimal()``, ``strptime('%Y-%m-%d')``, ...),
+so findings match ``frictionless validate``. Nothing here is written per table: every
+statement is derived from the Table Schema.
+
+Public helpers used by the build:
+
+* :func:`typed_select_sql` -- ``SELECT CAST(...) AS col, ...`` turning a text table whose
+  columns are named like the fields into a typed one.
+* :func:`load_text_table` -- load a CSV into a table of VARCHAR columns named like the fields.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from semicon.schemas.sqltypes import duckdb_type, quote_ident, sql_string
+
+#: text DuckDB will never meet in a CSV: keeps empty cells as '' instead of NULL, so that NULL
+#: means "missing cell" (row shorter than the header).
+NULL_SENTINEL = "\x01\x02semicon-null\x02\x01"
+
+_WS = "' \t\n\r\x0b\x0c'"
+INT_RE = r"\s*[+-]?[0-9]+(_[0-9]+)*\s*"
+_DIGITS = r"[0-9]+(_[0-9]+)*"
+NUMBER_RE = (
+    r"\s*[+-]?("
+    + rf"(({_DIGITS})(\.({_DIGITS})?)?|\.{_DIGITS})([eE][+-]?{_DIGITS})?"
+    + r"|(?i:inf|infinity|nan|snan)[0-9]*"
+    + r")\s*"
+)
+DATE_RE = r"[0-9]{4}-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12][0-9]|0[1-9]|[1-9]| [1-9])"
+TIME_RE = r"([01][0-9]|2[0-3]|[0-9]):([0-5][0-9]|[0-9]):([0-5][0-9]|[0-9]|6[01])"
+UUID_RE = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+EMAIL_RE = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+URI_RE = r"[A-Za-z][A-Za-z0-9+.\-]*:\S*"
+YEARMONTH_RE = r"[0-9]{4}-(0[1-9]|1[0-2])"
+DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
+DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
+#: first characters that make a spreadsheet treat a cell as a formula
+FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
+
+STRING_TYPES = frozenset({"string", "any"})
+
+
+def _in_list(expr: str, values: Sequence[Any]) -> str:
+    return f"{expr} IN ({', '.join(sql_string(v) for v in values)})"
+
+
+def _strptime_format(fmt: str) -> str:
+    return fmt
+
+
+def parse_expr(fld: dict[str, Any], c: str) -> str:
+    """SQL for the typed value of text ``c`` (not NULL, not a missing value); NULL if invalid."""
+    ftype = fld.get("type", "string")
+    fmt = fld.get("format", "default")
+    if ftype == "integer":
+        s = c
+        if fld.get("bareNumber") is False:
+            s = f"regexp_replace({c}, '^[^-0-9]*|[^0-9]*$', '', 'g')"
+        # Python int(): optional whitespace and sign, digits with single underscores
+        return (
+            f"CASE WHEN regexp_full_match({s}, {sql_string(INT_RE)}) "
+            f"THEN TRY_CAST({s} AS BIGINT) END"
+        )
+    if ftype == "number":
+        s = c
+        if fld.get("bareNumber") is False:
+            s = f"regexp_replace({s}, '^[^-0-9]*|[^0-9]*$', '', 'g')"
+        group = fld.get("groupChar")
+        if group:
+            s = f"replace({s}, {sql_string(group)}, '')"
+        dec = fld.get("decimalChar", ".")
+        if dec != ".":
+            return (f"CASE WHEN NOT contains({s}, '.') "
+                    f"THEN TRY_CAST(replace({s}, {sql_string(dec)}, '.') AS DOUBLE) END")
+        # DuckDB's DOUBLE cast accepts what Python's Decimal() does (whitespace, sign,
+        # exponent, underscores, inf/nan)
+        return f"TRY_CAST({s} AS DOUBLE)"
+    if ftype == "boolean":
+        true_values = fld.get("trueValues", DEFAULT_TRUE)
+        false_values = fld.get("falseValues", DEFAULT_FALSE)
+        return (
+            f"CASE WHEN {_in_list(c, true_values)} THEN TRUE "
+            f"WHEN {_in_list(c, false_values)} THEN FALSE END"
+        )
+    if ftype == "date":
+        if fmt == "default":
+            # strptime('%Y-%m-%d'): four-digit year, then '-'; DuckDB checks the rest
+            return (
+                f"CASE WHEN substr({c}, 5, 1) = '-' AND length({c}) BETWEEN 8 AND 10 "
+                f"AND substr({c}, 1, 1) BETWEEN '0' AND '9' "
+                f"THEN TRY_CAST({c} AS DATE) END"
+            )
+        if fmt == "any":
+            return f"TRY_CAST({c} AS DATE)"
+        return f"CAST(try_strptime({c}, {sql_string(_strptime_format(fmt))}) AS DATE)"
+    if ftype == "datetime":
+        if fmt == "default":
+            return (
+                f"CASE WHEN length({c}) >= 19 AND substr({c}, 17, 1) = ':' "
+                f"THEN TRY_CAST({c} AS TIMESTAMP) END"
+            )
+        if fmt == "any":
+            return f"TRY_CAST({c} AS TIMESTAMP)"
+        return f"try_strptime({c}, {sql_string(_strptime_format(fmt))})"
+    if ftype == "time":
+        if fmt in ("default", "any"):
+            return (
+                f"CASE WHEN regexp_full_match({c}, {sql_string(TIME_RE)}) "
+                f"THEN TRY_CAST({c} AS TIME) END"
+            )
+        return f"CAST(try_strptime({c}, {sql_string(_strptime_format(fmt))}) AS TIME)"
+    if ftype == "year":
+        return (
+            f"CASE WHEN length({c}) = 4 AND regexp_full_match({c}, {sql_string(INT_RE)}) "
+            f"THEN CASE WHEN TRY_CAST(replace(trim({c}, {_WS}), '_', '') AS INTEGER) "
+            f"BETWEEN 0 AND 9999 THEN TRY_CAST(replace(trim({c}, {_WS}), '_', '') AS INTEGER) "
+            f"END END"
+        )
+    if ftype == "yearmonth":
+        return f"CASE WHEN regexp_full_match({c}, {sql_string(YEARMONTH_RE)}) THEN {c} END"
+    if ftype in ("object", "array"):
+        kind = "OBJECT" if ftype == "object" else "ARRAY"
+        return (
+            f"CASE WHEN json_valid({c}) AND json_type(TRY_CAST({c} AS JSON)) = '{kind}' "
+            f"THEN {c} END"
+        )
+    if ftype == "string":
+        regex = {"uuid": UUID_RE, "email": EMAIL_RE, "uri": URI_RE}.get(fmt)
+        if regex:
+            return f"CASE WHEN regexp_full_match({c}, {sql_string(regex)}) THEN {c} END"
+    # string, any and types without a parser (geopoint, geojson, duration): kept as text
+    return c
+
+
+def missing_values(fld: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    values = fld.get("missingValues", schema.get("missingValues", [""]))
+    return [str(v) for v in values]
+
+
+def null_expr(c: str, mv: Sequence[str]) -> str:
+    """True when text ``c`` is a missing cell or a missing value."""
+    if not mv:
+        return f"({c} IS NULL)"
+    if list(mv) == [""]:
+        return f"({c} IS NULL OR {c} = '')"
+    return f"({c} IS NULL OR {_in_list(c, mv)})"
+
+
+def typed_expr(fld: dict[str, Any], c: str, mv: Sequence[str]) -> str:
+    """Typed value of text column ``c``: NULL for missing cells, missing values, bad cells."""
+    parsed = parse_expr(fld, c)
+    cast = duckdb_type(fld)
+    if parsed == c and cast == "VARCHAR":
+        return f"CASE WHEN {null_expr(c, mv)} THEN NULL ELSE {c} END"
+    return f"CASE WHEN {null_expr(c, mv)} THEN NULL ELSE CAST({parsed} AS {cast}) END"
+
+
+def literal(fld: dict[str, Any], value: Any) -> str:
+    """A constraint value (minimum, enum item, ...) as a typed SQL literal."""
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    ftype = fld.get("type", "string")
+    if ftype in ("string", "any") or duckdb_type(fld) == "VARCHAR":
+        return sql_string(value)
+    parsed = parse_expr(fld, sql_string(value))
+    return f"CAST({parsed} AS {duckdb_type(fld)})"
+
+
+def typed_select_sql(resource_schema: dict[str, Any], text_table: str) -> str:
+    """``SELECT`` turning ``text_table`` (VARCHAR columns named like the fields) into types.
+
+    Missing values and cells that do not parse become NULL: validate first.
+    """
+    cols = []
+    for fld in resource_schema.get("fields", []):
+        ident = quote_ident(fld["name"])
+        mv = missing_values(fld, resource_schema)
+        cols.append(f"{typed_expr(fld, ident, mv)} AS {ident}")
+    return f"SELECT {', '.join(cols)} FROM {text_table}"
+
+
+def read_csv_sql(
+    csv_path: str | Path,
+    columns: Sequence[str],
+    *,
+    delimiter: str = ",",
+    quote: str = '"',
+    escape: str | None = None,
+    header: bool = True,
+    rejects: str | None = None,
+) -> str:
+    """``read_csv(...)`` reading every cell as text, empty cells as '' (never NULL)."""
+    cols = "{" + ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in columns) + "}"
+    opts = [
+        sql_string(str(csv_path)),
+        f"columns = {cols}",
+        f"header = {'true' if header else 'false'}",
+        "auto_detect = false",
+        f"delim = {sql_string(delimiter)}",
+        f"quote = {sql_string(quote)}",
+        f"escape = {sql_string(escape if escape is not None else quote)}",
+        f"nullstr = [{sql_string(NULL_SENTINEL)}]",
+        "max_line_size = 100000000",
+        "encoding = 'utf-8'",
+    ]
+    if rejects:
+        opts += [
+            "store_rejects = true",
+            f"rejects_table = {sql_string(rejects + '_errors')}",
+            f"rejects_scan = {sql_string(rejects + '_scans')}",
+        ]
+    return f"read_csv({', '.join(opts)})"
+
+
+def load_text_table(
+    con: Any,
+    csv_path: str | Path,
+    table_name: str,
+    field_names: Sequence[str],
+    *,
+    delimiter: str = ",",
+    quote: str = '"',
+) -> int:
+    """Load a CSV with a header row into ``table_name``: VARCHAR columns named like the fields.
+
+    Empty cells are '' (use :func:`typed_select_sql` to type them); returns the row count.
+    """
+    src = read_csv_sql(csv_path, list(field_names), delimiter=delimiter, quote=quote)
+    con.execute(f"CREATE OR REPLACE TABLE {quote_ident(table_name)} AS SELECT * FROM {src}")
+    return con.execute(f"SELECT count(*) FROM {quote_ident(table_name)}").fetchall()[0][0]
+
+
+# --------------------------------------------------------------------------------------
+# row checks
+
+
+def has_parser(fld: dict[str, Any]) -> bool:
+    """Whether the field's typed value differs from its text (needs a typed column)."""
+    return parse_expr(fld, "x") != "x" or duckdb_type(fld) != "VARCHAR"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A CSV column checked against a field.
+
+    ``col`` is the text column in the view; ``tcol`` the typed column stored next to it
+    (None for text fields, whose typed value is computed on the fly).
+    """
+
+    position: int  # 1-based
+    col: str  # SQL identifier of the text column
+    fld: dict[str, Any]
+    mv: tuple[str, ...]
+    tcol: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.fld["name"]
+
+    @property
+    def typed(self) -> str:
+        """SQL for the typed value (NULL when missing or not parseable)."""
+        return self.tcol or typed_expr(self.fld, self.col, self.mv)
+
+    @property
+    def typed_definition(self) -> str:
+        return typed_expr(self.fld, self.col, self.mv)
+
+    @property
+    def present(self) -> str:
+        """SQL: the cell exists and is not a missing value."""
+        if not self.mv:
+            return f"({self.col} IS NOT NULL)"
+        if list(self.mv) == [""]:
+            return f"({self.col} <> '')"
+        return f"({self.col} IS NOT NULL AND NOT {_in_list(self.col, self.mv)})"
+
+    @property
+    def type_label(self) -> str:
+        return f'{self.fld.get("type", "string")}/{self.fld.get("format", "default")}'
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A boolean SQL expression over one row and what a true value means."""
+
+    sql: str
+    code: str
+    column: Column | None = None
+    note: str = ""
+
+
+@dataclass
+class RowCheckPlan:
+    flags: list[Flag] = field(default_factory=list)
+
+
+def constraint_note(name: str, value: Any) -> str:
+    """frictionless's note: ``constraint "minimum" is "0"`` (Python ``str`` of the value)."""
+    return f'constraint "{name}" is "{value}"'
+
+
+def _py_str(value: Any) -> str:
+    # frictionless formats constraint values with Python's str(): True, ['a', 'b'], 0
+    return str(value)
+
+
+def _any_of(expr: str, values: Sequence[str]) -> str:
+    if len(values) <= 8:
+        return "(" + " OR ".join(f"{expr} = {v}" for v in values) + ")" if values else "FALSE"
+    return f"{expr} IN ({', '.join(values)})"
+
+
+def row_flags(columns: Sequence[Column], *, formula_check: bool = True) -> list[Flag]:
+    """Every per-row check for these columns as boolean SQL (blank rows are handled apart)."""
+    flags: list[Flag] = []
+    for col in columns:
+        c = col.col
+        fld = col.fld
+        ftype = fld.get("type", "string")
+        present = col.present
+        typed = col.typed
+        parsed = has_parser(fld)
+        # for text fields the typed value is the cell itself wherever it is present
+        value = typed if parsed else c
+        guard = "" if parsed else f"{present} AND "
+        flags.append(Flag(f"({c} IS NULL)", "missing-cell", col))
+        if parsed:
+            flags.append(Flag(f"({present} AND {typed} IS NULL)", "type-error", col,
+                              f'type is "{col.type_label}"'))
+        cons = fld.get("constraints", {}) or {}
+        if cons.get("required"):
+            if list(col.mv) == [""]:
+                req = f"({c} = '')"
+            else:
+                req = f"({c} IS NOT NULL AND NOT {present})"
+            flags.append(Flag(req, "constraint-error", col,
+                              constraint_note("required", _py_str(cons["required"]))))
+        for name, op in (("minimum", "<"), ("maximum", ">"),
+                         ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">=")):
+            if name in cons and cons[name] is not None and ftype not in STRING_TYPES:
+                flags.append(Flag(
+                    f"({value} {op} {literal(fld, cons[name])})",
+                    "constraint-error", col, constraint_note(name, _py_str(cons[name]))))
+        if "minLength" in cons and ftype in STRING_TYPES:
+            flags.append(Flag(f"({guard}length({value}) < {int(cons['minLength'])})",
+                              "constraint-error", col,
+                              constraint_note("minLength", cons["minLength"])))
+        if "maxLength" in cons and ftype in STRING_TYPES:
+            flags.append(Flag(f"({guard}length({value}) > {int(cons['maxLength'])})",
+                              "constraint-error", col,
+                              constraint_note("maxLength", cons["maxLength"])))
+        if "pattern" in cons and ftype in STRING_TYPES:
+            flags.append(Flag(
+                f"({guard}NOT regexp_full_match({value}, {sql_string(cons['pattern'])}))",
+                "constraint-error", col, constraint_note("pattern", cons["pattern"])))
+        if cons.get("enum") is not None:
+            items = [literal(fld, v) for v in cons["enum"]]
+            flags.append(Flag(f"({guard}NOT {_any_of(value, items)})", "constraint-error",
+                              col, constraint_note("enum", _py_str(cons["enum"]))))
+        if formula_check and ftype in STRING_TYPES:
+            firsts = ", ".join(sql_string(ch) for ch in FORMULA_CHARS)
+            flags.append(Flag(
+                f"(left({c}, 1) IN ({firsts}) AND TRY_CAST({c} AS DOUBLE) IS NULL)",
+                "formula-injection", col))
+    return flags
+
+
+def row_check_sql(view: str, columns: Sequence[Column], flags: Sequence[Flag],
+                  *, limit: int | None = None) -> str:
+    """One scan: rows where any flag holds, with ``__blank`` and every flag as a column."""
+    blank_parts = [null_expr(col.col, col.mv) for col in columns] or ["TRUE"]
+    blank = f"(__extra = 0 AND {' AND '.join(blank_parts)})"
+    flag_cols = ", ".join(f"coalesce({f.sql}, FALSE) AS f{i}" for i, f in enumerate(flags))
+    raw = ", ".join(col.col for col in columns)
+    sql = f"SELECT __line, __extra, {blank} AS __blank"
+    if flags:
+        sql += f", {flag_cols}"
+    if raw:
+        sql += f", {raw}"
+    # the filter runs first over every row; flags are computed again only for the few hits
+    cond = " OR ".join([f.sql for f in flags] + [blank, "__extra > 0"])
+    sql += f" FROM {view} WHERE {cond} ORDER BY __line"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql
+
+
+def duplicate_sql(view: str, keys: Sequence[Column], *, skip_all_null: bool,
+                  limit: int | None = None) -> str:
+    """Rows whose typed key (one or more columns) occurs more than once."""
+    typed = ", ".join(f"{k.typed} AS k{i}" for i, k in enumerate(keys))
+    names = ", ".join(f"k{i}" for i in range(len(keys)))
+    where = ""
+    if skip_all_null:
+        where = "WHERE NOT (" + " AND ".join(f"k{i} IS NULL" for i in range(len(keys))) + ")"
+    else:
+        where = "WHERE " + " OR ".join(f"k{i} IS NOT NULL" for i in range(len(keys)))
+    join = " AND ".join(f"s.k{i} IS NOT DISTINCT FROM d.k{i}" for i in range(len(keys)))
+    out = ", ".join([f"s.k{i}" for i in range(len(keys))]
+                    + [f"s.r{i}" for i in range(len(keys))])
+    raws = ", ".join(f"{k.col} AS r{i}" for i, k in enumerate(keys))
+    sql = (
+        f"WITH s AS (SELECT __line, {typed}, {raws} FROM {view}), "
+        f"d AS (SELECT {names} FROM s {where} GROUP BY ALL HAVING count(*) > 1) "
+        f"SELECT s.__line, {out} FROM s JOIN d ON {join} ORDER BY s.__line"
+    )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql
+
+
+def all_null_key_sql(view: str, keys: Sequence[Column], *, limit: int | None = None) -> str:
+    cond = " AND ".join(f"({k.typed}) IS NULL" for k in keys)
+    sql = f"SELECT __line FROM {view} WHERE {cond} ORDER BY __line"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql
+
+
+def foreign_key_sql(view: str, keys: Sequence[Column], ref_view: str,
+                    ref_keys: Sequence[Column], *, limit: int | None = None) -> str:
+    """Rows whose (typed) foreign key is not found among the referenced rows' keys."""
+    typed = ", ".join(f"{k.typed} AS k{i}" for i, k in enumerate(keys))
+    raws = ", ".join(f"{k.col} AS r{i}" for i, k in enumerate(keys))
+    ref_typed = []
+    for i, (k, r) in enumerate(zip(keys, ref_keys, strict=True)):
+        expr = r.typed
+        if duckdb_type(k.fld) != duckdb_type(r.fld):
+            expr = f"CAST({expr} AS {duckdb_type(k.fld)})"
+        ref_typed.append(f"{expr} AS k{i}")
+    not_all_null = " OR ".join(f"s.k{i} IS NOT NULL" for i in range(len(keys)))
+    join = " AND ".join(f"s.k{i} IS NOT DISTINCT FROM r.k{i}" for i in range(len(keys)))
+    raw = ", ".join(f"s.r{i}" for i in range(len(keys)))
+    sql = (
+        f"WITH s AS (SELECT __line, {typed}, {raws} FROM {view}), "
+        f"r AS (SELECT DISTINCT {', '.join(ref_typed)} FROM {ref_view}) "
+        f"SELECT s.__line, {raw} FROM s WHERE ({not_all_null}) "
+        f"AND NOT EXISTS (SELECT 1 FROM r WHERE {join}) ORDER BY s.__line"
+    )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql
+
+
+def schema_fingerprint(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, sort_keys=True)

@@ -1,0 +1,232 @@
+"""Each output opened with its own library and compared with the CSVs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from semicon.build.pipeline import build_package
+
+from tests.build.conftest import SAMPLE_ROWS, SAMPLE_SCHEMAS
+
+
+@pytest.fixture
+def built(sample_package: Path, tmp_path: Path):
+    return build_package(sample_package, tmp_path / "out")
+
+
+def csv_rows(descriptor: Path, table: str) -> list[dict[str, str]]:
+    with open(descriptor.parent / "data" / f"{table}.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def as_text(value: object) -> str:
+    """A typed value back in CSV spelling (None -> "")."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+BOOL_TEXT = {"1": "true", "0": "false", "true": "true", "false": "false", "": ""}
+
+
+def normalise_csv(table: str, row: dict[str, str]) -> dict[str, str]:
+    schema = next(s for s in SAMPLE_SCHEMAS if s["name"] == table)
+    out = {}
+    for f in schema["fields"]:
+        v = row[f["name"]]
+        if f["type"] == "boolean":
+            v = BOOL_TEXT[v]
+        if f["type"] == "number" and v and float(v).is_integer():
+            v = str(int(float(v)))
+        out[f["name"]] = v
+    return out
+
+
+def test_outputs_exist(built) -> None:
+    assert not built.skipped
+    for path in built.outputs.values():
+        assert path.is_file(), path
+    assert built.rows == {t: len(r) for t, r in SAMPLE_ROWS.items()}
+    assert (built.out_dir / "build.json").is_file()
+    assert not list(built.out_dir.glob(".*.tmp-*"))
+
+
+def test_duckdb_matches_csv(built, sample_package: Path) -> None:
+    con = duckdb.connect(str(built.outputs["duckdb"]), read_only=True)
+    for table in SAMPLE_ROWS:
+        cur = con.execute(f'SELECT * FROM "{table}"')
+        names = [d[0] for d in cur.description]
+        got = [dict(zip(names, map(as_text, row), strict=True)) for row in cur.fetchall()]
+        want = [normalise_csv(table, r) for r in csv_rows(sample_package, table)]
+        assert got == want, table
+
+
+def test_duckdb_types_constraints_comments(built) -> None:
+    con = duckdb.connect(str(built.outputs["duckdb"]), read_only=True)
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'funding_allocations'"
+        ).fetchall()
+    )
+    assert types["allocation_id"] == "BIGINT"
+    assert types["amount"] == "DOUBLE"
+    assert types["confirmed"] == "BOOLEAN"
+    assert dict(con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = 'sources'").fetchall())["published"] == "DATE"
+    kinds = {
+        (r[0], r[1])
+        for r in con.execute(
+            "SELECT table_name, constraint_type FROM duckdb_constraints()"
+        ).fetchall()
+    }
+    assert ("funding_allocations", "PRIMARY KEY") in kinds
+    assert ("funding_allocations", "FOREIGN KEY") in kinds
+    assert ("funding_allocations", "CHECK") in kinds
+    assert ("funding_allocations", "NOT NULL") in kinds
+    checks = " ".join(
+        r[0] for r in con.execute(
+            "SELECT expression FROM duckdb_constraints() WHERE constraint_type = 'CHECK'"
+        ).fetchall()
+    )
+    assert "regexp_full_match" in checks and "IN" in checks and ">=" in checks
+    assert con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE table_name = 'sources'"
+    ).fetchall() == [("Sources: Documents the figures come from.",)]
+    assert con.execute(
+        "SELECT comment FROM duckdb_columns() WHERE table_name = 'sources' "
+        "AND column_name = 'title'"
+    ).fetchall() == [("Title of the document",)]
+    with pytest.raises(duckdb.Error):  # read-only, but the constraint is also declared
+        con.execute("INSERT INTO sources VALUES ('bad', 'x', NULL, 'letter')")
+
+
+def test_duckdb_constraints_reject_bad_rows(built, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(built.outputs["duckdb"], copy)
+    con = duckdb.connect(str(copy))
+    for bad in (
+        "INSERT INTO sources VALUES ('X1', 'pattern', NULL, NULL)",
+        "INSERT INTO sources VALUES ('S9', 'enum', NULL, 'tweet')",
+        "INSERT INTO sources VALUES ('S9', '', NULL, NULL)",
+        "INSERT INTO sources VALUES ('S1', 'duplicate', NULL, NULL)",
+        "INSERT INTO funding_allocations (allocation_id, source_id, amount) "
+        "VALUES (99, 'S1', -1)",
+        "INSERT INTO funding_allocations (allocation_id, source_id) VALUES (98, 'S404')",
+    ):
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute(bad)
+
+
+def test_duckdb_views_and_build_table(built) -> None:
+    con = duckdb.connect(str(built.outputs["duckdb"]), read_only=True)
+    rows = con.execute(
+        "SELECT allocation_id, parent_title, amount_readable FROM funding_allocations_readable"
+    ).fetchall()
+    assert rows == [
+        (1, None, "EUR 2.51 billion"),
+        (2, "Chips Act programme", "EUR 778 million"),
+        (3, "Chips Act programme", "USD 52 billion"),
+        (4, "Photonics, Delta plan", "EUR 250 thousand"),
+        (5, None, None),
+    ]
+    members = con.execute(
+        "SELECT coalition_name, country_name FROM coalition_members_named"
+    ).fetchall()
+    assert ("Semicon Coalition", "Netherlands") in members
+    build = con.execute(
+        "SELECT table_name, row_count, package_name, package_version, built_at, tool_versions "
+        "FROM _build ORDER BY table_name"
+    ).fetchall()
+    assert {r[0]: r[1] for r in build} == {t: len(r) for t, r in SAMPLE_ROWS.items()}
+    assert {r[2] for r in build} == {"testpkg"} and {r[3] for r in build} == {"1.0.0"}
+    assert all(r[4] is not None for r in build)
+    assert "duckdb" in json.loads(build[0][5])
+
+
+def test_sqlite_matches_duckdb_and_csv(built, sample_package: Path) -> None:
+    sq = sqlite3.connect(built.outputs["sqlite"])
+    ddb = duckdb.connect(str(built.outputs["duckdb"]), read_only=True)
+    for table in SAMPLE_ROWS:
+        got = sq.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+        assert len(got) == len(SAMPLE_ROWS[table])
+        assert len(got) == ddb.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
+    # value spelling: dates as ISO text, booleans as 0/1, numbers as REAL
+    assert sq.execute("SELECT published FROM sources WHERE source_id = 'S1'").fetchall() == [
+        ("2025-06-30",)
+    ]
+    assert sq.execute(
+        "SELECT confirmed, amount FROM funding_allocations WHERE allocation_id = 4"
+    ).fetchall() == [(1, 250000.5)]
+    csv_titles = [r["title"] for r in csv_rows(sample_package, "sources")]
+    assert [r[0] for r in sq.execute("SELECT title FROM sources ORDER BY rowid")] == csv_titles
+
+
+def test_sqlite_keys_indexes_fts(built) -> None:
+    sq = sqlite3.connect(built.outputs["sqlite"])
+    pk = [r[1] for r in sq.execute("PRAGMA table_info(coalition_members)") if r[5]]
+    assert pk == ["coalition_id", "country_code"]
+    fks = {(r[2], r[3]) for r in sq.execute("PRAGMA foreign_key_list(funding_allocations)")}
+    assert fks == {("funding_allocations", "parent_id"), ("sources", "source_id")}
+    assert sq.execute("PRAGMA foreign_key_check").fetchall() == []
+    indexed = {
+        r[0] for r in sq.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        )
+    }
+    assert {
+        "idx_funding_allocations_parent_id",
+        "idx_funding_allocations_source_id",
+        "idx_funding_allocations_currency",
+        "idx_sources_kind",
+        "idx_coalition_members_country_code",
+    } <= indexed
+    fts_sql = sq.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'funding_allocations_fts'"
+    ).fetchall()[0][0]
+    assert '"title"' in fts_sql and '"recipient"' in fts_sql and "currency" not in fts_sql
+    hits = sq.execute(
+        "SELECT allocation_id FROM funding_allocations WHERE rowid IN "
+        "(SELECT rowid FROM funding_allocations_fts WHERE funding_allocations_fts MATCH 'delta')"
+    ).fetchall()
+    assert hits == [(2,)]
+    assert sq.execute("SELECT count(*) FROM _build").fetchall() == [(len(SAMPLE_ROWS),)]
+    cols = [r[1] for r in sq.execute("PRAGMA table_info(_build)")]
+    assert "built_at" not in cols
+    assert sq.execute(
+        "SELECT amount_readable FROM funding_allocations_readable WHERE allocation_id = 1"
+    ).fetchall() == [("EUR 2.51 billion",)]
+
+
+def test_parquet_matches_duckdb(built) -> None:
+    ddb = duckdb.connect(str(built.outputs["duckdb"]), read_only=True)
+    for table in SAMPLE_ROWS:
+        t = pq.read_table(built.outputs[f"parquet:{table}"])
+        assert t.num_rows == len(SAMPLE_ROWS[table])
+        cur = ddb.execute(f'SELECT * FROM "{table}"')
+        names = [d[0] for d in cur.description]
+        want = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        assert t.to_pylist() == want
+    schema = pq.read_schema(built.outputs["parquet:funding_allocations"])
+    assert str(schema.field("confirmed").type) == "bool"
+    assert str(schema.field("allocation_id").type) == "int64"
+
+
+def test_build_json_records_inputs(built) -> None:
+    manifest = json.loads((built.out_dir / "build.json").read_text())
+    assert set(manifest["inputs"]["resources"]) == {f"data/{t}.csv" for t in SAMPLE_ROWS}
+    assert manifest["rows"] == built.rows
+    assert "testpkg.db" in manifest["outputs"]

@@ -1,0 +1,118 @@
+"""Unit tests of the generated Datasette metadata, data dictionary and plugin helpers."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from semicon.build.canned_queries import QUERIES, canned_queries
+from semicon.build.data_dictionary import COLUMNS, data_dictionary_rows
+from semicon.build.datasette_metadata import build_metadata
+
+ROOT = Path(__file__).resolve().parents[2]
+PKG = ROOT / "datapackage"
+PLUGIN = ROOT / "build" / "plugins" / "semicon_site.py"
+
+
+@pytest.fixture(scope="module")
+def descriptor() -> dict:
+    return json.loads((PKG / "datapackage.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def meta(descriptor) -> dict:
+    return build_metadata(descriptor, PKG)
+
+
+@pytest.fixture(scope="module")
+def plugin():
+    spec = importlib.util.spec_from_file_location("semicon_site", PLUGIN)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_metadata_top_level(meta, descriptor):
+    assert meta["title"] == descriptor["title"]
+    assert meta["license_url"].startswith("https://creativecommons.org/")
+    assert meta["source_url"] == "/letter"
+    assert json.loads(json.dumps(meta)) == meta  # plain JSON
+    assert list(meta["databases"]) == [descriptor["name"]]
+
+
+def test_tables_follow_the_schemas(meta, descriptor):
+    tables = meta["databases"][descriptor["name"]]["tables"]
+    for res in descriptor["resources"]:
+        if "schema" not in res:
+            continue
+        t = tables[res["name"]]
+        assert set(t["columns"]) == {f["name"] for f in res["schema"]["fields"]}
+        for facet in t.get("facets", []):
+            assert facet in t["columns"]
+        assert t["fts_table"] == res["name"] + "_fts"
+    assert tables["sources"]["label_column"] == "title"
+    assert tables["funding_allocations"]["label_column"] == "title"
+    assert tables["funding_allocations"]["sort_desc"] == "amount"
+    assert tables["events"]["sort"] == "date"
+
+
+def test_canned_queries_have_titles_and_descriptions(meta, descriptor):
+    queries = meta["databases"][descriptor["name"]]["queries"]
+    assert set(queries) == set(QUERIES)
+    for q in queries.values():
+        assert q["title"] and q["description"] and q["sql"].lower().startswith(("select", "with"))
+    assert canned_queries({"events"}) == {"timeline": canned_queries(set(QUERIES["timeline"][
+        "tables"]))["timeline"]}
+
+
+def test_data_dictionary_rows(descriptor):
+    rows = data_dictionary_rows(descriptor, PKG)
+    assert rows and set(rows[0]) == set(COLUMNS)
+    amount = next(r for r in rows if r["table"] == "funding_allocations"
+                  and r["column"] == "amount")
+    assert amount["type"] == "integer" and amount["description"]
+    currency = next(r for r in rows if r["table"] == "funding_allocations"
+                    and r["column"] == "currency")
+    assert "one of: " in currency["constraints"]
+    pk = next(r for r in rows if r["column"] == "allocation_id")
+    assert pk["required"] == 1 and "primary key" in pk["constraints"]
+
+
+@pytest.mark.parametrize(("cell", "out"), [
+    ("=1+2", "'=1+2"), ("+31 6", "'+31 6"), ("-5", "-5"), ("-1.5e3", "-1.5e3"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("plain", "plain"), ("", ""),
+    ("- bullet", "'- bullet"),
+])
+def test_escape_cell(plugin, cell, out):
+    assert plugin.escape_cell(cell) == out
+
+
+def test_csv_escaper_handles_records_split_across_chunks(plugin):
+    e = plugin.CsvEscaper()
+    data = b'a,b\r\n"=x\nmore",-3\r\n@y,"multi\r\nline"\r\n'
+    out = b"".join(e.feed(data[i:i + 3], final=i + 3 >= len(data))
+                   for i in range(0, len(data), 3))
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(out.decode(), newline="")))
+    assert rows == [["a", "b"], ["'=x\nmore", "-3"], ["'@y", "multi\r\nline"]]
+
+
+@pytest.mark.parametrize("path", ["//evil.com", "/\\evil.com", "/%5cevil.com", "/a\\b"])
+def test_unsafe_paths(plugin, path):
+    assert plugin.unsafe_path(path)
+
+
+def test_safe_location(plugin):
+    assert plugin.safe_location("/semicon-nl/events")
+    assert not plugin.safe_location("//evil.com")
+    assert not plugin.safe_location("/\\evil.com")
+    assert not plugin.safe_location("https://evil.com/")
+
+
+def test_highlight_is_whitespace_insensitive(plugin):
+    html, found = plugin.highlight("Een  zin\nover <chips>.", "zin over <chips>")
+    assert found and '<mark id="quote">zin\nover &lt;chips&gt;</mark>' in html

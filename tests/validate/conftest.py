@@ -1,0 +1,67 @@
+"""Fixture builders for the validation tests: small packages written into tmp_path."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from semicon.schemas.validation import Report, validate_package
+
+PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+
+
+def write_package(
+    folder: Path,
+    resources: list[dict[str, Any]],
+    files: dict[str, str | bytes] | None = None,
+    **extra: Any,
+) -> Path:
+    """Write ``datapackage.json`` (resources as given) and ``files`` (path -> content)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for rel, content in (files or {}).items():
+        target = folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_bytes(content.encode("utf-8"))
+    descriptor = {"$schema": PROFILE, "name": "test-package", "resources": resources, **extra}
+    path = folder / "datapackage.json"
+    path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    return path
+
+
+def csv_resource(name: str, fields: list[dict[str, Any]], *, path: str | None = None,
+                 **schema_extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "path": path or f"data/{name}.csv",
+        "format": "csv",
+        "encoding": "utf-8",
+        "schema": {"fields": fields, **schema_extra},
+    }
+
+
+@pytest.fixture
+def one_table(tmp_path: Path) -> Callable[..., Path]:
+    """``one_table(fields, csv_text_or_bytes, **schema_extra)`` -> descriptor path."""
+
+    def build(fields: list[dict[str, Any]], content: str | bytes, **schema_extra: Any) -> Path:
+        res = csv_resource("t", fields, **schema_extra)
+        return write_package(tmp_path / "pkg", [res], {"data/t.csv": content})
+
+    return build
+
+
+@pytest.fixture
+def check() -> Callable[..., Report]:
+    return validate_package
+
+
+def codes(report: Report) -> list[tuple[str, int | None, str | None]]:
+    """(code, line, field) of every finding, in report order."""
+    return [(f.code, f.line, f.field) for f in report.findings]

@@ -1,0 +1,194 @@
+"""Every frictionless error kind that applies to CSV: code, line, field and exit code."""
+
+from __future__ import annotations
+
+import hashlib
+
+from semicon.schemas.validation import validate_package
+
+from .conftest import codes, csv_resource, write_package
+
+S = {"name": "id", "type": "string"}
+
+
+def test_valid_table(one_table):
+    report = validate_package(one_table([S, {"name": "n", "type": "integer"}], "id,n\na,1\nb,2\n"))
+    assert report.findings == []
+    assert report.exit_code == 0
+    assert report.stats["rows"] == {"t": 2}
+
+
+def test_type_errors(one_table):
+    fields = [
+        {"name": "i", "type": "integer"},
+        {"name": "x", "type": "number"},
+        {"name": "d", "type": "date"},
+        {"name": "b", "type": "boolean"},
+        {"name": "y", "type": "year"},
+    ]
+    text = "i,x,d,b,y\n1,1.5,2020-01-31,true,2020\n1.5,abc,2020-02-30,yes,20\n+1,1e3,2020-1-5,0,0999\n"
+    report = validate_package(one_table(fields, text))
+    assert codes(report) == [
+        ("type-error", 3, "b"),
+        ("type-error", 3, "d"),
+        ("type-error", 3, "i"),
+        ("type-error", 3, "x"),
+        ("type-error", 3, "y"),
+    ]
+    assert report.exit_code == 1
+    first = report.findings[0]
+    assert first.value == "yes"
+    assert first.message == (
+        'Type error in the cell "yes" in line "3" and field "b" at position "4": '
+        'type is "boolean/default"'
+    )
+
+
+def test_constraint_errors(one_table):
+    fields = [
+        {"name": "id", "type": "string", "constraints": {"required": True, "pattern": "A[0-9]+"}},
+        {"name": "n", "type": "integer", "constraints": {"minimum": 0, "maximum": 10}},
+        {"name": "x", "type": "number",
+         "constraints": {"exclusiveMinimum": 0, "exclusiveMaximum": 1}},
+        {"name": "c", "type": "string", "constraints": {"enum": ["EUR", "USD"]}},
+        {"name": "s", "type": "string", "constraints": {"minLength": 2, "maxLength": 3}},
+    ]
+    text = (
+        "id,n,x,c,s\n"
+        "A1,0,0.5,EUR,ab\n"
+        ",11,0,GBP,a\n"
+        "B2,-1,1,USD,abcd\n"
+    )
+    report = validate_package(one_table(fields, text))
+    got = [(f.line, f.field, f.message.split(": ")[-1]) for f in report.findings]
+    assert all(f.code == "constraint-error" for f in report.findings)
+    assert got == [
+        (3, "c", "constraint \"enum\" is \"['EUR', 'USD']\""),
+        (3, "id", 'constraint "required" is "True"'),
+        (3, "n", 'constraint "maximum" is "10"'),
+        (3, "s", 'constraint "minLength" is "2"'),
+        (3, "x", 'constraint "exclusiveMinimum" is "0"'),
+        (4, "id", 'constraint "pattern" is "A[0-9]+"'),
+        (4, "n", 'constraint "minimum" is "0"'),
+        (4, "s", 'constraint "maxLength" is "3"'),
+        (4, "x", 'constraint "exclusiveMaximum" is "1"'),
+    ]
+    assert report.exit_code == 1
+
+
+def test_unique_and_primary_key(one_table):
+    fields = [S, {"name": "u", "type": "integer", "constraints": {"unique": True}}]
+    text = "id,u\na,1\nb,01\na,2\n,3\nc,\nd,\n"
+    report = validate_package(one_table(fields, text, primaryKey=["id"]))
+    assert codes(report) == [
+        ("unique-error", 3, "u"),
+        ("primary-key", 4, "id"),
+        ("primary-key", 5, "id"),
+    ]
+    assert "the same as in the row at line 2" in report.findings[0].message
+    assert 'all "None"' in report.findings[2].message
+
+
+def test_composite_primary_key(one_table):
+    fields = [S, {"name": "k", "type": "integer"}]
+    report = validate_package(one_table(fields, "id,k\na,1\na,2\na,1\n", primaryKey=["id", "k"]))
+    assert codes(report) == [("primary-key", 4, "id, k")]
+
+
+def test_self_referencing_foreign_key(one_table):
+    fields = [S, {"name": "parent", "type": "string"}]
+    fk = [{"fields": ["parent"], "reference": {"resource": "", "fields": ["id"]}}]
+    text = "id,parent\na,\nb,a\nc,zz\n"
+    report = validate_package(one_table(fields, text, primaryKey=["id"], foreignKeys=fk))
+    assert codes(report) == [("foreign-key", 4, "parent")]
+    assert report.findings[0].value == "zz"
+    assert 'not found in the lookup table "" as "id"' in report.findings[0].message
+
+
+def test_foreign_key_to_other_resource(tmp_path):
+    src = csv_resource("sources", [{"name": "source_id"}], primaryKey=["source_id"])
+    alloc = csv_resource(
+        "alloc", [S, {"name": "source_id"}],
+        foreignKeys=[{"fields": ["source_id"],
+                      "reference": {"resource": "sources", "fields": ["source_id"]}}],
+    )
+    pkg = write_package(tmp_path, [src, alloc], {
+        "data/sources.csv": "source_id\nS1\nS2\n",
+        "data/alloc.csv": "id,source_id\na,S1\nb,S3\nc,\nd,S2\n",
+    })
+    report = validate_package(pkg)
+    assert [(f.resource, f.code, f.line, f.field) for f in report.findings] == [
+        ("alloc", "foreign-key", 3, "source_id"),
+    ]
+
+
+def test_missing_and_extra_cells(one_table):
+    text = "id,a,b\n1,2,3\n1,2\n1,2,3,4,5\n"
+    report = validate_package(one_table([S, {"name": "a"}, {"name": "b"}], text))
+    assert codes(report) == [
+        ("missing-cell", 3, "b"),
+        ("extra-cell", 4, None),
+        ("extra-cell", 4, None),
+    ]
+    assert report.findings[1].value == "4"
+    assert report.findings[2].message == (
+        'Row at line "4" has an extra value in field at position "5"')
+
+
+def test_blank_rows(one_table):
+    text = "id,a\n1,2\n\n,\n3,4\n"
+    report = validate_package(one_table([S, {"name": "a", "constraints": {"required": True}}],
+                                        text))
+    assert codes(report) == [("blank-row", 3, None), ("blank-row", 4, None)]
+
+
+def test_label_errors(one_table):
+    fields = [S, {"name": "x"}, {"name": "y"}, {"name": "z"}]
+    report = validate_package(one_table(fields, "id,X,id,\n1,2,3,4\n"))
+    assert codes(report) == [
+        ("incorrect-label", 1, "x"),
+        ("duplicate-label", 1, "y"),
+        ("blank-label", 1, "z"),
+    ]
+    assert report.exit_code == 1
+
+
+def test_missing_and_extra_labels(one_table, tmp_path):
+    report = validate_package(one_table([S, {"name": "x"}], "id\n1\n"))
+    assert codes(report) == [("missing-label", 1, "x")]
+    report = validate_package(one_table([S], "id,x\n1,2\n"))
+    assert codes(report) == [("extra-label", 1, "x")]
+
+
+def test_line_numbers_follow_physical_lines(one_table):
+    fields = [S, {"name": "n", "type": "integer"}]
+    text = 'id,n\n"a\nb",1\n\nc,x\n'
+    report = validate_package(one_table(fields, text))
+    assert codes(report) == [("blank-row", 4, None), ("type-error", 5, "n")]
+
+
+def test_rejected_lines_keep_line_numbers(one_table):
+    fields = [S, {"name": "n", "type": "integer"}]
+    rows = "".join(f"r{i},{i}\n" for i in range(50))
+    text = "id,n\n" + rows + "short\n" + rows.replace("r", "s") + "t,x\n"
+    report = validate_package(one_table(fields, text))
+    assert codes(report) == [("missing-cell", 52, "n"), ("type-error", 103, "n")]
+
+
+def test_bytes_and_hash(tmp_path):
+    content = "id\na\n"
+    res = csv_resource("t", [S])
+    res["bytes"] = 99
+    res["hash"] = "md5:" + "0" * 32
+    report = validate_package(write_package(tmp_path, [res], {"data/t.csv": content}))
+    assert [f.code for f in report.findings] == ["byte-count", "hash-count"]
+    res["bytes"] = len(content)
+    res["hash"] = "sha256:" + hashlib.sha256(content.encode()).hexdigest()
+    report = validate_package(write_package(tmp_path, [res], {"data/t.csv": content}))
+    assert report.findings == []
+
+
+def test_encoding_error(one_table):
+    report = validate_package(one_table([S, {"name": "x"}], b"id,x\n1,caf\xe9\n2,b\n"))
+    assert codes(report) == [("encoding-error", 2, None)]
+    assert report.exit_code == 1
