@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -51,12 +52,15 @@ def main() -> int:
     print(f"synthetic package: {args.rows:,} rows in {time.perf_counter() - t:.1f} s -> {pkg}")
 
     out = work / "dist"
+    load_before = os.getloadavg()
     wall, proc = run([str(BIN / "semicon"), "build", str(descriptor), "--out", str(out),
                       "--force", "--json", "--quiet"])
     if proc.returncode != 0:
         print(proc.stdout, proc.stderr, file=sys.stderr)
         return 1
-    maxrss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    maxrss_mb = usage.ru_maxrss / 1024
+    cpu_s = usage.ru_utime + usage.ru_stime
     summary = json.loads(proc.stdout)
     timings = summary["timings"]
     total_rows = sum(summary["rows"].values())
@@ -66,16 +70,25 @@ def main() -> int:
         "build_stages_s": timings,
         "sqlite_rows_per_s": round(total_rows / timings["sqlite"]) if timings.get("sqlite")
         else None,
+        "sqlite_copy_rows_per_s": round(total_rows / timings["sqlite_rows"])
+        if timings.get("sqlite_rows") else None,
+        "build_cpu_s": round(cpu_s, 2),
         "build_peak_rss_mb": round(maxrss_mb),
+        "load_average_before": [round(x, 2) for x in load_before],
         "outputs_mb": {
             p.name: round(p.stat().st_size / 1e6, 1)
             for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(".")
         },
     }
-    print(f"semicon build: {wall:.2f} s wall, peak RSS {maxrss_mb:.0f} MB")
+    print(f"load average before the build: {load_before[0]:.2f} {load_before[1]:.2f}"
+          f" {load_before[2]:.2f}")
+    print(f"semicon build: {wall:.2f} s wall, {cpu_s:.2f} s CPU, peak RSS {maxrss_mb:.0f} MB")
     for stage, secs in timings.items():
         print(f"  {stage:<28} {secs:8.2f} s")
-    print(f"  SQLite export: {figures['sqlite_rows_per_s']:,} rows/s")
+    print(f"  SQLite stage (rows, indexes, FTS5): {figures['sqlite_rows_per_s']:,} rows/s")
+    if figures["sqlite_copy_rows_per_s"]:
+        print(f"  SQLite row copy (rows + primary key, before indexes and FTS5): "
+              f"{figures['sqlite_copy_rows_per_s']:,} rows/s")
 
     if not args.skip_baseline:
         base_db = work / "baseline.db"

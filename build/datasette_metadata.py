@@ -19,6 +19,11 @@ from semicon.build.canned_queries import canned_queries
 FTS_SUFFIX = "_fts"
 # At most this many default facets per table: each is a GROUP BY on every page view.
 MAX_FACETS = 3
+# Tables with more rows than this get no *default* facets: every view of the table page would
+# run one GROUP BY over the whole table per facet (~50 ms each at 1,000,000 rows, indexed).
+# Their facets stay one click away (``?_facet=<column>``, linked from the home and table
+# pages) and cost one indexed GROUP BY only when asked for.
+LARGE_TABLE_ROWS = 100_000
 # Enum fields with more values than this make poor facets.
 MAX_FACET_VALUES = 25
 LABEL_CANDIDATES = ("title", "name", "label", "country_name")
@@ -173,8 +178,13 @@ def column_description(field: dict[str, Any]) -> str:
 
 
 def table_metadata(
-    table: str, resource: dict[str, Any], schema: dict[str, Any], referenced: set[str]
+    table: str,
+    resource: dict[str, Any],
+    schema: dict[str, Any],
+    referenced: set[str],
+    rows: int | None = None,
 ) -> dict[str, Any]:
+    """One table's metadata; ``rows`` (if known) decides whether facets are on by default."""
     meta: dict[str, Any] = {
         "title": resource.get("title") or table.replace("_", " ").capitalize(),
         "description": resource.get("description") or schema.get("description") or "",
@@ -185,7 +195,7 @@ def table_metadata(
         if label:
             meta["label_column"] = label
     facets = default_facets(table, schema)
-    if facets:
+    if facets and (rows is None or rows <= LARGE_TABLE_ROWS):
         meta["facets"] = facets
     sort = default_sort(schema)
     if sort:
@@ -263,9 +273,19 @@ def database_name(descriptor: dict[str, Any]) -> str:
     return descriptor["name"]
 
 
-def build_metadata(descriptor: dict[str, Any], package_dir: Path) -> dict[str, Any]:
-    """Datasette 0.65.5 ``metadata.json`` content for the package at ``package_dir``."""
+def build_metadata(
+    descriptor: dict[str, Any],
+    package_dir: Path,
+    row_counts: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """Datasette 0.65.5 ``metadata.json`` content for the package at ``package_dir``.
+
+    ``row_counts`` (table -> rows, e.g. ``build.json``'s ``rows``): tables larger than
+    ``LARGE_TABLE_ROWS`` get no default facets; their facets are offered as one-click links
+    (plugin configuration ``facet_links``) instead.
+    """
     package_dir = Path(package_dir)
+    row_counts = row_counts or {}
     resources = table_resources(descriptor, package_dir)
     referenced: set[str] = set()
     for table, _, schema in resources:
@@ -276,7 +296,13 @@ def build_metadata(descriptor: dict[str, Any], package_dir: Path) -> dict[str, A
     version = descriptor.get("version", "")
     title = descriptor.get("title") or descriptor["name"]
     tables = {
-        table: table_metadata(table, res, schema, referenced) for table, res, schema in resources
+        table: table_metadata(table, res, schema, referenced, row_counts.get(table))
+        for table, res, schema in resources
+    }
+    facet_links = {
+        table: default_facets(table, schema)
+        for table, _, schema in resources
+        if default_facets(table, schema) and "facets" not in tables[table]
     }
     tables["_data_dictionary"] = {
         "title": "Data dictionary",
@@ -302,6 +328,27 @@ def build_metadata(descriptor: dict[str, Any], package_dir: Path) -> dict[str, A
         "about": f"{descriptor['name']} {version}".strip(),
         "about_url": descriptor.get("homepage") or "/letter",
         "databases": {database_name(descriptor): db},
-        "plugins": {"semicon-site": site_plugin_config(descriptor, package_dir)},
+        "plugins": {
+            "semicon-site": {
+                **site_plugin_config(descriptor, package_dir),
+                **({"facet_links": facet_links} if facet_links else {}),
+            }
+        },
     }
     return {k: v for k, v in meta.items() if v != "" or k in ("title",)}
+
+
+def sort_index_columns(
+    descriptor: dict[str, Any], package_dir: Path | None = None
+) -> dict[str, list[str]]:
+    """Columns the build should index because the metadata sorts tables by them by default.
+
+    Without such an index every page and JSON request on a 1,000,000-row table sorts the
+    whole table (measured: JSON API 0.6 req/s without, 241 req/s with).
+    """
+    out: dict[str, list[str]] = {}
+    for table, _, schema in table_resources(descriptor, package_dir):
+        sort = default_sort(schema)
+        if sort and sort[1] not in primary_key(schema)[:1]:
+            out[table] = [sort[1]]
+    return out

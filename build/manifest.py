@@ -16,7 +16,7 @@ from semicon.build.atomic import write_text_atomic
 from semicon.build.package import Package
 
 MANIFEST_NAME = "build.json"
-FORMAT = 1  # bump when the build's outputs change for the same input
+FORMAT = 2  # bump when the build's outputs change for the same input (2: ADBC SQLite)
 
 
 def _version(dist: str) -> str:
@@ -26,12 +26,22 @@ def _version(dist: str) -> str:
         return "unknown"
 
 
+def _sqlite_writer_version() -> str:
+    """SQLite of the ADBC driver (it writes the file), else Python's."""
+    try:
+        from semicon.build.sqlite_db import sqlite_version
+    except ImportError:
+        return sqlite3.sqlite_version
+    return sqlite_version()
+
+
 def tool_versions() -> dict[str, str]:
     return {
         "semicon-nl": _version("semicon-nl"),
         "build-format": str(FORMAT),
         "duckdb": duckdb.__version__,
-        "sqlite": sqlite3.sqlite_version,
+        "sqlite": _sqlite_writer_version(),
+        "adbc-driver-sqlite": _version("adbc-driver-sqlite"),
         "pyarrow": pyarrow.__version__,
         "python": platform.python_version(),
     }

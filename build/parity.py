@@ -9,19 +9,14 @@ build records beside it.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 from semicon.build.duckdb_db import export_columns, qualified, typed_select_sql
 from semicon.build.errors import ParityError
 from semicon.build.package import Resource
 from semicon.schemas.sqltypes import field_type, quote_ident, sql_string
-
-BATCH_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -64,47 +59,50 @@ def parquet_digest(con: duckdb.DuckDBPyConnection, resource: Resource, path: Pat
     return digest(con, resource, f"read_parquet({sql_string(path.as_posix())})")
 
 
-def _arrow_type(f: dict) -> pa.DataType:
+def _sentinel(f: dict) -> str:
+    """A SQLite literal of the storage class the column holds (see ``sqlite_digest``)."""
     t = field_type(f)
     if t in ("integer", "year", "boolean"):
-        return pa.int64()
+        return "0"
     if t == "number":
-        return pa.float64()
-    return pa.string()
-
-
-def _sqlite_batches(
-    sq: sqlite3.Connection, resource: Resource, schema: pa.Schema
-) -> Iterator[pa.RecordBatch]:
-    cols = ", ".join(quote_ident(n) for n in resource.field_names)
-    cur = sq.execute(f"SELECT {cols} FROM {quote_ident(resource.name)}")
-    while True:
-        rows = cur.fetchmany(BATCH_ROWS)
-        if not rows:
-            return
-        columns = list(zip(*rows, strict=True))
-        yield pa.RecordBatch.from_arrays(
-            [pa.array(c, type=t) for c, t in zip(columns, schema.types, strict=True)],
-            schema=schema,
-        )
+        return "0.5"
+    return "''"
 
 
 def sqlite_digest(
     con: duckdb.DuckDBPyConnection, resource: Resource, sqlite_path: Path
 ) -> Digest:
-    """Digest of a table of the SQLite file, streamed into DuckDB as Arrow batches."""
-    schema = pa.schema([(f["name"], _arrow_type(f)) for f in resource.fields])
-    sq = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True, check_same_thread=False)
+    """Digest of a table of the SQLite file, read as Arrow through ADBC, hashed in DuckDB.
+
+    The ADBC SQLite reader infers each column's Arrow type from its first batch, so a column
+    that starts with NULLs would be typed wrongly: a typed first row (``__sentinel = 0``) is
+    put in front with ``UNION ALL`` and filtered out in DuckDB. No Python per row.
+    """
+    import adbc_driver_sqlite.dbapi as adbc
+
+    names = ", ".join(quote_ident(n) for n in resource.field_names)
+    first = ", ".join(
+        f"{_sentinel(f)} AS {quote_ident(f['name'])}" for f in resource.fields
+    )
+    sql = (
+        f"SELECT 0 AS __sentinel, {first} "
+        f"UNION ALL SELECT 1, {names} FROM {quote_ident(resource.name)}"
+    )
+    sq = adbc.connect(str(sqlite_path))
     try:
-        reader = pa.RecordBatchReader.from_batches(
-            schema, _sqlite_batches(sq, resource, schema)
-        )
-        view = f"_sqlite_{resource.name}"
-        con.register(view, reader)
+        cur = sq.cursor()
         try:
-            return digest(con, resource, quote_ident(view))
+            cur.execute(sql)
+            reader = cur.fetch_record_batch()
+            view = f"_sqlite_{resource.name}"
+            con.register(view, reader)
+            try:
+                return digest(con, resource, f"(SELECT * FROM {quote_ident(view)} "
+                                             "WHERE __sentinel = 1)")
+            finally:
+                con.unregister(view)
         finally:
-            con.unregister(view)
+            cur.close()
     finally:
         sq.close()
 

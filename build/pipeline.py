@@ -142,6 +142,19 @@ def _metadata_builder() -> Callable[[dict, Path], dict] | None:
     return build_metadata
 
 
+def _dictionary(package: Package) -> tuple[list[str], dict[str, str], list[dict]] | None:
+    """``(columns, column_types, rows)`` of ``_data_dictionary``, or None without the module."""
+    try:
+        from semicon.build import data_dictionary as dd
+    except ImportError:
+        return None
+    try:
+        rows = dd.data_dictionary_rows(package.descriptor, package.base_dir)
+    except Exception as exc:
+        raise BuildError(f"building the data dictionary failed: {exc}") from None
+    return list(dd.COLUMNS), dict(dd.COLUMN_TYPES), rows
+
+
 def output_paths(package: Package, out_dir: Path) -> dict[str, Path]:
     paths = {
         "duckdb": out_dir / f"{package.name}.duckdb",
@@ -248,37 +261,32 @@ def _build(
         meta_tmp = temps.temp_for(paths["metadata"])
         meta_tmp.write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n", "utf-8")
 
-    con = duckdb_db.connect(temps.temp_dir(out_dir, "duckdb-spill"))
+    spill = temps.temp_dir(out_dir, "duckdb-spill")
+    con = duckdb_db.connect(spill)
     ddb_tmp = temps.temp_for(paths["duckdb"])
     duckdb_db.attach(con, ddb_tmp)
 
-    # 1. DuckDB: typed tables from the CSVs
+    # 1. each CSV read and typed once, into a scratch DuckDB file in the spill folder
     t = time.perf_counter()
-    rows: dict[str, int] = {}
-    with prog.stage("DuckDB tables", len(package.resources)) as advance:
+    stages: dict[str, str] = {}
+    with prog.stage("Reading CSVs", len(package.resources)) as advance:
         for resource in package.resources:
-            sub = Package(package.path, package.descriptor, [resource])
             try:
-                rows.update(duckdb_db.load_tables(con, sub))
-            except (duckdb.ConstraintException, duckdb.ConversionException,
-                    duckdb.InvalidInputException) as exc:
+                stages[resource.name] = duckdb_db.stage_table(
+                    con, resource, spill / "stage.duckdb"
+                )
+            except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
                 first = str(exc).splitlines()[0]
-                raise BuildError(f"loading {resource.name} into DuckDB failed: {first}") from None
+                raise BuildError(f"reading {resource.name} failed: {first}") from None
             advance(1)
-    timings["duckdb_load"] = time.perf_counter() - t
-    result.rows = rows
+    timings["stage_csv"] = time.perf_counter() - t
 
-    # 2. digests of the CSVs and the DuckDB tables
+    # 2. digests of the typed CSV rows: what every output is compared with
     t = time.perf_counter()
-    with prog.stage("Parity: CSV and DuckDB", len(package.resources)) as advance:
-        csv_digests = {}
-        ddb_digests = {}
-        for r in package.resources:
-            csv_digests[r.name] = parity.csv_digest(con, r)
-            ddb_digests[r.name] = parity.duckdb_digest(con, r)
-            advance(1)
-        parity.compare(csv_digests, {"duckdb": ddb_digests})
-    timings["parity_duckdb"] = time.perf_counter() - t
+    csv_digests = {r.name: parity.digest(con, r, stages[r.name]) for r in package.resources}
+    timings["parity_csv"] = time.perf_counter() - t
+    rows = {name: d.rows for name, d in csv_digests.items()}
+    result.rows = rows
     result.hashes = {name: d.content_hash for name, d in csv_digests.items()}
 
     tools = tool_versions()
@@ -295,20 +303,42 @@ def _build(
         for name, d in csv_digests.items()
     ]
     views = view_statements(package)
-    t = time.perf_counter()
-    duckdb_db.create_views(con, views)
-    built_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
-    duckdb_db.write_build_table(con, build_rows, built_at)
-    con.execute(f"CHECKPOINT {duckdb_db.OUT}")
-    timings["duckdb_views"] = time.perf_counter() - t
+    dictionary = _dictionary(package)
 
-    # 3-5. Parquet and SQLite side by side (DuckDB and SQLite release the GIL), each
-    # followed by its parity check against the CSV digests
+    # 3. three writers side by side (DuckDB and SQLite release the GIL), each reading the
+    # staged rows and ending with its parity digest
     parquet_tmp: dict[str, Path] = {}
     (out_dir / "parquet").mkdir(exist_ok=True)
     for r in package.resources:
         parquet_tmp[r.name] = temps.temp_for(paths[f"parquet:{r.name}"])
     sqlite_tmp = temps.temp_for(paths["sqlite"])
+
+    def duckdb_job(cur: duckdb.DuckDBPyConnection) -> dict[str, parity.Digest]:
+        t = time.perf_counter()
+        with prog.stage("DuckDB tables", len(package.resources)) as advance:
+            for resource in package.resources:
+                try:
+                    duckdb_db.load_table(cur, resource, stages[resource.name])
+                except (duckdb.ConstraintException, duckdb.ConversionException,
+                        duckdb.InvalidInputException) as exc:
+                    first = str(exc).splitlines()[0]
+                    raise BuildError(
+                        f"loading {resource.name} into DuckDB failed: {first}"
+                    ) from None
+                advance(1)
+        timings["duckdb_load"] = time.perf_counter() - t
+        t = time.perf_counter()
+        digests = {r.name: parity.duckdb_digest(cur, r) for r in package.resources}
+        timings["parity_duckdb"] = time.perf_counter() - t
+        t = time.perf_counter()
+        duckdb_db.create_views(cur, views)
+        built_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+        duckdb_db.write_build_table(cur, build_rows, built_at)
+        if dictionary is not None:
+            duckdb_db.write_dictionary(cur, *dictionary)
+        cur.execute(f"CHECKPOINT {duckdb_db.OUT}")
+        timings["duckdb_views"] = time.perf_counter() - t
+        return digests
 
     def parquet_job(cur: duckdb.DuckDBPyConnection) -> dict[str, parity.Digest]:
         t = time.perf_counter()
@@ -326,7 +356,8 @@ def _build(
     def sqlite_job(cur: duckdb.DuckDBPyConnection) -> dict[str, parity.Digest]:
         t = time.perf_counter()
         with prog.stage("SQLite rows", sum(rows.values())) as advance:
-            sqlite_db.write_sqlite(cur, sqlite_tmp, package, views, build_rows, advance)
+            sqlite_db.write_sqlite(cur, sqlite_tmp, package, views, build_rows, advance,
+                                   sources=stages, dictionary=dictionary, timings=timings)
         timings["sqlite"] = time.perf_counter() - t
         t = time.perf_counter()
         with prog.stage("Parity: SQLite", len(package.resources)) as advance:
@@ -337,13 +368,24 @@ def _build(
         timings["parity_sqlite"] = time.perf_counter() - t
         return digests
 
+    def duckdb_then_parquet(cur: duckdb.DuckDBPyConnection):
+        return duckdb_job(cur), parquet_job(cur)
+
     t = time.perf_counter()
     with ThreadPoolExecutor(max_workers=2) as pool:
-        parquet_future = pool.submit(parquet_job, con.cursor())
         sqlite_future = pool.submit(sqlite_job, con.cursor())
-        others = {"sqlite": sqlite_future.result(), "parquet": parquet_future.result()}
-    parity.compare(csv_digests, others)
-    timings["parquet_sqlite_parity_wall"] = time.perf_counter() - t
+        duck_future = pool.submit(duckdb_then_parquet, con.cursor())
+        try:
+            ddb_digests, parquet_digests = duck_future.result()
+            sqlite_digests = sqlite_future.result()
+        except BaseException:
+            sqlite_future.cancel()
+            raise
+    parity.compare(
+        csv_digests,
+        {"duckdb": ddb_digests, "sqlite": sqlite_digests, "parquet": parquet_digests},
+    )
+    timings["writers_wall"] = time.perf_counter() - t
 
     con.execute(f"DETACH {duckdb_db.OUT}")
     con.close()

@@ -1,35 +1,52 @@
-"""The `semicon` command group: each command lives in a module of its own."""
+"""The `semicon` command group: each command lives in a module of its own, loaded when used."""
 
+from __future__ import annotations
+
+from importlib import import_module
 from importlib.metadata import version
 
 import click
 
+COMMANDS = {
+    "validate": "semicon.cli.validate:validate",
+    "build": "semicon.cli.build:build",
+    "serve": "semicon.cli.serve:serve",
+    "package": "semicon.cli.package:package",
+    "diff": "semicon.cli.diff:diff",
+    "publish": "semicon.cli.serve:publish",
+    "sync": "semicon.cli.sync:sync",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command runs.
+
+    `semicon validate` then starts without loading Datasette, pyarrow or the build code.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version("semicon-nl"), "--version", prog_name="semicon")
 def cli() -> None:
     """Validate, build and publish the semicon-nl data package.
 
-    The bundled package lives in datapackage/; outputs go to dist/.
+    \b
+    The usual order:
+      semicon validate     check datapackage/ (exit 0 valid, 1 invalid, 2 unusable)
+      semicon build        write DuckDB, SQLite, Parquet and Datasette metadata to dist/
+      semicon serve        build if stale, then serve the site on 127.0.0.1:8001
+      semicon package      write the release zip developers download
+      semicon diff A B     what changed between two releases
+      semicon publish      write a self-contained Datasette deploy folder
+      semicon sync         regenerate datapackage.json from schemas/ and the CSVs
     """
-
-
-from semicon.cli.sync import sync  # noqa: E402
-
-cli.add_command(sync)
-
-from semicon.cli.package import package  # noqa: E402
-
-cli.add_command(package)
-
-from semicon.cli.diff import diff  # noqa: E402
-
-cli.add_command(diff)
-
-from semicon.cli.build import build  # noqa: E402
-
-cli.add_command(build)
-
-from semicon.cli.validate import validate  # noqa: E402
-
-cli.add_command(validate)

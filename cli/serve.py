@@ -67,6 +67,7 @@ def datasette_args(
     templates: Path = TEMPLATES_DIR,
     plugins: Path = PLUGINS_DIR,
     static: Path = STATIC_DIR,
+    inspect: Path | None = None,
     downloads: Path | None = None,
     sources: Path | None = None,
     host: str = "127.0.0.1",
@@ -85,6 +86,10 @@ def datasette_args(
         "--static",
         f"site-static:{static}",
     ]
+    if inspect is not None:
+        # Row counts (and the file hash) computed once by ``datasette inspect``: no
+        # ``count(*)`` for an unfiltered table page or the home page, at any size.
+        args += ["--inspect-file", str(inspect)]
     if downloads is not None:
         args += ["--static", f"downloads:{downloads}"]
     if sources is not None and Path(sources).is_dir():
@@ -116,24 +121,82 @@ def ensure_built(descriptor_path: Path, out: Path, *, force: bool = False) -> No
     build_package(descriptor_path, out, force=force, progress=False)
 
 
-def site_files(descriptor_path: Path, out: Path) -> tuple[Path, Path]:
-    """The SQLite file and a metadata.json for it (generated now if the build wrote none)."""
+SITE_DIR_NAME = "site"
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_inspect_file(db: Path, target: Path) -> dict[str, Any]:
+    """``datasette inspect`` of the immutable ``db`` into ``target`` (skipped when current).
+
+    Datasette then takes table row counts from this file instead of running ``count(*)``
+    (an unfiltered 1,000,000-row table page, the home page's table counts).
+    """
+    if target.is_file() and target.stat().st_mtime_ns >= db.stat().st_mtime_ns:
+        try:
+            data = json.loads(target.read_text(encoding="utf-8"))
+            if all(v.get("size") == db.stat().st_size for v in data.values()):
+                return data
+        except (OSError, ValueError, AttributeError):
+            pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    subprocess.run(
+        [sys.executable, "-m", "datasette", "inspect", str(db), "--inspect-file", str(tmp)],
+        check=True, capture_output=True,
+    )
+    os.replace(tmp, target)
+    return json.loads(target.read_text(encoding="utf-8"))
+
+
+def row_counts(inspect_data: dict[str, Any]) -> dict[str, int]:
+    """table -> rows from ``datasette inspect`` data (one database)."""
+    counts: dict[str, int] = {}
+    for db in inspect_data.values():
+        for table, info in (db.get("tables") or {}).items():
+            if isinstance(info, dict) and isinstance(info.get("count"), int):
+                counts[table] = info["count"]
+    return counts
+
+
+def site_metadata(descriptor_path: Path, counts: dict[str, int]) -> str:
+    descriptor = load_descriptor(descriptor_path)
+    meta = build_metadata(descriptor, descriptor_path.parent, row_counts=counts)
+    return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+
+
+def site_files(descriptor_path: Path, out: Path) -> tuple[Path, Path, Path]:
+    """The SQLite file, the site's metadata and its ``datasette inspect`` file.
+
+    Both are written to ``<out>/site/`` (only when they changed). The metadata is generated
+    with the served file's row counts, so tables over ``LARGE_TABLE_ROWS`` rows get no
+    default facets (see ``semicon.build.datasette_metadata``).
+    """
     descriptor = load_descriptor(descriptor_path)
     db = out / f"{descriptor['name']}.db"
     if not db.is_file():
         raise click.ClickException(f"{db} is missing: run `semicon build` first")
-    metadata = out / "metadata.json"
-    if not metadata.is_file():
-        meta = build_metadata(descriptor, descriptor_path.parent)
-        metadata.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    return db, metadata
+    site = out / SITE_DIR_NAME
+    inspect = site / "inspect-data.json"
+    data = write_inspect_file(db, inspect)
+    metadata = site / "metadata.json"
+    _write_if_changed(metadata, site_metadata(descriptor_path, row_counts(data)))
+    return db, metadata, inspect
 
 
 def serve_args(descriptor_path: Path, out: Path, host: str, port: int) -> list[str]:
-    db, metadata = site_files(descriptor_path, out)
+    db, metadata, inspect = site_files(descriptor_path, out)
     return datasette_args(
         db,
         metadata,
+        inspect=inspect,
         downloads=out,
         sources=descriptor_path.parent / "sources",
         host=host,
@@ -175,6 +238,7 @@ def start_args(db_name: str) -> list[str]:
         templates=Path("templates"),
         plugins=Path("plugins"),
         static=Path("static"),
+        inspect=Path("inspect-data.json"),
         downloads=Path("downloads"),
         host="HOST",
         port=0,
@@ -263,17 +327,16 @@ def write_publish(descriptor_path: Path, out: Path) -> Path:
     """Write ``<out>/publish/``: a folder that runs the site with only its requirements."""
     descriptor = load_descriptor(descriptor_path)
     name = descriptor["name"]
-    db, _ = site_files(descriptor_path, out)
+    db, _, inspect = site_files(descriptor_path, out)
     target = out / "publish"
     tmp = out / ".publish.tmp"
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     _copy(db, tmp / db.name)
-    meta = build_metadata(descriptor, descriptor_path.parent)
-    (tmp / "metadata.json").write_text(
-        json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8"
-    )
+    counts = row_counts(json.loads(inspect.read_text(encoding="utf-8")))
+    (tmp / "metadata.json").write_text(site_metadata(descriptor_path, counts), "utf-8")
+    _copy(inspect, tmp / "inspect-data.json")
     _copy(TEMPLATES_DIR, tmp / "templates")
     _copy(PLUGINS_DIR, tmp / "plugins")
     _copy(STATIC_DIR, tmp / "static")

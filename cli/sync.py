@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-
 from semicon.schemas.package import DEFAULT_DESCRIPTOR, sync_descriptor
 
 
@@ -16,7 +15,9 @@ from semicon.schemas.package import DEFAULT_DESCRIPTOR, sync_descriptor
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_DESCRIPTOR,
 )
-@click.option("--check", is_flag=True, help="Change nothing; exit 1 if the descriptor is out of date.")
+@click.option(
+    "--check", is_flag=True, help="Change nothing; exit 1 if the descriptor is out of date."
+)
 def sync(package: Path, check: bool) -> None:
     """Rewrite PACKAGE's resources from schemas/*.schema.json and the CSV files.
 

@@ -36,6 +36,13 @@ SOURCES = "sources"
 
 _WS_RE = re.compile(r"\s+")
 
+#: every field name a rule reads: their text cells are kept for every row when loading
+FIELDS_USED: frozenset[str] = frozenset({
+    *(name for low, high, _ in RANGE_PAIRS for name in (low, high)),
+    "allocation_id", "parent_id", "amount", "rounding", "breakdown", "currency",
+    "coalition_id", "member_count_reported", "source_id", "source_quote", "text_path",
+})
+
 
 def normalise_ws(text: str) -> str:
     """Collapse every run of whitespace to one space and strip."""
@@ -54,7 +61,7 @@ def _fields_of(data: dict[str, Any]) -> dict[str, set[str]]:
 
 
 def applies(data: dict[str, Any]) -> bool:
-    """Whether any rule can run on this descriptor (used to start importing pandera early)."""
+    """Whether any rule can run on this descriptor (its resources have the fields)."""
     fields = _fields_of(data)
     for names in fields.values():
         for low, high, _ in RANGE_PAIRS:
@@ -101,16 +108,17 @@ def _frame_check(name: str, expr_fn: Callable[[], Any]) -> Any:
 
 
 def range_order(ctx: Context) -> list[Finding]:
-    import pandera.polars as pa
-    import polars as pl
-
     out: list[Finding] = []
     for low, high, strict in RANGE_PAIRS:
         for res in ctx.resources_with(low, high):
-            frame = ctx.frame(res.name, [low, high],
-                              where=f'"{low}" IS NOT NULL AND "{high}" IS NOT NULL')
-            if frame.height == 0:
+            # DuckDB narrows the rows to candidates (a cheap scan); pandera decides
+            bad = f'"{low}" >= "{high}"' if strict else f'"{low}" > "{high}"'
+            if not ctx.count(res.name, [low, high], where=bad):
                 continue
+            frame = ctx.frame(res.name, [low, high], where=bad)
+            import pandera.polars as pa
+            import polars as pl
+
             op = "<" if strict else "<="
 
             def expr(low: str = low, high: str = high, strict: bool = strict) -> Any:
@@ -135,28 +143,30 @@ def range_order(ctx: Context) -> list[Finding]:
 
 
 def parts_add_up(ctx: Context) -> list[Finding]:
-    import pandera.polars as pa
-    import polars as pl
-
     needed = ("allocation_id", "parent_id", "amount", "rounding", "breakdown", "currency")
     if not ctx.has_fields(ALLOCATIONS, *needed):
         return []
+    import pandera.polars as pa
+    import polars as pl
+
     res = ctx.resources[ALLOCATIONS]
     rows = ctx.frame(ALLOCATIONS, needed)
+    # ``breakdown`` sits on the children: how each part divides its parent
     children = rows.filter(pl.col("parent_id").is_not_null())
     if children.height == 0:
         return []
     parents = rows.filter(pl.col("allocation_id").is_not_null()).unique(
-        "allocation_id", keep="first")
-    sums = children.group_by("parent_id").agg(
+        "allocation_id", keep="first", maintain_order=True)
+    sums = children.filter(pl.col("breakdown").is_not_null()).group_by(
+        "parent_id", "breakdown").agg(
         pl.col("amount").sum().alias("children_sum"),
         (pl.col("rounding").fill_null(0) / 2).sum().alias("children_tol"),
-        pl.len().alias("children"),
-    )
-    agg = parents.join(sums, left_on="allocation_id", right_on="parent_id", how="inner")
-    agg = agg.with_columns(
+        pl.col("amount").is_not_null().sum().alias("children"),
+    ).filter(pl.col("children") > 0)
+    agg = parents.drop("breakdown").join(sums, left_on="allocation_id",
+                                         right_on="parent_id", how="inner")
+    agg = agg.filter(pl.col("amount").is_not_null()).with_columns(
         (pl.col("rounding").fill_null(0) / 2 + pl.col("children_tol")).alias("tolerance"),
-        pl.col("breakdown").fill_null(""),
     )
 
     def payer_ok() -> Any:
@@ -176,10 +186,9 @@ def parts_add_up(ctx: Context) -> list[Finding]:
         relation = "equal" if check == "payer-sum" else "not exceed"
         return res.finding(
             "parts-exceed-parent",
-            f'Line "{row["__line"]}": the {row["children"]} parts of allocation '
-            f'"{row["allocation_id"]}" (breakdown "{row["breakdown"]}") add up to '
-            f'{row["children_sum"]}, which must {relation} its amount {row["amount"]} '
-            f'(tolerance {row["tolerance"]:g})',
+            f'Line "{row["__line"]}": the {row["children"]} "{row["breakdown"]}" parts of '
+            f'allocation "{row["allocation_id"]}" add up to {row["children_sum"]}, which must '
+            f'{relation} its amount {row["amount"]} (tolerance {row["tolerance"]:g})',
             line=row["__line"], field="amount", value=row["amount"])
 
     out = _findings_from(schema, agg, build)
@@ -208,12 +217,12 @@ def parts_add_up(ctx: Context) -> list[Finding]:
 
 
 def coalition_count(ctx: Context) -> list[Finding]:
-    import pandera.polars as pa
-    import polars as pl
-
     if not (ctx.has_fields(COALITIONS, "coalition_id", "member_count_reported")
             and ctx.has_fields(COALITION_MEMBERS, "coalition_id")):
         return []
+    import pandera.polars as pa
+    import polars as pl
+
     res = ctx.resources[COALITIONS]
     coalitions = ctx.frame(COALITIONS, ["coalition_id", "member_count_reported"],
                            where='"member_count_reported" IS NOT NULL')
@@ -271,12 +280,12 @@ def _source_texts(ctx: Context, out: list[Finding]) -> dict[str, str | None]:
 
 
 def quotes_verbatim(ctx: Context) -> list[Finding]:
-    import pandera.polars as pa
-    import polars as pl
-
     quoting = ctx.resources_with("source_id", "source_quote")
     if not quoting:
         return []
+    import pandera.polars as pa
+    import polars as pl
+
     out: list[Finding] = []
     texts = _source_texts(ctx, out)
     lookup = pl.DataFrame(

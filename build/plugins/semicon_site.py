@@ -7,7 +7,11 @@
   cited highlighted (``/letter?quote=...``).
 - ``render_cell``: every ``source_quote`` links to that passage of the letter; amounts are shown
   with thousands separators and their currency (never converted).
-- ``extra_template_vars``: package, letter, build and download facts for the home page.
+- ``extra_template_vars``: package, letter, build and download facts for the home page;
+  one-click facet links for tables too large for default facets.
+- ``startup``: speed for an immutable database (see docs/serve.md, "What keeps it fast"):
+  memoized permission and schema look-ups, one schema refresh, a facet-count memo, a calmer
+  garbage collector; ``/`` is served without Datasette's ``IndexView`` bookkeeping.
 
 Configured through ``metadata.json`` → ``plugins`` → ``semicon-site`` (written by
 ``semicon.build.datasette_metadata.build_metadata``).
@@ -15,7 +19,9 @@ Configured through ``metadata.json`` → ``plugins`` → ``semicon-site`` (writt
 
 from __future__ import annotations
 
+import copy
 import csv
+import gc
 import html
 import io
 import json
@@ -26,7 +32,9 @@ from pathlib import Path
 from urllib.parse import quote as urlquote
 
 from datasette import hookimpl
+from datasette.utils import path_with_added_args
 from datasette.utils.asgi import Response
+from datasette.version import __version__ as datasette_version
 from markupsafe import Markup
 
 PLUGIN = "semicon-site"
@@ -224,6 +232,189 @@ def asgi_wrapper(datasette):
     return wrapper
 
 
+# --------------------------------------------------------------------------- speed
+
+
+def memoize_table_permissions(datasette) -> bool:
+    """Cache Datasette 0.65.5's per-table permission lookup for the life of the process.
+
+    ``Datasette._table_permission_allows(database, table)`` deep-copies the whole metadata on
+    every call, and the index page calls it for every table, view and query: ~60 ms of the home
+    page with our metadata (column descriptions make it ~30 KB). Its answer depends only on the
+    metadata, which is fixed for the life of the process unless a plugin supplies metadata
+    dynamically through the ``get_metadata`` hook -- then nothing is cached.
+    """
+    from datasette.plugins import pm
+
+    original = getattr(datasette, "_table_permission_allows", None)
+    if original is None or getattr(original, "_semicon_memo", False):
+        return False
+    if pm.hook.get_metadata.get_hookimpls():
+        return False
+    memo: dict = {}
+
+    def cached(database, table):
+        key = (database, table)
+        if key not in memo:
+            memo[key] = original(database, table)
+        # Callers get their own list: the cached one can never be mutated by them.
+        return list(memo[key])
+
+    cached._semicon_memo = True  # type: ignore[attr-defined]
+    datasette._table_permission_allows = cached
+    return True
+
+
+def skip_repeated_schema_refresh(datasette) -> bool:
+    """Refresh Datasette's schema tables once, not on every request, when nothing can change.
+
+    Datasette 0.65.5 re-reads ``PRAGMA schema_version`` of every database and its internal
+    catalogue before every request (three thread round-trips). With every database opened
+    immutable the schema cannot change; the refresh runs again only if the set of
+    databases changes or one of them is mutable.
+    """
+    original = getattr(datasette, "refresh_schemas", None)
+    if original is None or getattr(original, "_semicon_memo", False):
+        return False
+    state = {"done": None}
+
+    async def refresh_schemas():
+        dbs = [(n, db) for n, db in datasette.databases.items() if n != "_internal"]
+        key = tuple(n for n, _ in dbs)
+        if state["done"] == key and not any(db.is_mutable or db.is_memory for _, db in dbs):
+            return
+        await original()
+        state["done"] = key
+
+    refresh_schemas._semicon_memo = True  # type: ignore[attr-defined]
+    datasette.refresh_schemas = refresh_schemas
+    return True
+
+
+# Database methods that only read the schema: for an immutable file their answers are fixed.
+SCHEMA_METHODS = (
+    "table_names", "view_names", "hidden_table_names", "fts_table", "table_columns",
+    "table_column_details", "primary_keys", "foreign_keys_for_table", "get_all_foreign_keys",
+    "get_table_definition", "get_view_definition", "table_exists",
+)
+
+
+def memoize_schema_lookups(datasette) -> int:
+    """Answer schema questions about immutable databases from memory after the first time.
+
+    Every page asks them again -- the search plugin's menu link alone walks every table's
+    FTS detection on every page (~40 thread round-trips on the home page). The schema of a
+    file opened ``immutable=1`` cannot change while the process runs. Callers get a copy,
+    so nothing they do to a result can change the next answer. Returns methods wrapped.
+    """
+    wrapped = 0
+    for db in datasette.databases.values():
+        if db.is_mutable or db.is_memory:
+            continue
+        for name in SCHEMA_METHODS:
+            original = getattr(db, name, None)
+            if original is None or getattr(original, "_semicon_memo", False):
+                continue
+
+            async def method(*args, _original=original, _memo={}, **kwargs):  # noqa: B006
+                key = (args, tuple(sorted(kwargs.items())))
+                if key not in _memo:
+                    _memo[key] = await _original(*args, **kwargs)
+                value = _memo[key]
+                return value if isinstance(value, str | bool | int | type(None)) \
+                    else copy.deepcopy(value)
+
+            method._semicon_memo = True  # type: ignore[attr-defined]
+            setattr(db, name, method)
+            wrapped += 1
+    return wrapped
+
+
+# The SQL of Datasette's column/date/array facets and of a table page's row count.
+FACET_SQL = (
+    r"^\s*(select \S+ as value, count\(\*\) as count from \(|select count\(\*\) from )"
+)
+# Datasette's reads of the schema catalogue (e.g. the table-name check in every view-table
+# permission check: ~11 per home page through the search plugin).
+SCHEMA_SQL = r"^\s*select [^;]*\bfrom sqlite_master\b"
+
+
+def memoize_queries(datasette, pattern: str, max_entries: int) -> int:
+    """Remember results of SQL matching ``pattern`` on immutable databases (LRU per database).
+
+    The database is opened ``immutable=1``: the same SQL with the same parameters cannot
+    give another answer while the process runs. Used for schema reads (always) and for
+    facet counts and row counts (the facet-count memo):
+
+    A facet is a ``GROUP BY`` over every row that matches the page's filters: ~56 ms per
+    facet on a 1,000,000-row table even on an index, and the same for every page of that
+    table with those filters (other sorts, other page sizes), which the response cache cannot
+    share. Only successful results are kept (a query over the time limit raises, and is
+    retried next time); at most ``max_entries`` results per database (a facet result is at
+    most ``facet_size + 1`` rows). Returns the number of databases wrapped.
+    """
+    regex = re.compile(pattern, re.IGNORECASE)
+    wrapped = 0
+    for db in datasette.databases.values():
+        if db.is_mutable or db.is_memory or getattr(db.execute, "_semicon_memo", False):
+            continue
+        original = db.execute
+        memo: OrderedDict = OrderedDict()
+
+        async def execute(sql, params=None, *args, _original=original, _memo=memo, **kwargs):
+            if not isinstance(sql, str) or not regex.match(sql):
+                return await _original(sql, params, *args, **kwargs)
+            if isinstance(params, dict):
+                frozen = tuple(sorted((k, repr(v)) for k, v in params.items()))
+            else:
+                frozen = tuple(repr(v) for v in params or ())
+            extra = tuple(sorted((k, repr(v)) for k, v in kwargs.items()
+                                 if k not in ("custom_time_limit", "log_sql_errors")))
+            key = (sql, frozen, extra, args[:1])
+            hit = _memo.get(key)
+            if hit is not None:
+                _memo.move_to_end(key)
+                return hit
+            result = await _original(sql, params, *args, **kwargs)
+            _memo[key] = result
+            while len(_memo) > max_entries:
+                _memo.popitem(last=False)
+            return result
+
+        execute._semicon_memo = True  # type: ignore[attr-defined]
+        db.execute = execute
+        wrapped += 1
+    return wrapped
+
+
+def calm_garbage_collector() -> None:
+    """Fewer, shorter garbage-collector pauses (the p99 of small pages).
+
+    After start-up, ``gc.freeze()`` moves every object alive (Datasette, Jinja, the plugins,
+    templates compiled so far) out of the collector's reach: a full collection no longer
+    walks hundreds of thousands of long-lived objects. A larger first-generation threshold
+    makes collections rarer; they still run, so cyclic garbage is still freed.
+    ``SEMICON_GC_TUNING=0`` leaves the collector alone.
+    """
+    if os.environ.get("SEMICON_GC_TUNING", "1") == "0":
+        return
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
+@hookimpl
+def startup(datasette):
+    memoize_table_permissions(datasette)
+    skip_repeated_schema_refresh(datasette)
+    memoize_schema_lookups(datasette)
+    calm_garbage_collector()
+    entries = int(os.environ.get("SEMICON_FACET_MEMO",
+                                 _config(datasette).get("facet_memo_entries", 1024)))
+    pattern = f"(?:{SCHEMA_SQL})" + (f"|(?:{FACET_SQL})" if entries > 0 else "")
+    memoize_queries(datasette, pattern, max(entries, 1024))
+
+
 # --------------------------------------------------------------------------- the letter
 
 
@@ -305,9 +496,41 @@ async def letter_page(datasette, request):
     )
 
 
+async def home_page(datasette, request):
+    """``/``: our ``index.html`` without Datasette's ``IndexView`` bookkeeping.
+
+    ``IndexView`` looks up the columns, primary keys and FTS table of every table -- ~80 with
+    the FTS shadow tables, three thread round-trips each -- to build a list our home page
+    does not show (it lists tables from the plugin's cached ``site_tables``). Same template,
+    same permission checks; ``/.json`` is still Datasette's.
+    """
+    await datasette.ensure_permissions(request.actor, ["view-instance"])
+    databases = []
+    for name in datasette.databases:
+        if name.startswith("_"):
+            continue
+        visible, private = await datasette.check_visibility(
+            request.actor, "view-database", name
+        )
+        if visible:
+            databases.append({"name": name, "path": datasette.urls.database(name),
+                              "private": private})
+    return Response.html(
+        await datasette.render_template(
+            "index.html",
+            {"databases": databases, "metadata": datasette.metadata(),
+             "datasette_version": datasette_version,
+             "alternate_url_json": datasette.absolute_url(request, "/.json"),
+             "select_templates": ["*index.html"]},
+            request=request,
+            view_name="index",
+        )
+    )
+
+
 @hookimpl
 def register_routes():
-    return [(r"^/letter$", letter_page)]
+    return [(r"^/$", home_page), (r"^/letter$", letter_page)]
 
 
 # --------------------------------------------------------------------------- cells
@@ -389,8 +612,26 @@ def build_info(datasette) -> dict:
     return {}
 
 
+def facet_links(datasette, database: str | None, table: str | None, request) -> list[dict]:
+    """One-click ``?_facet=`` links for a table whose default facets were left out for size.
+
+    ``build_metadata`` lists them in the plugin configuration as ``facet_links``.
+    """
+    cols = (_config(datasette).get("facet_links") or {}).get(table or "")
+    if not cols or request is None:
+        return []
+    active = set(request.args.getlist("_facet"))
+    return [
+        {"column": c, "href": path_with_added_args(request, {"_facet": c})}
+        for c in cols
+        if c not in active
+    ]
+
+
 @hookimpl
-def extra_template_vars(template, database, table, datasette):
+def extra_template_vars(template, database, table, datasette, request):
+    if template == "table.html":
+        return {"semicon_facet_links": facet_links(datasette, database, table, request)}
     if template not in ("index.html", "letter.html"):
         return None
 
@@ -414,6 +655,7 @@ def extra_template_vars(template, database, table, datasette):
                         "title": tm.get("title") or t, "description": tm.get("description", ""),
                         "columns": tm.get("columns", {}), "facets": tm.get("facets", []),
                         "sort": tm.get("sort"), "sort_desc": tm.get("sort_desc"),
+                        "facet_links": (cfg.get("facet_links") or {}).get(t, []),
                         "label_column": tm.get("label_column"),
                         "fts": bool(tm.get("fts_table")),
                     })
@@ -425,11 +667,17 @@ def extra_template_vars(template, database, table, datasette):
             cache["tables"] = tables
             cache["downloads"] = downloads(datasette)
             cache["build"] = build_info(datasette)
+            # Static for the life of the process: render the long table documentation once.
+            fragment = datasette.jinja_env.get_template("_semicon_tables.html")
+            cache["tables_html"] = Markup(
+                await fragment.render_async({"site_tables": tables, "urls": datasette.urls})
+            )
         return {
             "semicon": cfg,
             "package": cfg.get("package") or {},
             "letter": cfg.get("letter") or {},
             "site_tables": cache["tables"],
+            "site_tables_html": cache["tables_html"],
             "downloads": cache["downloads"],
             "build": cache["build"],
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import os
 import re
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from semicon.schemas.sqltypes import quote_ident
+from semicon.schemas.sqltypes import DUCKDB_TYPES, quote_ident
 
 from . import rawscan, sqlchecks
 from .findings import ERROR, FATAL_CODES, SEVERITIES, Finding, make
@@ -25,6 +26,8 @@ from .sqlchecks import Column
 
 #: findings kept per check query when no ``max_errors`` is given (bounds memory)
 DEFAULT_CAP = 100_000
+#: DuckDB's memory limit; beyond it, tables spill to a temporary folder
+DEFAULT_MEMORY_LIMIT = "512MB"
 
 _KNOWN_PROFILE_RE = re.compile(
     r"^(https://(datapackage\.org|specs\.frictionlessdata\.io)/[\w./-]+"
@@ -47,7 +50,28 @@ class Resource:
     columns: list[Column] = field(default_factory=list)
     by_name: dict[str, Column] = field(default_factory=dict)
     rows: int = 0
+    #: a check query returned as many rows as it may: later findings were left out
+    capped: bool = False
     extras: dict[int, list[str]] = field(default_factory=dict)
+    #: for DuckDB-loaded rows: number of table rows before each rejected line
+    bounds: list[int] = field(default_factory=list)
+    #: text fields whose cells are kept for every row (keys, rules); other cells are kept
+    #: only on rows with a finding. ``None``: keep everything.
+    keep: set[str] | None = None
+
+    def line_of(self, key: int) -> int:
+        """CSV line of a row key ``__k``: row order for DuckDB rows, -line for the others."""
+        if key < 0:
+            return -key
+        return key + 2 + bisect.bisect_right(self.bounds, key)
+
+    def lines_of(self, keys: Any) -> Any:
+        """Vectorised :meth:`line_of` over a numpy array of keys."""
+        import numpy as np
+
+        keys = np.asarray(keys, dtype=np.int64)
+        shift = np.searchsorted(np.asarray(self.bounds, dtype=np.int64), keys, side="right")
+        return np.where(keys < 0, -keys, keys + 2 + shift)
 
     def finding(self, code: str, message: str, **kw: Any) -> Finding:
         return make(code, message, resource=self.name, path=self.path, **kw)
@@ -72,20 +96,31 @@ class Context:
                 if r.usable and all(n in r.by_name for n in names)]
 
     def typed_sql(self, resource: str, names: Iterable[str], where: str | None = None) -> str:
-        """``SELECT __line, <typed fields>`` of a resource (for rules)."""
+        """``SELECT __k, <typed fields>`` of a resource (for rules; ``__k`` is a row key)."""
         res = self.resources[resource]
         cols = ", ".join(f"{res.by_name[n].typed} AS {quote_ident(n)}" for n in names)
-        sql = f"SELECT __line, {cols} FROM {res.view}"
+        sql = f"SELECT __k, {cols} FROM {res.view}"
         if where:
             sql = f"SELECT * FROM ({sql}) WHERE {where}"
         return sql
 
+    def count(self, resource: str, names: Iterable[str], where: str | None = None) -> int:
+        """Number of rows :meth:`frame` would return (cheap: no polars import)."""
+        sql = f"SELECT count(*) FROM ({self.typed_sql(resource, names, where)})"
+        return self.con.execute(sql).fetchall()[0][0]
+
     def frame(self, resource: str, names: Iterable[str], where: str | None = None):
-        """A polars DataFrame with ``__line`` and the typed fields (rows failing types: null)."""
+        """A polars DataFrame: ``__line`` (CSV line) and the typed fields, rows in file order.
+
+        Cells that failed to type are null; ``where`` is SQL over the typed fields.
+        """
         import polars as pl
 
-        return pl.from_arrow(
+        res = self.resources[resource]
+        frame = pl.from_arrow(
             self.con.sql(self.typed_sql(resource, names, where)).to_arrow_table())
+        lines = res.lines_of(frame["__k"].to_numpy())
+        return frame.with_columns(pl.Series("__line", lines)).drop("__k").sort("__line")
 
 
 class _Progress:
@@ -93,9 +128,10 @@ class _Progress:
         self.enabled = enabled and sys.stderr.isatty()
         self.bar = None
         if self.enabled:
+            from rich.console import Console
             from rich.progress import Progress
 
-            self.bar = Progress(transient=True)
+            self.bar = Progress(console=Console(stderr=True), transient=True)
             self.bar.start()
 
     def task(self, name: str, total: int) -> Callable[[int], None]:
@@ -107,22 +143,6 @@ class _Progress:
     def stop(self) -> None:
         if self.bar:
             self.bar.stop()
-
-
-def _prefetch_imports(rules_apply: bool) -> threading.Thread:
-    def run() -> None:
-        try:
-            import frictionless  # noqa: F401
-
-            if rules_apply:
-                import pandera.polars  # noqa: F401
-                import polars  # noqa: F401
-        except Exception:  # pragma: no cover - import problems show up later
-            pass
-
-    th = threading.Thread(target=run, daemon=True)
-    th.start()
-    return th
 
 
 def validate_package(
@@ -145,11 +165,10 @@ def validate_package(
     cap = max_errors + 1 if max_errors is not None else DEFAULT_CAP
     findings: list[Finding] = []
     rows: dict[str, int] = {}
-    try:
+    capped: list[str] = []
+    with contextlib.suppress(_Stop):
         _validate(Path(descriptor), findings, rows, cap=cap, progress=progress,
-                  source_texts=source_texts, pandera_schemas=pandera_schemas)
-    except _Stop:
-        pass
+                  source_texts=source_texts, pandera_schemas=pandera_schemas, capped=capped)
     severities = severities or {}
     findings = [
         f if f.code not in severities else _with_severity(f, severities[f.code])
@@ -157,7 +176,7 @@ def validate_package(
     ]
     report.findings = findings
     report.sort()
-    truncated = False
+    truncated = bool(capped) and max_errors is None
     if max_errors is not None:
         kept: list[Finding] = []
         n_err = 0
@@ -309,6 +328,10 @@ def _structure_findings(data: dict[str, Any]) -> list[Finding]:
                                 resource=name))
                 continue
             fnames.append(fld["name"])
+            if fld.get("type", "string") not in DUCKDB_TYPES:
+                out.append(make("field-error",
+                                f'Field "{fld["name"]}" of "{name}" has unknown type '
+                                f'"{fld.get("type")}"', resource=name, field=fld["name"]))
         schemas[name] = {"fields": set(fnames)}
         pk = schema.get("primaryKey", [])
         pk = [pk] if isinstance(pk, str) else pk
@@ -361,6 +384,7 @@ def _validate(
     progress: bool,
     source_texts: dict[str, str] | None,
     pandera_schemas: bool,
+    capped: list[str],
 ) -> None:
     data = _load_descriptor(descriptor, findings)
     base = (descriptor if descriptor.is_dir() else descriptor.parent).resolve()
@@ -370,8 +394,6 @@ def _validate(
     from semicon.schemas import rules as rules_mod
 
     _inline_refs(base, data, findings)
-    rules_apply = rules_mod.applies(data) or pandera_schemas
-    prefetch = _prefetch_imports(rules_apply)
     meta_box: list[Finding] = []
     meta = threading.Thread(target=lambda: meta_box.extend(_metadata_findings(data)),
                             daemon=True)
@@ -385,29 +407,45 @@ def _validate(
 
     import duckdb
 
+    keep = _kept_fields(data, rules_mod.FIELDS_USED)
     tmp = tempfile.TemporaryDirectory(prefix="semicon-validate-")
-    con = duckdb.connect(config={"temp_directory": tmp.name})
+    memory = os.environ.get("SEMICON_VALIDATE_MEMORY", DEFAULT_MEMORY_LIMIT)
+    con = duckdb.connect(config={"temp_directory": tmp.name, "memory_limit": memory})
     try:
         con.execute("SET preserve_insertion_order = true")
         con.execute("SET enable_progress_bar = false")
+        pattern_findings = _pattern_findings(con, data)
+        if pattern_findings:
+            findings.extend(pattern_findings)
+            raise _Stop
         bar = _Progress(progress)
         resources: dict[str, Resource] = {}
         try:
             for i, res in enumerate(data["resources"]):
-                r = _load_resource(con, base, i, res, findings, bar)
+                r = _load_resource(con, base, i, res, findings, bar,
+                                   keep=None if pandera_schemas else keep.get(res["name"], set()))
                 resources[r.name] = r
                 rows[r.name] = r.rows
+            meta.join()
+            findings.extend(meta_box)
+            if any(f.code in FATAL_CODES for f in findings):
+                raise _Stop
+            for r in resources.values():
+                if r.usable:
+                    _row_checks(con, r, findings, cap)
+                    _key_checks(con, r, resources, findings, cap)
+                    if r.capped:
+                        capped.append(r.name)
+        except duckdb.Error:
+            # odd descriptor values (missingValues, constraints) the profile check rejects
+            meta.join()
+            fatal = [f for f in meta_box if f.code in FATAL_CODES]
+            if fatal:
+                findings.extend(fatal)
+                raise _Stop from None
+            raise
         finally:
             bar.stop()
-        meta.join()
-        findings.extend(meta_box)
-        if any(f.code in FATAL_CODES for f in findings):
-            raise _Stop
-        for r in resources.values():
-            if r.usable:
-                _row_checks(con, r, findings, cap)
-                _key_checks(con, r, resources, findings, cap)
-        prefetch.join()
         ctx = Context(con=con, base=base, resources=resources, source_texts=source_texts,
                       cap=cap)
         findings.extend(rules_mod.run_rules(ctx))
@@ -422,11 +460,49 @@ def _validate(
         tmp.cleanup()
 
 
+def _pattern_findings(con: Any, data: dict[str, Any]) -> list[Finding]:
+    """``pattern`` constraints DuckDB's regular expressions (RE2) cannot compile."""
+    out: list[Finding] = []
+    for res in data["resources"]:
+        for fld in (res.get("schema") or {}).get("fields", []):
+            pattern = (fld.get("constraints") or {}).get("pattern")
+            if pattern is None:
+                continue
+            try:
+                con.execute("SELECT regexp_full_match('', ?)", [str(pattern)]).fetchall()
+            except Exception as exc:
+                out.append(make("field-error",
+                                f'Pattern "{pattern}" of field "{fld.get("name")}" cannot be '
+                                f"used: {str(exc).splitlines()[0]}",
+                                resource=res.get("name"), field=fld.get("name"),
+                                value=str(pattern)))
+    return out
+
+
+def _kept_fields(data: dict[str, Any], rule_fields: Iterable[str]) -> dict[str, set[str]]:
+    """Per resource, the text fields read after loading: keys, references, rule inputs."""
+    out: dict[str, set[str]] = {}
+    for res in data["resources"]:
+        schema = res.get("schema") or {}
+        names = out.setdefault(res["name"], set(rule_fields))
+        names.update(_as_list(schema.get("primaryKey")))
+        for fld in schema.get("fields", []):
+            if (fld.get("constraints") or {}).get("unique"):
+                names.add(fld["name"])
+        for fk in schema.get("foreignKeys", []) or []:
+            names.update(_as_list(fk.get("fields")))
+            ref = fk.get("reference") or {}
+            target = ref.get("resource") or res["name"]
+            out.setdefault(target, set(rule_fields)).update(_as_list(ref.get("fields")))
+    return out
+
+
 def _load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
-                   findings: list[Finding], bar: _Progress) -> Resource:
+                   findings: list[Finding], bar: _Progress, *,
+                   keep: set[str] | None = None) -> Resource:
     name = res["name"]
     schema = res.get("schema") or {"fields": []}
-    r = Resource(index=index, name=name, descriptor=res, schema=schema)
+    r = Resource(index=index, name=name, descriptor=res, schema=schema, keep=keep)
     path = res.get("path")
     if "data" in res and path is None:
         findings.append(r.finding("unsupported-resource",
@@ -460,11 +536,14 @@ def _load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
         return r
     dialect = rawscan.Dialect.from_resource(res)
     header, one_line = rawscan.read_header(file, dialect, encoding)
-    # the byte scan (size, hash, lines, NUL) runs while DuckDB parses the file
+    # the byte scan (size, hash, lines, NUL) runs while DuckDB parses the file;
+    # the progress bar counts the bytes scanned, then the rows checked
+    size = file.stat().st_size
+    advance = bar.task(name, 2 * max(size, 1))
     box: list[rawscan.RawScan] = []
     scanner = threading.Thread(
         target=lambda: box.append(rawscan.scan_file(file, hashes=(algo,) if algo else (),
-                                                    encoding=encoding)),
+                                                    encoding=encoding, on_block=advance)),
         daemon=True)
     scanner.start()
     fast = (
@@ -481,7 +560,6 @@ def _load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
     rejected = _load_fast(con, r, dialect) if fast else None
     scanner.join()
     scan = box[0]
-    advance = bar.task(name, max(scan.physical_lines, 1))
     if algo and expected_hash:
         actual = scan.md5 if algo == "md5" else scan.sha256
         if actual != expected_hash:
@@ -504,15 +582,13 @@ def _load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
     findings.extend(_label_findings(r, header))
     for line in scan.nul_lines:
         findings.append(r.finding("nul-byte", f"Line {line} contains a NUL byte", line=line))
-    if rejected is not None and not scan.nul_lines and scan.decode_ok and _finish_fast(con, r, dialect, scan,
-                                                                     rejected):
-        pass
-    else:
+    ok = rejected is not None and not scan.nul_lines and scan.decode_ok
+    if not (ok and _finish_fast(con, r, dialect, scan, rejected)):  # type: ignore[arg-type]
         _drop(con, r)
         _load_slow(con, r, file, dialect, encoding, findings)
     r.rows = con.execute(f"SELECT count(*) FROM {r.view}").fetchall()[0][0]
     r.usable = True
-    advance(scan.physical_lines)
+    advance(max(size, 1))
     return r
 
 
@@ -589,7 +665,15 @@ def _load_fast(con: Any, r: Resource, dialect: rawscan.Dialect) -> list | None:
     src = sqlchecks.read_csv_sql(r.file, names, delimiter=dialect.delimiter,  # type: ignore
                                  quote=dialect.quote, escape=dialect.escape, rejects=rej)
     try:
-        con.execute(f"CREATE TABLE {t} AS SELECT *{_typed_list(r)} FROM {src}")
+        # Row order is what gives every row its line number. DuckDB 2.0 with several threads
+        # was seen to store the last part of a file first for some projections (despite
+        # preserve_insertion_order), so the load runs on one thread.
+        threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        con.execute(f"SET threads = {int(os.environ.get('SEMICON_LOAD_THREADS', 1))}")
+        try:
+            con.execute(f"CREATE TABLE {t} AS {_stored_select(r, src, extra='0')}")
+        finally:
+            con.execute(f"SET threads = {int(threads)}")
         return con.execute(
             f"SELECT line, any_value(csv_line), bool_or(error_type = 'INVALID UNICODE') "
             f"FROM {rej}_errors GROUP BY line ORDER BY line"
@@ -601,12 +685,11 @@ def _load_fast(con: Any, r: Resource, dialect: rawscan.Dialect) -> list | None:
 
 def _drop(con: Any, r: Resource) -> None:
     for obj, kind in ((f"r{r.index}_v", "VIEW"), (f"r{r.index}_t", "TABLE"),
-                      (f"r{r.index}_rj", "TABLE"), (f"r{r.index}_rb", "TABLE")):
-        try:
+                      (f"r{r.index}_rj", "TABLE")):
+        with contextlib.suppress(Exception):  # wrong kind of object
             con.execute(f"DROP {kind} IF EXISTS {obj}")
-        except Exception:  # pragma: no cover - wrong kind of object
-            pass
     r.extras.clear()
+    r.bounds = []
 
 
 def _finish_fast(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.RawScan,
@@ -626,10 +709,10 @@ def _finish_fast(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.
     n = con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
     if scan.physical_lines != 1 + n + len(rejected):
         return False
-    cols = ", ".join(names + [c.tcol for c in r.columns if c.tcol])
+    cols = ", ".join([*names, *[c.tcol for c in r.columns if c.tcol], "__bad"])
     r.view = f"r{r.index}_v"
     if not rejected:
-        con.execute(f"CREATE VIEW {r.view} AS SELECT CAST(rowid + 2 AS BIGINT) AS __line, "
+        con.execute(f"CREATE VIEW {r.view} AS SELECT CAST(rowid AS BIGINT) AS __k, "
                     f"0 AS __extra, {cols} FROM {t}")
         return True
     records = []
@@ -638,49 +721,74 @@ def _finish_fast(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.
         records.append((int(line), cells))
     _insert_records(con, f"r{r.index}_rj", r, records)
     lines = [line for line, _ in records]
-    bounds = [line - 2 - j for j, line in enumerate(lines)]  # table rows before reject j
-    con.execute(f"CREATE TABLE r{r.index}_rb (b BIGINT, off BIGINT)")
-    con.executemany(f"INSERT INTO r{r.index}_rb VALUES (?, ?)",
-                    [(b, j + 1) for j, b in enumerate(bounds)])
-    tcols = ", ".join(f"t.{c}" for c in names + [c.tcol for c in r.columns if c.tcol])
+    r.bounds = [line - 2 - j for j, line in enumerate(lines)]  # table rows before reject j
     con.execute(
-        f"CREATE VIEW {r.view} AS "
-        f"SELECT CAST(t.__r + 2 + coalesce(b.off, 0) AS BIGINT) AS __line, 0 AS __extra, "
-        f"{tcols} FROM (SELECT rowid AS __r, * FROM {t}) t "
-        f"ASOF LEFT JOIN r{r.index}_rb b ON t.__r >= b.b "
-        f"UNION ALL SELECT __line, __extra, {cols} FROM r{r.index}_rj"
+        f"CREATE VIEW {r.view} AS SELECT CAST(rowid AS BIGINT) AS __k, 0 AS __extra, {cols} "
+        f"FROM {t} UNION ALL SELECT __k, __extra, {cols} FROM r{r.index}_rj"
     )
     return True
 
 
-def _typed_list(r: Resource) -> str:
-    """``, <typed definition> AS p0, ...`` for the columns stored typed."""
-    parts = [f"{c.typed_definition} AS {c.tcol}" for c in r.columns if c.tcol]
-    return "".join(f", {p}" for p in parts)
+def _stored_select(r: Resource, source: str, *, extra: str,
+                   passthrough: tuple[str, ...] = ()) -> str:
+    """One pass over ``source``: typed columns, the ``__bad`` flag and the text cells.
+
+    Every row check is evaluated here, while DuckDB parses the file; text cells of fields
+    nobody reads later are stored only on rows with a finding (for the messages).
+    """
+    typed = "".join(f", {c.typed_definition} AS {c.tcol}" for c in r.columns if c.tcol)
+    flags = sqlchecks.row_flags(r.columns)
+    bad = sqlchecks.bad_sql(r.columns, flags, extra=extra)
+    out = list(passthrough)
+    for c in r.columns:
+        if r.keep is None or (c.tcol is None and c.name in r.keep):
+            out.append(c.col)
+        else:
+            out.append(f"CASE WHEN __bad THEN {c.col} END AS {c.col}")
+    out += [c.tcol for c in r.columns if c.tcol]
+    out.append("__bad")
+    return (f"SELECT {', '.join(out)} FROM (SELECT *, ({bad}) AS __bad FROM "
+            f"(SELECT *{typed} FROM {source}))")
 
 
 def _insert_records(con: Any, table: str, r: Resource,
-                    records: list[tuple[int, list[str]]]) -> None:
+                    records: Iterable[tuple[int, list[str]]], batch: int = 50_000) -> None:
+    """Store (line, cells) records (re-parsed by Python) like DuckDB-loaded rows, in batches."""
     import pyarrow as pa
 
     n = len(r.columns)
-    data: dict[str, list] = {"__line": [], "__extra": []}
-    for i in range(n):
-        data[f"c{i}"] = []
+    schema = pa.schema([("__k", pa.int64()), ("__extra", pa.int64())]
+                       + [(f"c{i}", pa.string()) for i in range(n)])
+    select = _stored_select(r, f"{table}_arrow", extra="__extra", passthrough=("__k", "__extra"))
+    created = False
+
+    def flush(data: dict[str, list]) -> None:
+        nonlocal created
+        con.register(f"{table}_arrow", pa.table(data, schema=schema))
+        if created:
+            con.execute(f"INSERT INTO {table} {select}")
+        else:
+            con.execute(f"CREATE TABLE {table} AS {select}")
+            created = True
+        con.unregister(f"{table}_arrow")
+
+    def empty() -> dict[str, list]:
+        return {name: [] for name in schema.names}
+
+    data = empty()
     for line, cells in records:
-        data["__line"].append(line)
+        data["__k"].append(-line)
         extra = max(0, len(cells) - n)
         data["__extra"].append(extra)
         if extra:
             r.extras[line] = cells[n:]
         for i in range(n):
             data[f"c{i}"].append(cells[i] if i < len(cells) else None)
-    schema = pa.schema([("__line", pa.int64()), ("__extra", pa.int64())]
-                       + [(f"c{i}", pa.string()) for i in range(n)])
-    tbl = pa.table(data, schema=schema)  # noqa: F841 - read by DuckDB's replacement scan
-    con.register(f"{table}_arrow", tbl)
-    con.execute(f"CREATE TABLE {table} AS SELECT *{_typed_list(r)} FROM {table}_arrow")
-    con.unregister(f"{table}_arrow")
+        if len(data["__k"]) >= batch:
+            flush(data)
+            data = empty()
+    if data["__k"] or not created:
+        flush(data)
 
 
 def _load_slow(con: Any, r: Resource, file: Path, dialect: rawscan.Dialect, encoding: str,
@@ -695,16 +803,13 @@ def _load_slow(con: Any, r: Resource, file: Path, dialect: rawscan.Dialect, enco
         findings.append(r.finding(
             "encoding-error", f'Line {line} cannot be decoded as "{encoding}": {reason}',
             line=line))
-    parsed = rawscan.parse_records(file, dialect, encoding)
-    if parsed.unterminated_line is not None:
+    reader = rawscan.RecordReader(file, dialect, encoding)
+    _insert_records(con, f"r{r.index}_st", r, reader)
+    if reader.unterminated_line is not None:
         findings.append(r.finding(
             "unterminated-quote",
-            f"A quoted cell starting on line {parsed.unterminated_line} is never closed: it "
-            "swallows the rest of the file", line=parsed.unterminated_line))
-    if not r.columns and parsed.header:
-        r.columns = _columns(r.schema, parsed.header)
-        r.by_name = {c.name: c for c in r.columns}
-    _insert_records(con, f"r{r.index}_st", r, parsed.records)
+            f"A quoted cell starting on line {reader.unterminated_line} is never closed: it "
+            "swallows the rest of the file", line=reader.unterminated_line))
     r.view = f"r{r.index}_st"
 
 
@@ -734,13 +839,16 @@ def _show(ch: str) -> str:
 
 
 def _row_checks(con: Any, r: Resource, findings: list[Finding], cap: int) -> None:
+    cap += len(r.bounds)
     flags = sqlchecks.row_flags(r.columns)
     sql = sqlchecks.row_check_sql(r.view, r.columns, flags, limit=cap)
     cur = con.execute(sql)
     nflags = len(flags)
+    fetched = 0
     while batch := cur.fetchmany(10000):
+        fetched += len(batch)
         for row in batch:
-            line, extra, blank = row[0], row[1], row[2]
+            line, extra, blank = r.line_of(row[0]), row[1], row[2]
             cells = row[3 + nflags:]
             if blank:
                 findings.append(r.finding("blank-row",
@@ -764,6 +872,8 @@ def _row_checks(con: Any, r: Resource, findings: list[Finding], cap: int) -> Non
                         "extra-cell",
                         f'Row at line "{line}" has an extra value in field at position "{pos}"',
                         line=line, value=values[j] if j < len(values) else None))
+    if fetched >= cap:
+        r.capped = True
 
 
 def _key_columns(r: Resource, names: list[str]) -> list[Column] | None:
@@ -793,6 +903,7 @@ def _previous_lines(rows: list[tuple]) -> dict[int, int]:
 
 def _key_checks(con: Any, r: Resource, resources: dict[str, Resource],
                 findings: list[Finding], cap: int) -> None:
+    cap += len(r.bounds)
     schema = r.schema
     # unique fields
     for col in r.columns:
@@ -801,6 +912,8 @@ def _key_checks(con: Any, r: Resource, resources: dict[str, Resource],
             continue
         dups = con.execute(sqlchecks.duplicate_sql(r.view, [col], skip_all_null=True,
                                                    limit=cap)).fetchall()
+        r.capped |= len(dups) >= cap
+        dups = [(r.line_of(key), k, v) for key, k, v in dups]
         prev = _previous_lines([(line, k) for line, k, _v in dups])
         raw = {line: v for line, _k, v in dups}
         for line, before in prev.items():
@@ -815,7 +928,9 @@ def _key_checks(con: Any, r: Resource, resources: dict[str, Resource],
     if pk_cols:
         dups = con.execute(sqlchecks.duplicate_sql(r.view, pk_cols, skip_all_null=True,
                                                    limit=cap)).fetchall()
+        r.capped |= len(dups) >= cap
         n = len(pk_cols)
+        dups = [(r.line_of(row[0]), *row[1:]) for row in dups]
         prev = _previous_lines([row[: 1 + n] for row in dups])
         raw = {row[0]: row[1 + n:] for row in dups}
         for line, before in prev.items():
@@ -824,8 +939,9 @@ def _key_checks(con: Any, r: Resource, resources: dict[str, Resource],
                 f'Row at line "{line}" violates the primary key: the same as in the row at '
                 f"line {before}", line=line, field=", ".join(pk),
                 value=", ".join("" if v is None else str(v) for v in raw[line])))
-        for (line,) in con.execute(sqlchecks.all_null_key_sql(r.view, pk_cols,
-                                                              limit=cap)).fetchall():
+        for (key,) in con.execute(sqlchecks.all_null_key_sql(r.view, pk_cols,
+                                                             limit=cap)).fetchall():
+            line = r.line_of(key)
             findings.append(r.finding(
                 "primary-key",
                 f'Row at line "{line}" violates the primary key: cells composing the primary '
@@ -843,8 +959,10 @@ def _key_checks(con: Any, r: Resource, resources: dict[str, Resource],
         if not ref_cols:
             continue
         sql = sqlchecks.foreign_key_sql(r.view, cols, target.view, ref_cols, limit=cap)
-        for row in con.execute(sql).fetchall():
-            line = row[0]
+        missing = con.execute(sql).fetchall()
+        r.capped |= len(missing) >= cap
+        for row in missing:
+            line = r.line_of(row[0])
             values = ", ".join("" if v is None else str(v) for v in row[1:])
             findings.append(r.finding(
                 "foreign-key",
@@ -852,11 +970,3 @@ def _key_checks(con: Any, r: Resource, resources: dict[str, Resource],
                 f'values "{values}" not found in the lookup table "{ref.get("resource", "")}" '
                 f'as "{", ".join(_as_list(ref["fields"]))}"',
                 line=line, field=", ".join(src), value=values))
-
-
-def bisect_line(bounds: list[int], k: int) -> int:  # kept for tests of the line arithmetic
-    return k + 2 + bisect.bisect_right(bounds, k)
-
-
-def environment_flag(name: str) -> bool:
-    return os.environ.get(name, "") not in ("", "0", "false")

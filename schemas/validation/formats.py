@@ -63,9 +63,10 @@ def render_text(report: Report, *, color: bool = False) -> str:
             where = f"line {f.line}" if f.line is not None else "-"
             sev_color = "red" if f.severity == ERROR else "yellow"
             field = f" [{f.field}]" if f.field else ""
+            message = f.message.replace("\r", "\\r").replace("\n", "\\n")
             lines.append(
                 f"  {style(f.severity, fg=sev_color)} {where}{field} "
-                f"{style(f.code, fg='cyan')}: {f.message}"
+                f"{style(f.code, fg='cyan')}: {message}"
             )
     summary = _summary(report)
     if report.valid:

@@ -3,7 +3,7 @@
 :func:`scan_file` reads the file once in large blocks: size, hash, line count, quote count,
 NUL bytes, UTF-8 validity and an HTML sniff. DuckDB then loads well-formed files fast; files
 with blank lines, cells holding newlines, NUL bytes, bad encoding or an unterminated quote
-are parsed by :func:`parse_records` with Python's ``csv`` module (what frictionless uses), so
+are parsed by :class:`RecordReader` with Python's ``csv`` module (what frictionless uses), so
 row numbers and cells are exactly those frictionless sees.
 """
 
@@ -14,7 +14,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,7 +50,8 @@ def looks_like_html(first_block: bytes) -> bool:
 
 
 def scan_file(path: Path, *, hashes: tuple[str, ...] = (), encoding: str | None = None,
-              count_quotes: bool = False) -> RawScan:
+              count_quotes: bool = False,
+              on_block: Callable[[int], None] | None = None) -> RawScan:
     """Read ``path`` once: size, line count, hashes (``md5``/``sha256``), NUL bytes, and
     (with ``encoding``) decodability."""
     scan = RawScan()
@@ -68,6 +69,8 @@ def scan_file(path: Path, *, hashes: tuple[str, ...] = (), encoding: str | None 
                 scan.first_block = block[:4096]
                 scan.html = looks_like_html(scan.first_block)
             scan.size += len(block)
+            if on_block is not None:
+                on_block(len(block))
             for h in hashers.values():
                 h.update(block)
             if len(scan.nul_lines) < MAX_LINE_FINDINGS and b"\x00" in block:
@@ -162,51 +165,60 @@ def read_header(path: Path, dialect: Dialect, encoding: str = "utf-8") -> tuple[
     return first, reader.line_num == 1
 
 
-@dataclass
-class Parsed:
-    """Records of a file parsed with Python's csv: (start line, cells), header excluded."""
+class RecordReader:
+    """Stream the records of a file like frictionless does (Python csv, bad bytes replaced).
 
-    header: list[str]
-    records: list[tuple[int, list[str]]]
-    unterminated_line: int | None = None
+    Iterating yields ``(start line, cells)`` for every data record (the header is in
+    :attr:`header`). A last record whose quote never closes is not yielded: its start line
+    is in :attr:`unterminated_line` once iteration is over.
+    """
 
+    def __init__(self, path: Path, dialect: Dialect, encoding: str = "utf-8") -> None:
+        self.path = path
+        self.dialect = dialect
+        self.encoding = encoding
+        self.header: list[str] = []
+        self.unterminated_line: int | None = None
 
-def parse_records(path: Path, dialect: Dialect, encoding: str = "utf-8") -> Parsed:
-    """Parse the whole file like frictionless does (Python csv, undecodable bytes replaced)."""
-    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
-        text = fh.read()
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    reader = dialect.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, list[str]]] = []
-    header: list[str] = []
-    previous = 0
-    first = True
-    try:
-        for cells in reader:
-            start = previous + 1
-            previous = reader.line_num
-            if first:
-                header = cells
-                first = False
-                continue
-            records.append((start, cells))
-    except csv.Error:
-        pass
-    unterminated = None
-    odd_quotes = text.count(dialect.quote) % 2 == 1
-    if odd_quotes and (records or header):
-        start = records[-1][0] if records else 1
-        lines = text.splitlines(keepends=True)
-        tail = "".join(lines[start - 1:])
-        try:
-            strict = csv.reader(io.StringIO(tail, newline=""), delimiter=dialect.delimiter,
-                                quotechar=dialect.quote, doublequote=dialect.double_quote,
-                                strict=True)
-            for _ in strict:
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        with self.path.open("r", encoding=self.encoding, errors="replace", newline="") as fh:
+            reader = self.dialect.reader(fh)
+            previous = 0
+            pending: tuple[int, list[str]] | None = None
+            first = True
+            try:
+                for cells in reader:
+                    start = previous + 1
+                    previous = reader.line_num
+                    if first:
+                        if cells and cells[0].startswith("\ufeff"):
+                            cells[0] = cells[0][1:]
+                        self.header = cells
+                        first = False
+                        continue
+                    if pending is not None:
+                        yield pending
+                    pending = (start, cells)
+            except csv.Error:
                 pass
-        except csv.Error:
-            unterminated = start
-            if records:
-                records.pop()
-    return Parsed(header=header, records=records, unterminated_line=unterminated)
+        if pending is not None:
+            if self._unterminated(pending[0]):
+                self.unterminated_line = pending[0]
+            else:
+                yield pending
+
+    def _unterminated(self, start: int) -> bool:
+        """Whether the record starting on line ``start`` runs to the end inside quotes."""
+        with self.path.open("r", encoding=self.encoding, errors="replace", newline="") as fh:
+            for _ in range(start - 1):
+                if not fh.readline():
+                    return False
+            strict = csv.reader(fh, delimiter=self.dialect.delimiter,
+                                quotechar=self.dialect.quote,
+                                doublequote=self.dialect.double_quote, strict=True)
+            try:
+                for _ in strict:
+                    pass
+            except csv.Error as exc:
+                return "unexpected end of data" in str(exc)
+        return False

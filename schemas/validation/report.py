@@ -18,7 +18,7 @@ class Report:
     ``stats`` holds ``{"rows": {resource: n}, "seconds": float, "truncated": bool}``.
     """
 
-    descriptor: str
+    descriptor: str = ""
     findings: list[Finding] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
 

@@ -14,9 +14,8 @@ Public helpers used by the build:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +27,6 @@ NULL_SENTINEL = "\x01\x02semicon-null\x02\x01"
 
 _WS = "' \t\n\r\x0b\x0c'"
 INT_RE = r"\s*[+-]?[0-9]+(_[0-9]+)*\s*"
-_DIGITS = r"[0-9]+(_[0-9]+)*"
-NUMBER_RE = (
-    r"\s*[+-]?("
-    + rf"(({_DIGITS})(\.({_DIGITS})?)?|\.{_DIGITS})([eE][+-]?{_DIGITS})?"
-    + r"|(?i:inf|infinity|nan|snan)[0-9]*"
-    + r")\s*"
-)
-DATE_RE = r"[0-9]{4}-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12][0-9]|0[1-9]|[1-9]| [1-9])"
 TIME_RE = r"([01][0-9]|2[0-3]|[0-9]):([0-5][0-9]|[0-9]):([0-5][0-9]|[0-9]|6[01])"
 UUID_RE = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 EMAIL_RE = r"[^@\s]+@[^@\s]+\.[^@\s]+"
@@ -209,7 +200,6 @@ def read_csv_sql(
         f"quote = {sql_string(quote)}",
         f"escape = {sql_string(escape if escape is not None else quote)}",
         f"nullstr = [{sql_string(NULL_SENTINEL)}]",
-        "max_line_size = 100000000",
         "encoding = 'utf-8'",
     ]
     if rejects:
@@ -299,11 +289,6 @@ class Flag:
     note: str = ""
 
 
-@dataclass
-class RowCheckPlan:
-    flags: list[Flag] = field(default_factory=list)
-
-
 def constraint_note(name: str, value: Any) -> str:
     """frictionless's note: ``constraint "minimum" is "0"`` (Python ``str`` of the value)."""
     return f'constraint "{name}" is "{value}"'
@@ -318,6 +303,21 @@ def _any_of(expr: str, values: Sequence[str]) -> str:
     if len(values) <= 8:
         return "(" + " OR ".join(f"{expr} = {v}" for v in values) + ")" if values else "FALSE"
     return f"{expr} IN ({', '.join(values)})"
+
+
+def formula_sql(c: str) -> str:
+    """SQL: text ``c`` starts with a formula character and is not a number.
+
+    Byte-wise range comparisons (``c >= '=' AND c < '>'``) test the first character far
+    cheaper than ``left()``; every formula character sorts before 'A', which skips most
+    cells at once; the number test only runs on the few candidates.
+    """
+    starts = " OR ".join(
+        f"({c} >= {sql_string(ch)} AND {c} < {sql_string(chr(ord(ch) + 1))})"
+        for ch in FORMULA_CHARS
+    )
+    return (f"(CASE WHEN {c} < 'A' THEN (CASE WHEN {starts} "
+            f"THEN TRY_CAST({c} AS DOUBLE) IS NULL ELSE FALSE END) ELSE FALSE END)")
 
 
 def row_flags(columns: Sequence[Column], *, formula_check: bool = True) -> list[Flag]:
@@ -339,10 +339,8 @@ def row_flags(columns: Sequence[Column], *, formula_check: bool = True) -> list[
                               f'type is "{col.type_label}"'))
         cons = fld.get("constraints", {}) or {}
         if cons.get("required"):
-            if list(col.mv) == [""]:
-                req = f"({c} = '')"
-            else:
-                req = f"({c} IS NOT NULL AND NOT {present})"
+            req = (f"({c} = '')" if list(col.mv) == [""]
+                   else f"({c} IS NOT NULL AND NOT {present})")
             flags.append(Flag(req, "constraint-error", col,
                               constraint_note("required", _py_str(cons["required"]))))
         for name, op in (("minimum", "<"), ("maximum", ">"),
@@ -368,28 +366,43 @@ def row_flags(columns: Sequence[Column], *, formula_check: bool = True) -> list[
             flags.append(Flag(f"({guard}NOT {_any_of(value, items)})", "constraint-error",
                               col, constraint_note("enum", _py_str(cons["enum"]))))
         if formula_check and ftype in STRING_TYPES:
-            firsts = ", ".join(sql_string(ch) for ch in FORMULA_CHARS)
-            flags.append(Flag(
-                f"(left({c}, 1) IN ({firsts}) AND TRY_CAST({c} AS DOUBLE) IS NULL)",
-                "formula-injection", col))
+            flags.append(Flag(formula_sql(c), "formula-injection", col))
     return flags
+
+
+def blank_sql(columns: Sequence[Column], extra: str = "__extra") -> str:
+    """SQL: the row is completely blank (every cell missing or a missing value)."""
+    parts = [null_expr(col.col, col.mv) for col in columns] or ["TRUE"]
+    return f"({extra} = 0 AND {' AND '.join(parts)})"
+
+
+def bad_sql(columns: Sequence[Column], flags: Sequence[Flag], extra: str = "__extra") -> str:
+    """SQL: the row has any finding (a flag, blank, extra cells). Computed while loading."""
+    return " OR ".join([f.sql for f in flags] + [blank_sql(columns, extra), f"{extra} > 0"])
+
+
+def line_order(prefix: str = "") -> str:
+    """SQL ordering rows by CSV line, give or take the rejected lines before them.
+
+    ``__k`` is the row's position for rows DuckDB loaded (line = position + 2 + rejected
+    lines before it) and minus the line for re-parsed rows; callers fetching the first N
+    rows add the number of rejected lines to N, then sort by the exact line.
+    """
+    k = f"{prefix}__k"
+    return f"CASE WHEN {k} < 0 THEN -{k} ELSE {k} + 2 END"
 
 
 def row_check_sql(view: str, columns: Sequence[Column], flags: Sequence[Flag],
                   *, limit: int | None = None) -> str:
-    """One scan: rows where any flag holds, with ``__blank`` and every flag as a column."""
-    blank_parts = [null_expr(col.col, col.mv) for col in columns] or ["TRUE"]
-    blank = f"(__extra = 0 AND {' AND '.join(blank_parts)})"
+    """Rows marked ``__bad`` at load time, with ``__blank`` and every flag as a column."""
     flag_cols = ", ".join(f"coalesce({f.sql}, FALSE) AS f{i}" for i, f in enumerate(flags))
     raw = ", ".join(col.col for col in columns)
-    sql = f"SELECT __line, __extra, {blank} AS __blank"
+    sql = f"SELECT __k, __extra, {blank_sql(columns)} AS __blank"
     if flags:
         sql += f", {flag_cols}"
     if raw:
         sql += f", {raw}"
-    # the filter runs first over every row; flags are computed again only for the few hits
-    cond = " OR ".join([f.sql for f in flags] + [blank, "__extra > 0"])
-    sql += f" FROM {view} WHERE {cond} ORDER BY __line"
+    sql += f" FROM {view} WHERE __bad ORDER BY {line_order()}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return sql
@@ -410,9 +423,9 @@ def duplicate_sql(view: str, keys: Sequence[Column], *, skip_all_null: bool,
                     + [f"s.r{i}" for i in range(len(keys))])
     raws = ", ".join(f"{k.col} AS r{i}" for i, k in enumerate(keys))
     sql = (
-        f"WITH s AS (SELECT __line, {typed}, {raws} FROM {view}), "
+        f"WITH s AS (SELECT __k, {typed}, {raws} FROM {view}), "
         f"d AS (SELECT {names} FROM s {where} GROUP BY ALL HAVING count(*) > 1) "
-        f"SELECT s.__line, {out} FROM s JOIN d ON {join} ORDER BY s.__line"
+        f"SELECT s.__k, {out} FROM s JOIN d ON {join} ORDER BY {line_order('s.')}"
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
@@ -421,7 +434,7 @@ def duplicate_sql(view: str, keys: Sequence[Column], *, skip_all_null: bool,
 
 def all_null_key_sql(view: str, keys: Sequence[Column], *, limit: int | None = None) -> str:
     cond = " AND ".join(f"({k.typed}) IS NULL" for k in keys)
-    sql = f"SELECT __line FROM {view} WHERE {cond} ORDER BY __line"
+    sql = f"SELECT __k FROM {view} WHERE {cond} ORDER BY {line_order()}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return sql
@@ -442,15 +455,11 @@ def foreign_key_sql(view: str, keys: Sequence[Column], ref_view: str,
     join = " AND ".join(f"s.k{i} IS NOT DISTINCT FROM r.k{i}" for i in range(len(keys)))
     raw = ", ".join(f"s.r{i}" for i in range(len(keys)))
     sql = (
-        f"WITH s AS (SELECT __line, {typed}, {raws} FROM {view}), "
+        f"WITH s AS (SELECT __k, {typed}, {raws} FROM {view}), "
         f"r AS (SELECT DISTINCT {', '.join(ref_typed)} FROM {ref_view}) "
-        f"SELECT s.__line, {raw} FROM s WHERE ({not_all_null}) "
-        f"AND NOT EXISTS (SELECT 1 FROM r WHERE {join}) ORDER BY s.__line"
+        f"SELECT s.__k, {raw} FROM s WHERE ({not_all_null}) "
+        f"AND NOT EXISTS (SELECT 1 FROM r WHERE {join}) ORDER BY {line_order('s.')}"
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return sql
-
-
-def schema_fingerprint(schema: dict[str, Any]) -> str:
-    return json.dumps(schema, sort_keys=True)

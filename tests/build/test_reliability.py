@@ -147,8 +147,8 @@ def test_parity_mismatch_fails_and_keeps_outputs(
     before = file_hashes(out)
     real_copy = sqlite_db.copy_table
 
-    def lossy_copy(ddb, sq, resource, on_rows=None):  # drops the last row of one table
-        n = real_copy(ddb, sq, resource, on_rows)
+    def lossy_copy(ddb, sq, resource, on_rows=None, source=None):  # drops one table's last row
+        n = real_copy(ddb, sq, resource, on_rows, source)
         if resource.name == "countries":
             sq.execute('DELETE FROM countries WHERE rowid = (SELECT max(rowid) FROM countries)')
         return n

@@ -1,4 +1,4 @@
-"""The bundled data package: valid for frictionless, in step with the schemas, true to the letter."""
+"""The bundled data package: valid, in step with the schemas, true to the letter."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from frictionless import Package
-
 from semicon.cli.main import cli
 from semicon.schemas.package import sync_descriptor
 from semicon.schemas.registry import load_table_schema, table_names
+
 from tests.conftest import BUNDLED, LETTER
 
 DESCRIPTOR = BUNDLED / "datapackage.json"

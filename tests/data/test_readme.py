@@ -6,6 +6,7 @@ import csv
 import re
 
 from semicon.schemas.registry import table_names
+
 from tests.conftest import BUNDLED, ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from semicon.schemas.registry import load_table_schema, table_names
 from semicon.schemas.sqltypes import DUCKDB_TYPES
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from semicon.schemas.validation import Report, validate_package
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"

@@ -26,7 +26,10 @@ def test_type_errors(one_table):
         {"name": "b", "type": "boolean"},
         {"name": "y", "type": "year"},
     ]
-    text = "i,x,d,b,y\n1,1.5,2020-01-31,true,2020\n1.5,abc,2020-02-30,yes,20\n+1,1e3,2020-1-5,0,0999\n"
+    text = (
+        "i,x,d,b,y\n1,1.5,2020-01-31,true,2020\n1.5,abc,2020-02-30,yes,20\n"
+        "+1,1e3,2020-1-5,0,0999\n"
+    )
     report = validate_package(one_table(fields, text))
     assert codes(report) == [
         ("type-error", 3, "b"),
@@ -192,3 +195,16 @@ def test_encoding_error(one_table):
     report = validate_package(one_table([S, {"name": "x"}], b"id,x\n1,caf\xe9\n2,b\n"))
     assert codes(report) == [("encoding-error", 2, None)]
     assert report.exit_code == 1
+
+
+def test_careful_parser_inserts_in_batches(one_table, monkeypatch):
+    from semicon.schemas.validation import engine
+
+    monkeypatch.setattr(engine._insert_records, "__defaults__", (7,))
+    fields = [S, {"name": "n", "type": "integer", "constraints": {"unique": True}}]
+    rows = [f"r{i},{i}\n" for i in range(40)]
+    text = "id,n\n" + "".join(rows[:11]) + "\n" + "".join(rows[11:]) + "x,oops\ny,3\n"
+    report = validate_package(one_table(fields, text))
+    assert report.stats["rows"] == {"t": 43}
+    assert [(f.code, f.line) for f in report.findings] == [
+        ("blank-row", 13), ("type-error", 43), ("unique-error", 44)]

@@ -1,0 +1,179 @@
+"""Benchmark ``semicon validate`` against ``frictionless validate`` and a bare DuckDB scan.
+
+    python benchmarks/validate_bench.py --rows 1000000
+    python benchmarks/validate_bench.py --rows 10000000 --skip-frictionless
+
+Writes a valid and an invalid synthetic package (about 0.1% bad rows of every kind, see
+``benchmarks/synthetic.py``) under ``benchmarks/out/`` (reused when already there), runs both
+validators as subprocesses (wall time, peak memory of the child), prints the ratio and the
+bare DuckDB ``count(*)`` floor, and checks that both report the same (row, field, code) set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.synthetic import write_package  # noqa: E402
+
+FRICTIONLESS_CODES = {
+    "type-error", "constraint-error", "unique-error", "primary-key", "foreign-key",
+    "missing-cell", "extra-cell", "blank-row", "blank-label", "duplicate-label",
+    "incorrect-label", "missing-label", "extra-label", "hash-count", "byte-count",
+}
+ROW_LEVEL = {"primary-key", "foreign-key", "extra-cell", "blank-row"}
+
+#: runs a command (stdout to the file in argv[1]) and prints the child's wall time, CPU time
+#: and peak RSS (KiB) as JSON on stderr
+_MEASURE = r"""
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+with open(sys.argv[1], "wb") as out:
+    p = subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL)
+wall = time.perf_counter() - t
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_kib": ru.ru_maxrss,
+                  "rc": p.returncode}), file=sys.stderr)
+"""
+
+
+def measure(cmd: list[str], stdout: Path | None = None) -> dict:
+    target = str(stdout) if stdout else os.devnull
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, target, *cmd], capture_output=True,
+                          text=True, check=False)
+    return json.loads(proc.stderr.strip().splitlines()[-1])
+
+
+def ensure_package(folder: Path, rows: int, bad_every: int | None) -> Path:
+    marker = folder / ".rows"
+    wanted = f"{rows}:{bad_every}"
+    descriptor = folder / "datapackage.json"
+    if descriptor.exists() and marker.exists() and marker.read_text() == wanted:
+        return descriptor
+    t = time.perf_counter()
+    write_package(folder, rows, bad_every=bad_every)
+    marker.write_text(wanted)
+    print(f"  generated {folder} in {time.perf_counter() - t:.1f} s")
+    return descriptor
+
+
+_FLOOR = (
+    "import duckdb, sys; duckdb.sql(\"SELECT count(*) FROM read_csv('\" + sys.argv[1] + "
+    "\"', all_varchar = true)\").fetchall()"
+)
+
+
+def duckdb_floor(csv_path: Path, repeat: int = 3) -> float:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        con.execute(f"SELECT count(*) FROM read_csv('{csv_path}', all_varchar = true, "
+                    "header = true, strict_mode = false, null_padding = true)").fetchall()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def semicon_findings(descriptor: Path) -> set[tuple]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.json"
+        subprocess.run([_semicon(), "validate", str(descriptor), "--format", "json",
+                        "--quiet", "--output", str(out)], check=False)
+        data = json.loads(out.read_text())
+    return {
+        (f["line"], "" if f["code"] in ROW_LEVEL else (f["field"] or ""), f["code"])
+        for f in data["findings"] if f["code"] in FRICTIONLESS_CODES
+    }
+
+
+def frictionless_findings(report_json: Path) -> set[tuple]:
+    data = json.loads(report_json.read_text())
+    out = set()
+    for task in data.get("tasks", []):
+        for err in task.get("errors", []):
+            out.add((err.get("rowNumber"), err.get("fieldName") or "", err["type"]))
+    return out
+
+
+def _bin(name: str) -> str:
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+def _semicon() -> str:
+    return _bin("semicon")
+
+
+def _frictionless() -> str:
+    return _bin("frictionless")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--bad-every", type=int, default=1000,
+                    help="one bad row in N for the invalid package (default 1000 = 0.1%%)")
+    ap.add_argument("--skip-frictionless", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of semicon; best is kept")
+    ap.add_argument("--out", type=Path, default=HERE / "out")
+    args = ap.parse_args(argv)
+
+    print(f"semicon validate benchmark, {args.rows:,} rows")
+    cases = {
+        "valid": ensure_package(args.out / f"valid-{args.rows}", args.rows, None),
+        "invalid": ensure_package(args.out / f"invalid-{args.rows}", args.rows,
+                                  args.bad_every),
+    }
+    ok = True
+    for label, descriptor in cases.items():
+        csv_path = descriptor.parent / "data" / "allocations.csv"
+        size = csv_path.stat().st_size / 1e6
+        floor = duckdb_floor(csv_path)
+        floor_cli = min((measure([sys.executable, "-c", _FLOOR, str(csv_path)])
+                         for _ in range(args.repeat)), key=lambda r: r["wall"])
+        runs = [measure([_semicon(), "validate", str(descriptor), "--quiet"])
+                for _ in range(args.repeat)]
+        best = min(runs, key=lambda r: r["wall"])
+        peak = max(r["rss_kib"] for r in runs) / 1024
+        print(f"\n[{label}] {csv_path.name}: {size:.0f} MB")
+        print(f"  bare DuckDB count(*) (in process): {floor:7.2f} s")
+        print(f"  bare DuckDB count(*) (python -c):  {floor_cli['wall']:7.2f} s "
+              f"(cpu {floor_cli['cpu']:.2f} s)")
+        print(f"  semicon validate (CLI, best of {args.repeat}): {best['wall']:7.2f} s "
+              f"(cpu {best['cpu']:.2f} s, exit {best['rc']}), peak RSS {peak:.0f} MB, "
+              f"{best['wall'] / floor:.1f}x the in-process floor, "
+              f"{best['wall'] / floor_cli['wall']:.1f}x the CLI floor")
+        if not args.skip_frictionless:
+            fr_json = descriptor.parent / "frictionless-report.json"
+            fr = measure([_frictionless(), "validate", str(descriptor), "--json",
+                          "--limit-errors", "100000000"], stdout=fr_json)
+            print(f"  frictionless validate (CLI):         {fr['wall']:7.2f} s "
+                  f"(cpu {fr['cpu']:.2f} s, exit {fr['rc']}), "
+                  f"peak RSS {fr['rss_kib'] / 1024:.0f} MB")
+            print(f"  speed-up: {fr['wall'] / best['wall']:.1f}x wall, "
+                  f"{fr['cpu'] / best['cpu']:.1f}x cpu")
+            ours, theirs = semicon_findings(descriptor), frictionless_findings(fr_json)
+            same = ours == theirs
+            ok &= same
+            print(f"  same findings as frictionless: {same} ({len(ours)} vs {len(theirs)})")
+            if not same:
+                print(f"    only semicon: {sorted(ours - theirs)[:10]}")
+                print(f"    only frictionless: {sorted(theirs - ours)[:10]}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,143 @@
+"""Hand-written pandera rules (schemas/rules.py): cross-field and cross-table."""
+
+from __future__ import annotations
+
+from semicon.schemas.validation import validate_package
+
+from .conftest import csv_resource, write_package
+
+STR = {"name": "id", "type": "string"}
+
+
+def rule_codes(report):
+    return [(f.resource, f.code, f.line, f.field) for f in report.findings]
+
+
+def test_range_ends_in_order(tmp_path):
+    fields = [STR,
+              {"name": "amount_low", "type": "integer"},
+              {"name": "amount_high", "type": "integer"},
+              {"name": "period_start_year", "type": "integer"},
+              {"name": "period_end_year", "type": "integer"}]
+    text = ("id,amount_low,amount_high,period_start_year,period_end_year\n"
+            "a,1,2,2020,2020\n"
+            "b,2,2,2021,2020\n"
+            "c,,5,,\n"
+            "d,x,1,2020,2030\n")
+    pkg = write_package(tmp_path, [csv_resource("ranges", fields)], {"data/ranges.csv": text})
+    report = validate_package(pkg)
+    assert rule_codes(report) == [
+        ("ranges", "range-order", 3, "amount_high"),
+        ("ranges", "range-order", 3, "period_end_year"),
+        ("ranges", "type-error", 5, "amount_low"),
+    ]
+    assert report.findings[0].message == (
+        'Line "3": "amount_low" (2) must be < "amount_high" (2)')
+
+
+ALLOC_FIELDS = [
+    {"name": "allocation_id", "type": "string"},
+    {"name": "parent_id", "type": "string"},
+    {"name": "amount", "type": "integer"},
+    {"name": "rounding", "type": "integer"},
+    {"name": "breakdown", "type": "string", "constraints": {"enum": ["payer", "purpose"]}},
+    {"name": "currency", "type": "string"},
+]
+
+
+def alloc_package(tmp_path, text):
+    res = csv_resource(
+        "funding_allocations", ALLOC_FIELDS, primaryKey=["allocation_id"],
+        foreignKeys=[{"fields": ["parent_id"],
+                      "reference": {"resource": "", "fields": ["allocation_id"]}}])
+    return write_package(tmp_path, [res], {"data/funding_allocations.csv": text})
+
+
+def test_parts_add_up(tmp_path):
+    text = (
+        "allocation_id,parent_id,amount,rounding,breakdown,currency\n"
+        # 2,51 miljard rounded to 10 million; payers 1,73 + 0,778 miljard: within tolerance
+        "A,,2510000000,10000000,,EUR\n"
+        "A1,A,1730000000,10000000,payer,EUR\n"
+        "A2,A,778000000,1000000,payer,EUR\n"
+        # an earmarked part well inside its parent, without an amount of its own
+        "A3,A,450000000,10000000,purpose,EUR\n"
+        "A4,A3,,,purpose,EUR\n"
+        # payers add up to far less than the parent
+        "B,,100,1,,EUR\n"
+        "B1,B,10,1,payer,EUR\n"
+        # purposes may add up to less, never more
+        "C,,100,,,EUR\n"
+        "C1,C,60,,purpose,EUR\n"
+        "C2,C,30,,purpose,EUR\n"
+        "D,,100,,,EUR\n"
+        "D1,D,60,,purpose,EUR\n"
+        "D2,D,50,,purpose,USD\n"
+    )
+    report = validate_package(alloc_package(tmp_path, text))
+    assert rule_codes(report) == [
+        ("funding_allocations", "parts-exceed-parent", 7, "amount"),
+        ("funding_allocations", "parts-exceed-parent", 12, "amount"),
+        ("funding_allocations", "currency-mismatch", 14, "currency"),
+    ]
+    assert 'the 1 "payer" parts of allocation "B" add up to 10, which must equal its amount 100' \
+        in report.findings[0].message
+    assert report.exit_code == 1
+
+
+def test_coalition_count(tmp_path):
+    coalitions = csv_resource(
+        "coalitions", [{"name": "coalition_id"},
+                       {"name": "member_count_reported", "type": "integer"}],
+        primaryKey=["coalition_id"])
+    members = csv_resource("coalition_members", [{"name": "coalition_id"}, {"name": "member"}])
+    pkg = write_package(tmp_path, [coalitions, members], {
+        "data/coalitions.csv": "coalition_id,member_count_reported\nK1,2\nK2,\nK3,1\n",
+        "data/coalition_members.csv": "coalition_id,member\nK1,a\nK1,b\nK2,a\nK3,a\nK3,b\n",
+    })
+    report = validate_package(pkg)
+    assert rule_codes(report) == [("coalitions", "coalition-count", 4, "member_count_reported")]
+
+
+def quotes_package(tmp_path, text_path="sources/letter.txt", letter="In  2025 the\ncabinet"
+                   " invests\t2,51 miljard."):
+    sources = csv_resource("sources", [{"name": "source_id"}, {"name": "text_path"}],
+                           primaryKey=["source_id"])
+    facts = csv_resource("facts", [{"name": "fact_id"}, {"name": "source_id"},
+                                   {"name": "source_quote"}])
+    files = {
+        "data/sources.csv": f"source_id,text_path\nL,{text_path}\nX,\n",
+        "data/facts.csv": (
+            "fact_id,source_id,source_quote\n"
+            'f1,L,"the cabinet   invests 2,51 miljard"\n'
+            'f2,L,"the cabinet invests 3 miljard"\n'
+            "f3,X,anything\n"
+            "f4,L,\n"
+        ),
+    }
+    if not text_path.startswith(("/", "..")):
+        files[text_path] = letter
+    return write_package(tmp_path, [sources, facts], files)
+
+
+def test_quotes_verbatim(tmp_path):
+    report = validate_package(quotes_package(tmp_path))
+    assert rule_codes(report) == [
+        ("facts", "quote-not-in-source", 3, "source_quote"),
+        ("facts", "quote-not-in-source", 4, "source_quote"),
+    ]
+    assert "does not occur in the source text" in report.findings[0].message
+    assert "its source has no text" in report.findings[1].message
+
+
+def test_quotes_with_injected_source_texts(tmp_path):
+    pkg = quotes_package(tmp_path)
+    report = validate_package(
+        pkg, source_texts={"sources/letter.txt": "the cabinet invests 3 miljard"})
+    assert [f.line for f in report.findings] == [2, 4]
+
+
+def test_unsafe_text_path(tmp_path):
+    report = validate_package(quotes_package(tmp_path, text_path="../etc/passwd"))
+    assert ("sources", "unsafe-path", 2, "text_path") in rule_codes(report)
+    assert report.exit_code == 2

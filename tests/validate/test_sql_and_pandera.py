@@ -1,0 +1,85 @@
+"""Generated SQL (typed_select_sql, load_text_table) and generated pandera schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+import pytest
+from semicon.schemas.validation import load_text_table, typed_select_sql, validate_package
+from semicon.schemas.validation.pandera_gen import dataframe_schema
+
+from benchmarks.synthetic import ALLOCATIONS_SCHEMA
+
+from .conftest import csv_resource, write_package
+
+SCHEMA = {
+    "fields": [
+        {"name": "id", "type": "string"},
+        {"name": "n", "type": "integer"},
+        {"name": "x", "type": "number"},
+        {"name": "d", "type": "date"},
+        {"name": "b", "type": "boolean"},
+        {"name": "y", "type": "year"},
+    ],
+    "missingValues": ["", "NA"],
+}
+
+
+def test_load_and_type_a_table(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("id,n,x,d,b,y\na,1,1.5,2024-02-29,true,2024\nb,NA,,,0,\n")
+    con = duckdb.connect()
+    assert load_text_table(con, path, "t_text", [f["name"] for f in SCHEMA["fields"]]) == 2
+    assert con.execute("SELECT n, x FROM t_text ORDER BY id").fetchall() == [
+        ("1", "1.5"), ("NA", "")]
+    rows = con.execute(typed_select_sql(SCHEMA, "t_text") + " ORDER BY id").fetchall()
+    assert rows == [
+        ("a", 1, 1.5, dt.date(2024, 2, 29), True, 2024),
+        ("b", None, None, None, False, None),
+    ]
+    types = [r[1] for r in con.execute(
+        f"DESCRIBE {typed_select_sql(SCHEMA, 't_text')}").fetchall()]
+    assert types == ["VARCHAR", "BIGINT", "DOUBLE", "DATE", "BOOLEAN", "INTEGER"]
+
+
+def test_generated_pandera_schema():
+    import pandera.polars as pa
+
+    schema = dataframe_schema(ALLOCATIONS_SCHEMA)
+    assert set(schema.columns) == {f["name"] for f in ALLOCATIONS_SCHEMA["fields"]}
+    assert schema.columns["amount"].nullable is False
+    good = pl.DataFrame({
+        "allocation_id": ["FA-0000001"], "source_id": ["S001"], "amount": [5],
+        "currency": ["EUR"], "status": ["announced"], "title": ["x"],
+        "announced_on": [dt.date(2024, 1, 1)], "period_start_year": [2024],
+        "period_end_year": [2025], "share": [0.5],
+    })
+    schema.validate(good)
+    bad = good.with_columns(pl.lit(-1).alias("amount"), pl.lit("GBP").alias("currency"),
+                            pl.lit("fa-1").alias("allocation_id"))
+    with pytest.raises(pa.errors.SchemaErrors) as info:
+        schema.validate(bad, lazy=True)
+    failed = set(info.value.failure_cases["column"].to_list())
+    assert {"amount", "currency", "allocation_id"} <= failed
+
+
+def test_pandera_cross_check_adds_nothing_on_sql_findings(tmp_path):
+    fields = [{"name": "id"}, {"name": "n", "type": "integer",
+                               "constraints": {"minimum": 0, "required": True}}]
+    pkg = write_package(tmp_path, [csv_resource("t", fields)],
+                        {"data/t.csv": "id,n\na,1\nb,-1\nc,x\nd,\n"})
+    plain = validate_package(pkg)
+    crossed = validate_package(pkg, pandera_schemas=True)
+    assert [f.code for f in crossed.findings] == [f.code for f in plain.findings]
+
+
+def test_generated_pandera_agrees_with_sql_on_the_synthetic_package(tmp_path):
+    from benchmarks.synthetic import write_package as synthetic
+
+    descriptor = synthetic(tmp_path, 3000, bad_every=30)
+    plain = validate_package(descriptor)
+    crossed = validate_package(descriptor, pandera_schemas=True)
+    assert [f.code for f in crossed.findings if f.code == "pandera-check"] == []
+    assert crossed.findings == plain.findings
