@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
                 for _ in range(args.repeat)]
         best = min(runs, key=lambda r: r["wall"])
         peak = max(r["rss_kib"] for r in runs) / 1024
-        print(f"\n[{label}] {csv_path.name}: {size:.0f} MB")
+        print(f"\n[{label}] {csv_path.name}: {size:.0f} MB, load average "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"  bare DuckDB count(*) (in process): {floor:7.2f} s")
         print(f"  bare DuckDB count(*) (python -c):  {floor_cli['wall']:7.2f} s "
               f"(cpu {floor_cli['cpu']:.2f} s)")

@@ -174,6 +174,14 @@ def _duckdb_error(exc: duckdb.Error, what: str) -> BuildError:
     return BuildError(f"{what} failed: {text.splitlines()[0] if text else type(exc).__name__}")
 
 
+def _sqlite_error(exc: Exception) -> BuildError:
+    text = str(exc)
+    if "disk is full" in text or "No space left" in text:
+        return BuildError("no space left on device while writing the SQLite file")
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return BuildError(f"writing the SQLite file failed: {first}")
+
+
 def build_package(
     descriptor_path: str | Path = DEFAULT_PACKAGE,
     out_dir: str | Path = DEFAULT_OUT,
@@ -356,14 +364,20 @@ def _build(
     def sqlite_job(cur: duckdb.DuckDBPyConnection) -> dict[str, parity.Digest]:
         t = time.perf_counter()
         with prog.stage("SQLite rows", sum(rows.values())) as advance:
-            sqlite_db.write_sqlite(cur, sqlite_tmp, package, views, build_rows, advance,
-                                   sources=stages, dictionary=dictionary, timings=timings)
+            try:
+                sqlite_db.write_sqlite(cur, sqlite_tmp, package, views, build_rows, advance,
+                                       sources=stages, dictionary=dictionary, timings=timings)
+            except sqlite_db.SQLiteError as exc:
+                raise _sqlite_error(exc) from None
         timings["sqlite"] = time.perf_counter() - t
         t = time.perf_counter()
         with prog.stage("Parity: SQLite", len(package.resources)) as advance:
             digests = {}
             for r in package.resources:
-                digests[r.name] = parity.sqlite_digest(cur, r, sqlite_tmp)
+                try:
+                    digests[r.name] = parity.sqlite_digest(cur, r, sqlite_tmp)
+                except sqlite_db.SQLiteError as exc:
+                    raise _sqlite_error(exc) from None
                 advance(1)
         timings["parity_sqlite"] = time.perf_counter() - t
         return digests

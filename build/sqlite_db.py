@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import adbc_driver_manager
 import adbc_driver_sqlite
 import adbc_driver_sqlite.dbapi as adbc
 import duckdb
@@ -29,6 +30,8 @@ import pyarrow as pa
 from semicon.build.duckdb_db import export_select_sql, qualified
 from semicon.build.package import Package, Resource
 from semicon.schemas.sqltypes import field_type, quote_ident, sqlite_type
+
+SQLiteError = adbc_driver_manager.Error  # what the ADBC driver raises
 
 q = quote_ident
 PAGE_SIZE = 4096

@@ -15,14 +15,7 @@ from pathlib import Path
 import click
 from semicon.build.errors import BuildError, ValidationFailed
 from semicon.build.pipeline import DEFAULT_OUT, DEFAULT_PACKAGE, BuildResult, build_package
-
-
-def _render_report(report: object) -> str:
-    try:
-        from semicon.schemas.validation.formats import render
-    except ImportError:
-        return str(report)
-    return render(report, "text")
+from semicon.schemas.validation.formats import render
 
 
 def _summary(result: BuildResult) -> str:
@@ -70,10 +63,31 @@ def build(
     only after a parity check (row counts, keys, content hashes) passes.
     """
     progress = not quiet and not as_json and sys.stderr.isatty()
+    result = run_build(package, out_dir, force=force, progress=progress, as_json=as_json,
+                       debug=debug)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    elif not quiet:
+        click.echo(_summary(result))
+
+
+def run_build(
+    package: Path,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    progress: bool = False,
+    as_json: bool = False,
+    debug: bool = False,
+) -> BuildResult:
+    """Build, or print a clear error and exit with the build's exit code (never a traceback).
+
+    Shared by `build`, `serve` and `publish`.
+    """
     try:
-        result = build_package(package, out_dir, force=force, progress=progress)
+        return build_package(package, out_dir, force=force, progress=progress)
     except ValidationFailed as exc:
-        click.echo(_render_report(exc.report), err=True)
+        click.echo(render(exc.report, "text"), err=True)
         click.echo(f"Error: {exc}; nothing was written.", err=True)
         _emit_error(as_json, exc)
         sys.exit(exc.exit_code)
@@ -91,10 +105,6 @@ def build(
             click.echo("Run again with --debug for the traceback.", err=True)
         _emit_error(as_json, exc)
         sys.exit(1)
-    if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2))
-    elif not quiet:
-        click.echo(_summary(result))
 
 
 def _emit_error(as_json: bool, exc: BaseException) -> None:

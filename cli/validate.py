@@ -26,7 +26,7 @@ def _use_color(output: str | None) -> bool:
     return sys.stdout.isatty()
 
 
-@click.command("validate")
+@click.command("validate", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("package", required=False, default=DEFAULT_PACKAGE,
                 type=click.Path(dir_okay=True, file_okay=True))
 @format_option

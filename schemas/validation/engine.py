@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from semicon.schemas.sqltypes import DUCKDB_TYPES, quote_ident
+from semicon.schemas.sqltypes import DUCKDB_TYPES, quote_ident, sql_string
 
 from . import rawscan, sqlchecks
 from .findings import ERROR, FATAL_CODES, SEVERITIES, Finding, make
@@ -26,6 +26,10 @@ from .sqlchecks import Column
 
 #: findings kept per check query when no ``max_errors`` is given (bounds memory)
 DEFAULT_CAP = 100_000
+#: bytes between the sample lines that check DuckDB kept the file's row order
+SAMPLE_EVERY = 1 << 20
+#: at most this many re-parsed records are stored through a VALUES list (no pyarrow import)
+SMALL_RECORDS = 2000
 #: DuckDB's memory limit; beyond it, tables spill to a temporary folder
 DEFAULT_MEMORY_LIMIT = "512MB"
 
@@ -543,7 +547,8 @@ def _load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
     box: list[rawscan.RawScan] = []
     scanner = threading.Thread(
         target=lambda: box.append(rawscan.scan_file(file, hashes=(algo,) if algo else (),
-                                                    encoding=encoding, on_block=advance)),
+                                                    encoding=encoding, on_block=advance,
+                                                    sample_every=SAMPLE_EVERY)),
         daemon=True)
     scanner.start()
     fast = (
@@ -557,9 +562,15 @@ def _load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
     if header:
         r.columns = _columns(schema, header)
         r.by_name = {c.name: c for c in r.columns}
-    rejected = _load_fast(con, r, dialect) if fast else None
+    threads = _load_threads()
+    rejected = _load_fast(con, r, dialect, threads=threads) if fast else None
     scanner.join()
     scan = box[0]
+    if (rejected is not None and threads != 1 and _fast_usable(con, r, scan, rejected)
+            and not _in_file_order(con, r, dialect, scan, rejected)):
+        # never seen with DuckDB 2.0, but line numbers depend on it: redo on one thread
+        _drop(con, r)
+        rejected = _load_fast(con, r, dialect, threads=1, attempt=1)
     if algo and expected_hash:
         actual = scan.md5 if algo == "md5" else scan.sha256
         if actual != expected_hash:
@@ -657,23 +668,40 @@ def _columns(schema: dict[str, Any], header: list[str]) -> list[Column]:
     return cols
 
 
-def _load_fast(con: Any, r: Resource, dialect: rawscan.Dialect) -> list | None:
-    """Parse with DuckDB's parallel reader; the rejected lines, or None if DuckDB failed."""
+def _load_threads() -> int:
+    """DuckDB threads for the load (``SEMICON_VALIDATE_THREADS``, default 1).
+
+    One thread keeps the file's row order by construction, and every line number depends
+    on that order; a second thread saved no wall time on 2 cores (docs/validate.md).
+    """
+    value = os.environ.get("SEMICON_VALIDATE_THREADS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def _load_fast(con: Any, r: Resource, dialect: rawscan.Dialect, *,
+               threads: int | None = None, attempt: int = 0) -> list | None:
+    """Parse with DuckDB's parallel reader; the rejected lines, or None if DuckDB failed.
+
+    Row order is what gives every row its line number. DuckDB keeps the file's order
+    (``preserve_insertion_order``: the CSV reader numbers its batches and ``CREATE TABLE
+    AS`` stores them in that order) on any number of threads; :func:`_in_file_order`
+    checks it on sample lines all the same and the load is redone on one thread if not.
+    """
     t = f"r{r.index}_t"
     names = [c.col for c in r.columns]
-    rej = f"r{r.index}_rej"
+    rej = f"r{r.index}_rej{attempt or ''}"
     src = sqlchecks.read_csv_sql(r.file, names, delimiter=dialect.delimiter,  # type: ignore
                                  quote=dialect.quote, escape=dialect.escape, rejects=rej)
     try:
-        # Row order is what gives every row its line number. DuckDB 2.0 with several threads
-        # was seen to store the last part of a file first for some projections (despite
-        # preserve_insertion_order), so the load runs on one thread.
-        threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
-        con.execute(f"SET threads = {int(os.environ.get('SEMICON_LOAD_THREADS', 1))}")
+        before = None
+        if threads is not None:
+            before = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+            con.execute(f"SET threads = {int(threads)}")
         try:
             con.execute(f"CREATE TABLE {t} AS {_stored_select(r, src, extra='0')}")
         finally:
-            con.execute(f"SET threads = {int(threads)}")
+            if before is not None:
+                con.execute(f"SET threads = {int(before)}")
         return con.execute(
             f"SELECT line, any_value(csv_line), bool_or(error_type = 'INVALID UNICODE') "
             f"FROM {rej}_errors GROUP BY line ORDER BY line"
@@ -681,6 +709,47 @@ def _load_fast(con: Any, r: Resource, dialect: rawscan.Dialect) -> list | None:
     except Exception:
         con.execute(f"DROP TABLE IF EXISTS {t}")
         return None
+
+
+def _in_file_order(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.RawScan,
+                   rejected: list) -> bool:
+    """Whether the sampled lines (one per MiB) are stored at the position their line gives.
+
+    Each sample line is run through the same SELECT as the load and compared, column by
+    column, with the table row at position ``line - 2 - rejected lines before it``.
+    """
+    rej_lines = sorted(int(line) for line, _, _ in rejected)
+    skip = set(rej_lines)
+    records = []
+    for line, raw in scan.samples:
+        if line < 2 or line in skip:
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        cells = next(dialect.reader([text.rstrip("\r")]), [])
+        if len(cells) == len(r.columns):
+            records.append((line, cells))
+    if not records:
+        return True
+    table = f"r{r.index}_sample"
+    _insert_records(con, table, r, records)
+    cols = [c.col for c in r.columns] + [c.tcol for c in r.columns if c.tcol] + ["__bad"]
+    pos = [(line, line - 2 - bisect.bisect_left(rej_lines, line)) for line, _ in records]
+    same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
+    wanted = ", ".join(str(p) for _, p in pos)
+    values = ", ".join(f"({line}, {p})" for line, p in pos)
+    try:
+        bad = con.execute(
+            f"SELECT count(*) FROM {table} s JOIN (VALUES {values}) v(line, pos) "
+            f"ON -s.__k = v.line LEFT JOIN (SELECT rowid AS pos, {', '.join(cols)} "
+            f"FROM r{r.index}_t WHERE rowid IN ({wanted})) t ON t.pos = v.pos "
+            f"WHERE t.pos IS NULL OR NOT ({same})"
+        ).fetchall()[0][0]
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return bad == 0
 
 
 def _drop(con: Any, r: Resource) -> None:
@@ -702,12 +771,7 @@ def _finish_fast(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.
     """
     t = f"r{r.index}_t"
     names = [c.col for c in r.columns]
-    if any(bad_unicode for _, _, bad_unicode in rejected):
-        return False
-    if any("\n" in (raw or "") or "\r" in (raw or "") for _, raw, _ in rejected):
-        return False
-    n = con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
-    if scan.physical_lines != 1 + n + len(rejected):
+    if not _fast_usable(con, r, scan, rejected):
         return False
     cols = ", ".join([*names, *[c.tcol for c in r.columns if c.tcol], "__bad"])
     r.view = f"r{r.index}_v"
@@ -727,6 +791,16 @@ def _finish_fast(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.
         f"FROM {t} UNION ALL SELECT __k, __extra, {cols} FROM r{r.index}_rj"
     )
     return True
+
+
+def _fast_usable(con: Any, r: Resource, scan: rawscan.RawScan, rejected: list) -> bool:
+    """Whether row order gives line numbers: no record spans lines, none was skipped."""
+    if any(bad_unicode for _, _, bad_unicode in rejected):
+        return False
+    if any("\n" in (raw or "") or "\r" in (raw or "") for _, raw, _ in rejected):
+        return False
+    n = con.execute(f"SELECT count(*) FROM r{r.index}_t").fetchall()[0][0]
+    return scan.physical_lines == 1 + n + len(rejected)
 
 
 def _stored_select(r: Resource, source: str, *, extra: str,
@@ -754,9 +828,12 @@ def _stored_select(r: Resource, source: str, *, extra: str,
 def _insert_records(con: Any, table: str, r: Resource,
                     records: Iterable[tuple[int, list[str]]], batch: int = 50_000) -> None:
     """Store (line, cells) records (re-parsed by Python) like DuckDB-loaded rows, in batches."""
+    n = len(r.columns)
+    if isinstance(records, list) and len(records) <= SMALL_RECORDS:
+        _insert_few(con, table, r, records)
+        return
     import pyarrow as pa
 
-    n = len(r.columns)
     schema = pa.schema([("__k", pa.int64()), ("__extra", pa.int64())]
                        + [(f"c{i}", pa.string()) for i in range(n)])
     select = _stored_select(r, f"{table}_arrow", extra="__extra", passthrough=("__k", "__extra"))
@@ -789,6 +866,30 @@ def _insert_records(con: Any, table: str, r: Resource,
             data = empty()
     if data["__k"] or not created:
         flush(data)
+
+
+def _insert_few(con: Any, table: str, r: Resource,
+                records: list[tuple[int, list[str]]]) -> None:
+    """:func:`_insert_records` for a few records, through a VALUES list (no pyarrow)."""
+    n = len(r.columns)
+    names = ", ".join(["__k", "__extra", *[f"c{i}" for i in range(n)]])
+    rows = []
+    for line, cells in records:
+        extra = max(0, len(cells) - n)
+        if extra:
+            r.extras[line] = cells[n:]
+        values = [f"CAST({-int(line)} AS BIGINT)", f"CAST({extra} AS BIGINT)"]
+        values += [f"CAST({sql_string(cells[i])} AS VARCHAR)" if i < len(cells)
+                   else "CAST(NULL AS VARCHAR)" for i in range(n)]
+        rows.append(f"({', '.join(values)})")
+    if not rows:
+        rows.append("(" + ", ".join(["CAST(NULL AS BIGINT)"] * 2
+                                    + ["CAST(NULL AS VARCHAR)"] * n) + ")")
+        source = f"(SELECT * FROM (VALUES {rows[0]}) v({names}) WHERE FALSE)"
+    else:
+        source = f"(SELECT * FROM (VALUES {', '.join(rows)}) v({names}))"
+    select = _stored_select(r, source, extra="__extra", passthrough=("__k", "__extra"))
+    con.execute(f"CREATE TABLE {table} AS {select}")
 
 
 def _load_slow(con: Any, r: Resource, file: Path, dialect: rawscan.Dialect, encoding: str,

@@ -36,6 +36,9 @@ class RawScan:
     decode_ok: bool = True
     html: bool = False
     first_block: bytes = b""
+    #: (line, raw bytes without the newline) of the first whole line after every
+    #: ``sample_every`` bytes: lets the loader check that DuckDB kept the rows in file order
+    samples: list[tuple[int, bytes]] = field(default_factory=list)
 
     @property
     def physical_lines(self) -> int:
@@ -50,10 +53,13 @@ def looks_like_html(first_block: bytes) -> bool:
 
 
 def scan_file(path: Path, *, hashes: tuple[str, ...] = (), encoding: str | None = None,
-              count_quotes: bool = False,
+              count_quotes: bool = False, sample_every: int = 0,
               on_block: Callable[[int], None] | None = None) -> RawScan:
     """Read ``path`` once: size, line count, hashes (``md5``/``sha256``), NUL bytes, and
-    (with ``encoding``) decodability."""
+    (with ``encoding``) decodability; with ``sample_every``, sample lines (:attr:`samples`).
+
+    Hashing runs in C with the GIL released for large buffers, so this can run in a thread
+    next to DuckDB's parse."""
     scan = RawScan()
     hashers = {name: hashlib.new(name) for name in hashes}
     decoder = None
@@ -80,6 +86,8 @@ def scan_file(path: Path, *, hashes: tuple[str, ...] = (), encoding: str | None 
                     if not scan.nul_lines or scan.nul_lines[-1] != line:
                         scan.nul_lines.append(line)
                     pos = block.find(b"\x00", pos + 1)
+            if sample_every:
+                _sample(scan, block, sample_every)
             scan.newlines += block.count(b"\n")
             if count_quotes:
                 scan.quotes += block.count(b'"')
@@ -100,6 +108,29 @@ def scan_file(path: Path, *, hashes: tuple[str, ...] = (), encoding: str | None 
     if "sha256" in hashers:
         scan.sha256 = hashers["sha256"].hexdigest()
     return scan
+
+
+def _sample(scan: RawScan, block: bytes, every: int) -> None:
+    """Record the first whole line after each multiple of ``every`` bytes in ``block``.
+
+    ``scan.size`` already counts the block; ``scan.newlines`` does not yet.
+    """
+    start = scan.size - len(block)
+    offset = -start % every if start % every else 0
+    counted, newlines = 0, scan.newlines
+    while offset < len(block):
+        nl = block.find(b"\n", offset)
+        if nl == -1:
+            break
+        end = block.find(b"\n", nl + 1)
+        if end == -1:
+            break
+        newlines += block.count(b"\n", counted, nl + 1)
+        counted = nl + 1
+        # the line after the newline at ``nl`` is line newlines + 1
+        if newlines >= 1:
+            scan.samples.append((newlines + 1, block[nl + 1:end]))
+        offset = max(offset + every, end)
 
 
 def undecodable_lines(path: Path, encoding: str = "utf-8") -> list[tuple[int, str]]:

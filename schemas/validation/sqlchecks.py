@@ -56,9 +56,13 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
         s = c
         if fld.get("bareNumber") is False:
             s = f"regexp_replace({c}, '^[^-0-9]*|[^0-9]*$', '', 'g')"
-        # Python int(): optional whitespace and sign, digits with single underscores
+        # Python int(): optional whitespace and sign, digits with single underscores.
+        # A cell that is its own canonical form (``CAST(TRY_CAST(s) AS VARCHAR) = s``:
+        # digits, no sign but '-', no leading zero) is an integer for both; only the
+        # others pay for the regular expression (about 3x cheaper on typical data).
         return (
-            f"CASE WHEN regexp_full_match({s}, {sql_string(INT_RE)}) "
+            f"CASE WHEN CAST(TRY_CAST({s} AS BIGINT) AS VARCHAR) = {s} "
+            f"OR regexp_full_match({s}, {sql_string(INT_RE)}) "
             f"THEN TRY_CAST({s} AS BIGINT) END"
         )
     if ftype == "number":
@@ -84,10 +88,13 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
         )
     if ftype == "date":
         if fmt == "default":
-            # strptime('%Y-%m-%d'): four-digit year, then '-'; DuckDB checks the rest
+            # strptime('%Y-%m-%d'): four-digit year, then '-'; DuckDB checks the rest.
+            # strlen (bytes) and a byte-range test of the first character are far cheaper
+            # than length()/substr() (which count UTF-8 characters); a non-ASCII cell
+            # fails the DATE cast either way.
             return (
-                f"CASE WHEN substr({c}, 5, 1) = '-' AND length({c}) BETWEEN 8 AND 10 "
-                f"AND substr({c}, 1, 1) BETWEEN '0' AND '9' "
+                f"CASE WHEN strlen({c}) BETWEEN 8 AND 10 AND {c} >= '0' AND {c} < ':' "
+                f"AND substr({c}, 5, 1) = '-' "
                 f"THEN TRY_CAST({c} AS DATE) END"
             )
         if fmt == "any":

@@ -98,3 +98,20 @@ def test_large_table_paths(make_package, tmp_path: Path, monkeypatch) -> None:
     ddb = duckdb.connect(str(small.outputs["duckdb"]), read_only=True)
     assert [r[0] for r in ddb.execute(
         "SELECT allocation_id FROM funding_allocations").fetchall()] == [1, 2, 3, 4, 5]
+
+
+def test_sqlite_disk_full_is_one_line(sample_package: Path, tmp_path: Path, monkeypatch) -> None:
+    import pytest
+    from adbc_driver_manager import AdbcStatusCode, OperationalError
+    from semicon.build import sqlite_db
+    from semicon.build.errors import BuildError
+
+    def full(*args, **kw):
+        raise OperationalError("INTERNAL: [SQLite] database or disk is full",
+                               status_code=AdbcStatusCode.INTERNAL)
+
+    monkeypatch.setattr(sqlite_db, "copy_table", full)
+    out = tmp_path / "out"
+    with pytest.raises(BuildError, match="no space left on device while writing the SQLite"):
+        build_package(sample_package, out)
+    assert not out.exists()

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from semicon.cli.serve import datasette_command, serve_args
+from semicon.build.pipeline import build_package
+from semicon.build.release import make_release
+from semicon.build.site import datasette_command, serve_args
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "datapackage" / "datapackage.json"
@@ -40,23 +40,10 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
-def build(descriptor: Path, out: Path) -> str:
-    """Build with the real pipeline; fall back to the test stand-in if it cannot run."""
-    if os.environ.get("SEMICON_SERVE_BUILD") != "mini":
-        try:
-            from semicon.build.pipeline import build_package
-
-            build_package(descriptor, out)
-            return "pipeline"
-        except Exception as exc:  # the pipeline is another engineer's work in progress
-            if os.environ.get("SEMICON_SERVE_BUILD") == "pipeline":
-                raise
-            warnings.warn(f"build_package failed ({exc}); using tests/serve/mini_build",
-                          stacklevel=2)
-    from tests.serve.mini_build import mini_build
-
-    mini_build(descriptor, out)
-    return "mini"
+def build(descriptor: Path, out: Path) -> None:
+    """Build with the real pipeline and write the release zip the home page links."""
+    build_package(descriptor, out)
+    make_release(descriptor, out, build_dir=out)
 
 
 @dataclass

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from semicon.cli.serve import write_publish
+from semicon.build.publish import write_publish
 
 from tests.serve.conftest import BUNDLED, free_port, wait_until_up
 

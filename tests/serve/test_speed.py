@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from semicon.build.datasette_metadata import LARGE_TABLE_ROWS, build_metadata
-from semicon.cli.serve import row_counts, serve_args, site_files, start_args
+from semicon.build.publish import start_args
+from semicon.build.site import row_counts, serve_args, site_files
 
 from tests.serve.conftest import BUNDLED
 

@@ -208,3 +208,44 @@ def test_careful_parser_inserts_in_batches(one_table, monkeypatch):
     assert report.stats["rows"] == {"t": 43}
     assert [(f.code, f.line) for f in report.findings] == [
         ("blank-row", 13), ("type-error", 43), ("unique-error", 44)]
+
+
+def test_rows_stored_out_of_order_are_detected(one_table, monkeypatch):
+    """If DuckDB ever stored rows out of file order, the sample check reloads on one thread."""
+    from semicon.schemas.validation import engine
+
+    real = engine._load_fast
+    calls = []
+
+    def shuffled_load(con, r, dialect, **kw):
+        calls.append(kw.get("threads"))
+        out = real(con, r, dialect, **kw)
+        if len(calls) == 1:  # the first load: store the rows backwards
+            t = f"r{r.index}_t"
+            con.execute(f"CREATE TABLE {t}_x AS SELECT * FROM {t} ORDER BY rowid DESC")
+            con.execute(f"DROP TABLE {t}")
+            con.execute(f"ALTER TABLE {t}_x RENAME TO {t}")
+        return out
+
+    monkeypatch.setattr(engine, "_load_fast", shuffled_load)
+    monkeypatch.setattr(engine, "SAMPLE_EVERY", 64)
+    monkeypatch.setenv("SEMICON_VALIDATE_THREADS", "2")
+    fields = [S, {"name": "n", "type": "integer"}]
+    rows = "".join(f"r{i},{i}\n" for i in range(300))
+    text = "id,n\n" + rows + "short\n" + rows.replace("r", "s") + "t,x\n"
+    report = validate_package(one_table(fields, text))
+    assert calls == [2, 1]
+    assert codes(report) == [("missing-cell", 302, "n"), ("type-error", 603, "n")]
+
+
+def test_sample_lines_match_the_file(tmp_path, monkeypatch):
+    from semicon.schemas.validation import rawscan
+
+    lines = [f"row{i},{'x' * (i % 37)}" for i in range(3000)]
+    path = tmp_path / "x.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode())
+    monkeypatch.setattr(rawscan, "BLOCK", 1000)
+    scan = rawscan.scan_file(path, sample_every=333)
+    assert len(scan.samples) > 100
+    assert all(lines[line - 1].encode() == raw for line, raw in scan.samples)
+    assert scan.newlines == 3000

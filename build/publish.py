@@ -1,0 +1,165 @@
+"""`semicon publish`'s deploy folder: the site, runnable with only its requirements."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+from importlib.metadata import version
+from pathlib import Path
+
+from semicon.build.site import (
+    PLUGINS_DIR,
+    REQUIREMENTS,
+    STATIC_DIR,
+    TEMPLATES_DIR,
+    datasette_args,
+    datasette_settings_args,
+    load_descriptor,
+    row_counts,
+    site_files,
+    site_metadata,
+)
+
+
+def requirements_txt() -> str:
+    lines = [f"{name}=={version(name)}" for name in REQUIREMENTS]
+    return "\n".join(lines) + "\n"
+
+
+def start_args(db_name: str) -> list[str]:
+    """``datasette serve`` arguments of the publish folder, relative to it."""
+    args = datasette_args(
+        Path(db_name),
+        Path("metadata.json"),
+        templates=Path("templates"),
+        plugins=Path("plugins"),
+        static=Path("static"),
+        inspect=Path("inspect-data.json"),
+        downloads=Path("downloads"),
+        host="HOST",
+        port=0,
+    )
+    args += ["--static", "sources:sources"]
+    return args
+
+
+def _start_sh(db_name: str) -> str:
+    args = start_args(db_name)
+    i = args.index("--host")
+    fixed = shlex.join(args[:i])
+    return (
+        "#!/bin/sh\n"
+        "# Start the semicon-nl site: needs only `pip install -r requirements.txt`.\n"
+        'cd "$(dirname "$0")" || exit 1\n'
+        f'exec datasette serve {fixed} --host "${{HOST:-127.0.0.1}}" --port "${{PORT:-8001}}"\n'
+    )
+
+
+def _publish_readme(db_name: str, name: str) -> str:
+    args = start_args(db_name)
+    i = args.index("--host")
+    static = []
+    for j, a in enumerate(args):
+        if a == "--static":
+            static += ["--static", args[j + 1]]
+    settings = " ".join(shlex.quote(a) for a in datasette_settings_args())
+    publish = shlex.join(
+        ["datasette", "publish", "cloudrun", db_name, "--service", name,
+         "--metadata", "metadata.json", "--template-dir", "templates",
+         "--plugins-dir", "plugins", *static,
+         "--install", f"datasette-search-all=={version('datasette-search-all')}",
+         "--version-note", name]
+    )
+    fly = shlex.join(
+        ["datasette", "publish", "fly", db_name, "--app", name,
+         "--metadata", "metadata.json", "--template-dir", "templates",
+         "--plugins-dir", "plugins", *static,
+         "--install", f"datasette-search-all=={version('datasette-search-all')}"]
+    )
+    return f"""# {name}: deployable Datasette site
+
+Everything the site needs is in this folder. Run it anywhere with Python 3.11+:
+
+```sh
+python -m venv venv && . venv/bin/activate
+pip install -r requirements.txt
+./start.sh                      # HOST=0.0.0.0 PORT=8080 ./start.sh to expose it
+```
+
+`start.sh` runs exactly:
+
+```sh
+datasette serve {shlex.join(args[:i])} --host 127.0.0.1 --port 8001
+```
+
+## Deploy with `datasette publish`
+
+Google Cloud Run (`datasette publish` serves the database immutable):
+
+```sh
+{publish} \\
+  --extra-options {shlex.quote(settings + " --cors")}
+```
+
+Fly.io (`pip install datasette-publish-fly`):
+
+```sh
+{fly} \\
+  --extra-options {shlex.quote(settings + " --cors")}
+```
+"""
+
+
+def _copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if src.is_dir():
+        shutil.copytree(src, dst, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    else:
+        shutil.copy2(src, dst)
+
+
+def write_publish(descriptor_path: Path, out: Path) -> Path:
+    """Write ``<out>/publish/``: a folder that runs the site with only its requirements."""
+    descriptor = load_descriptor(descriptor_path)
+    name = descriptor["name"]
+    db, _, inspect = site_files(descriptor_path, out)
+    target = out / "publish"
+    tmp = out / ".publish.tmp"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    _copy(db, tmp / db.name)
+    counts = row_counts(json.loads(inspect.read_text(encoding="utf-8")))
+    (tmp / "metadata.json").write_text(site_metadata(descriptor_path, counts), "utf-8")
+    _copy(inspect, tmp / "inspect-data.json")
+    _copy(TEMPLATES_DIR, tmp / "templates")
+    _copy(PLUGINS_DIR, tmp / "plugins")
+    _copy(STATIC_DIR, tmp / "static")
+    sources = descriptor_path.parent / "sources"
+    if sources.is_dir():
+        _copy(sources, tmp / "sources")
+    downloads = tmp / "downloads"
+    downloads.mkdir()
+    for pattern in ("*.zip", "*.duckdb", "build.json", "metadata.json"):
+        for p in out.glob(pattern):
+            _copy(p, downloads / p.name)
+    if (out / "parquet").is_dir():
+        _copy(out / "parquet", downloads / "parquet")
+    if (out / "build.json").is_file():
+        _copy(out / "build.json", tmp / "build.json")
+    try:
+        os.link(tmp / db.name, downloads / db.name)
+    except OSError:
+        _copy(db, downloads / db.name)
+    (tmp / "requirements.txt").write_text(requirements_txt(), "utf-8")
+    start = tmp / "start.sh"
+    start.write_text(_start_sh(db.name), "utf-8")
+    start.chmod(0o755)
+    (tmp / "README.md").write_text(_publish_readme(db.name, name), "utf-8")
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(tmp, target)
+    return target

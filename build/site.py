@@ -1,0 +1,186 @@
+"""The Datasette site over the built SQLite file: settings, arguments and site files.
+
+The site is Datasette 0.65.5 run immutable (``-i``) with the generated ``metadata.json``, the
+templates, plugins and static files shipped in ``semicon.build``, and settings chosen for a
+public, read-only site (see ``SETTINGS``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from semicon.build.datasette_metadata import build_metadata
+from semicon.build.errors import BuildError
+
+SITE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = SITE_DIR / "templates"
+PLUGINS_DIR = SITE_DIR / "plugins"
+STATIC_DIR = SITE_DIR / "static"
+
+# Datasette settings for a public, read-only site. Each is a deliberate choice:
+SETTINGS: dict[str, str] = {
+    # A query (canned or typed by a visitor) may run at most 1 s: bounds the cost of any URL.
+    "sql_time_limit_ms": "1000",
+    # Datasette's default page cap; the JSON API pages through anything larger.
+    "max_returned_rows": "1000",
+    # Full-table CSV downloads stream (``_stream=on``) but stop at 50 MB per request.
+    "allow_csv_stream": "on",
+    "max_csv_mb": "50",
+    # Facet suggestions run one GROUP BY per column on every table page: the main cost on
+    # big tables (1.9 vs 48 req/s at 1M rows). Default facets come from metadata instead.
+    "suggest_facets": "off",
+    # Default facets are indexed GROUP BYs; 800 ms lets them finish on 1M rows.
+    "facet_time_limit_ms": "800",
+    # 50 rows a page renders in half the time of 100 and still fills a screen.
+    "default_page_size": "50",
+    # The data never changes while a process runs: let browsers and CDNs keep pages 5 min.
+    "default_cache_ttl": "300",
+    # No arbitrary-SQL page is hidden: it is read-only and time-limited like every query.
+    "allow_download": "on",
+}
+
+# Distributions the published site needs (pinned to what is installed and tested here).
+REQUIREMENTS = ("datasette", "datasette-search-all")
+
+
+def datasette_settings_args() -> list[str]:
+    args: list[str] = []
+    for key, value in SETTINGS.items():
+        args += ["--setting", key, value]
+    return args
+
+
+def datasette_args(
+    db: Path,
+    metadata: Path,
+    *,
+    templates: Path = TEMPLATES_DIR,
+    plugins: Path = PLUGINS_DIR,
+    static: Path = STATIC_DIR,
+    inspect: Path | None = None,
+    downloads: Path | None = None,
+    sources: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+) -> list[str]:
+    """Arguments after ``datasette serve`` for the site."""
+    args = [
+        "-i",
+        str(db),
+        "--metadata",
+        str(metadata),
+        "--template-dir",
+        str(templates),
+        "--plugins-dir",
+        str(plugins),
+        "--static",
+        f"site-static:{static}",
+    ]
+    if inspect is not None:
+        # Row counts (and the file hash) computed once by ``datasette inspect``: no
+        # ``count(*)`` for an unfiltered table page or the home page, at any size.
+        args += ["--inspect-file", str(inspect)]
+    if downloads is not None:
+        args += ["--static", f"downloads:{downloads}"]
+    if sources is not None and Path(sources).is_dir():
+        args += ["--static", f"sources:{sources}"]
+    args += datasette_settings_args()
+    args += ["--cors", "--host", host, "--port", str(port)]
+    return args
+
+
+def datasette_command(*args: str) -> list[str]:
+    """``datasette serve ...`` run with this interpreter's Datasette."""
+    return [sys.executable, "-m", "datasette", "serve", *args]
+
+
+def load_descriptor(descriptor_path: Path) -> dict[str, Any]:
+    return json.loads(Path(descriptor_path).read_text(encoding="utf-8"))
+
+
+SITE_DIR_NAME = "site"
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_inspect_file(db: Path, target: Path) -> dict[str, Any]:
+    """``datasette inspect`` of the immutable ``db`` into ``target`` (skipped when current).
+
+    Datasette then takes table row counts from this file instead of running ``count(*)``
+    (an unfiltered 1,000,000-row table page, the home page's table counts).
+    """
+    if target.is_file() and target.stat().st_mtime_ns >= db.stat().st_mtime_ns:
+        try:
+            data = json.loads(target.read_text(encoding="utf-8"))
+            if all(v.get("size") == db.stat().st_size for v in data.values()):
+                return data
+        except (OSError, ValueError, AttributeError):
+            pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    subprocess.run(
+        [sys.executable, "-m", "datasette", "inspect", str(db), "--inspect-file", str(tmp)],
+        check=True, capture_output=True,
+    )
+    os.replace(tmp, target)
+    return json.loads(target.read_text(encoding="utf-8"))
+
+
+def row_counts(inspect_data: dict[str, Any]) -> dict[str, int]:
+    """table -> rows from ``datasette inspect`` data (one database)."""
+    counts: dict[str, int] = {}
+    for db in inspect_data.values():
+        for table, info in (db.get("tables") or {}).items():
+            if isinstance(info, dict) and isinstance(info.get("count"), int):
+                counts[table] = info["count"]
+    return counts
+
+
+def site_metadata(descriptor_path: Path, counts: dict[str, int]) -> str:
+    descriptor = load_descriptor(descriptor_path)
+    meta = build_metadata(descriptor, descriptor_path.parent, row_counts=counts)
+    return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+
+
+def site_files(descriptor_path: Path, out: Path) -> tuple[Path, Path, Path]:
+    """The SQLite file, the site's metadata and its ``datasette inspect`` file.
+
+    Both are written to ``<out>/site/`` (only when they changed). The metadata is generated
+    with the served file's row counts, so tables over ``LARGE_TABLE_ROWS`` rows get no
+    default facets (see ``semicon.build.datasette_metadata``).
+    """
+    descriptor = load_descriptor(descriptor_path)
+    db = out / f"{descriptor['name']}.db"
+    if not db.is_file():
+        raise BuildError(f"{db} is missing: run `semicon build` first")
+    site = out / SITE_DIR_NAME
+    inspect = site / "inspect-data.json"
+    data = write_inspect_file(db, inspect)
+    metadata = site / "metadata.json"
+    _write_if_changed(metadata, site_metadata(descriptor_path, row_counts(data)))
+    return db, metadata, inspect
+
+
+def serve_args(descriptor_path: Path, out: Path, host: str, port: int) -> list[str]:
+    db, metadata, inspect = site_files(descriptor_path, out)
+    return datasette_args(
+        db,
+        metadata,
+        inspect=inspect,
+        downloads=out,
+        sources=descriptor_path.parent / "sources",
+        host=host,
+        port=port,
+    )

@@ -1,0 +1,58 @@
+"""`semicon serve` and `semicon publish` as a user runs them: real processes, real HTTP."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+from semicon.cli.main import cli
+
+from tests.serve.conftest import BUNDLED, free_port, wait_until_up
+
+SEMICON = [sys.executable, "-c", "from semicon.cli.main import cli; cli()"]
+
+
+def test_serve_builds_then_serves_the_site_with_every_download(tmp_path: Path):
+    out = tmp_path / "dist"
+    port = free_port()
+    proc = subprocess.Popen(
+        [*SEMICON, "serve", str(BUNDLED), "--out", str(out), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/", proc, timeout=180)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as r:
+            home = r.read().decode()
+        for download in ("semicon-nl-1.0.0.zip", "semicon-nl.duckdb", "semicon-nl.db",
+                         "parquet/funding_allocations.parquet"):
+            assert f"/downloads/{download}" in home
+        with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/downloads/semicon-nl-1.0.0.zip", timeout=30) as r:
+            assert r.read(4) == b"PK\x03\x04"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_serve_refuses_an_invalid_package_without_a_traceback(bundled_copy: Path, tmp_path):
+    data = bundled_copy.parent / "data" / "regions.csv"
+    data.write_text(data.read_text(encoding="utf-8") + "broken-row\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["serve", str(bundled_copy), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "nothing was written" in result.output
+    assert not (tmp_path / "o" / "semicon-nl.db").exists()
+
+
+def test_publish_writes_the_deploy_folder(tmp_path: Path):
+    out = tmp_path / "dist"
+    result = CliRunner().invoke(cli, ["publish", str(BUNDLED), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    folder = out / "publish"
+    assert result.output.endswith(f"wrote {folder}; start it with {folder / 'start.sh'}\n")
+    for name in ("semicon-nl.db", "metadata.json", "requirements.txt", "start.sh",
+                 "downloads/semicon-nl-1.0.0.zip", "plugins", "templates"):
+        assert (folder / name).exists(), name
