@@ -181,9 +181,9 @@ def test_citation_cff(package_dir: Path) -> None:
     ]
     assert cff["keywords"] == ["semiconductors", "Netherlands"]
     assert "repository-code" not in cff
-    descriptor["homepage"] = "https://github.com/semicon-nl/semicon-nl"
+    descriptor["homepage"] = "https://github.com/example/example-data"
     cff = yaml.safe_load(render_citation(descriptor))
-    assert cff["url"] == cff["repository-code"] == "https://github.com/semicon-nl/semicon-nl"
+    assert cff["url"] == cff["repository-code"] == "https://github.com/example/example-data"
 
 
 def test_license_text(package_dir: Path) -> None:
