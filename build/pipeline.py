@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from semicon.build import data_dictionary as dd
 from semicon.build import duckdb_db, parity, sqlite_db
 from semicon.build.atomic import (
     BuildLock,
@@ -33,6 +34,7 @@ from semicon.build.atomic import (
     ensure_dir,
     remove_stale_temps,
 )
+from semicon.build.datasette_metadata import build_metadata
 from semicon.build.errors import BuildError, ValidationFailed
 from semicon.build.manifest import (
     MANIFEST_NAME,
@@ -46,6 +48,7 @@ from semicon.build.manifest import (
 from semicon.build.package import Package, load_package
 from semicon.build.parquet_files import write_parquet
 from semicon.build.views import view_statements
+from semicon.schemas.validation import validate_package
 
 DEFAULT_PACKAGE = Path("datapackage/datapackage.json")
 DEFAULT_OUT = Path("dist")
@@ -125,34 +128,33 @@ class _Progress:
 
 def _validate(path: Path) -> None:
     """Run the project's validation engine; raise ValidationFailed on any error."""
-    try:
-        from semicon.schemas.validation import validate_package
-    except ImportError:  # engine not installed: typed load + constraints still stop bad data
-        return
     report = validate_package(path)
     if not report.valid:
         raise ValidationFailed(report)
 
 
-def _metadata_builder() -> Callable[[dict, Path], dict] | None:
-    try:
-        from semicon.build.datasette_metadata import build_metadata
-    except ImportError:
-        return None
-    return build_metadata
-
-
-def _dictionary(package: Package) -> tuple[list[str], dict[str, str], list[dict]] | None:
-    """``(columns, column_types, rows)`` of ``_data_dictionary``, or None without the module."""
-    try:
-        from semicon.build import data_dictionary as dd
-    except ImportError:
-        return None
+def _dictionary(package: Package) -> tuple[list[str], dict[str, str], list[dict]]:
+    """``(columns, column_types, rows)`` of ``_data_dictionary``."""
     try:
         rows = dd.data_dictionary_rows(package.descriptor, package.base_dir)
     except Exception as exc:
         raise BuildError(f"building the data dictionary failed: {exc}") from None
     return list(dd.COLUMNS), dict(dd.COLUMN_TYPES), rows
+
+
+def _stage_csvs(
+    con: duckdb.DuckDBPyConnection, package: Package, target: Path, advance: Callable[[int], None]
+) -> dict[str, str]:
+    """Type every CSV once into ``target``; the staged table name of each resource."""
+    stages: dict[str, str] = {}
+    for resource in package.resources:
+        try:
+            stages[resource.name] = duckdb_db.stage_table(con, resource, target)
+        except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
+            first = str(exc).splitlines()[0]
+            raise BuildError(f"reading {resource.name} failed: {first}") from None
+        advance(1)
+    return stages
 
 
 def output_paths(package: Package, out_dir: Path) -> dict[str, Path]:
@@ -162,8 +164,7 @@ def output_paths(package: Package, out_dir: Path) -> dict[str, Path]:
     }
     for r in package.resources:
         paths[f"parquet:{r.name}"] = out_dir / "parquet" / f"{r.name}.parquet"
-    if _metadata_builder() is not None:
-        paths["metadata"] = out_dir / "metadata.json"
+    paths["metadata"] = out_dir / "metadata.json"
     return paths
 
 
@@ -218,11 +219,6 @@ def build_package(
             return result
 
     with _Progress(progress) as prog:
-        t = time.perf_counter()
-        with prog.stage("Validating"):
-            _validate(package.path)
-        timings["validate"] = time.perf_counter() - t
-
         created = not out_dir.exists()
         ensure_dir(out_dir)
         ok = False
@@ -260,34 +256,33 @@ def _build(
     result: BuildResult,
 ) -> None:
     # 0. Datasette metadata first: cheap, and a failure there should not waste a build
-    builder = _metadata_builder()
-    if builder is not None and "metadata" in paths:
-        try:
-            metadata = builder(package.descriptor, package.base_dir)
-        except Exception as exc:
-            raise BuildError(f"building the Datasette metadata failed: {exc}") from None
-        meta_tmp = temps.temp_for(paths["metadata"])
-        meta_tmp.write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n", "utf-8")
+    try:
+        metadata = build_metadata(package.descriptor, package.base_dir)
+    except Exception as exc:
+        raise BuildError(f"building the Datasette metadata failed: {exc}") from None
+    meta_tmp = temps.temp_for(paths["metadata"])
+    meta_tmp.write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n", "utf-8")
 
     spill = temps.temp_dir(out_dir, "duckdb-spill")
     con = duckdb_db.connect(spill)
     ddb_tmp = temps.temp_for(paths["duckdb"])
     duckdb_db.attach(con, ddb_tmp)
 
-    # 1. each CSV read and typed once, into a scratch DuckDB file in the spill folder
+    # 1. validation (the engine of `semicon validate`) runs beside the first read of the
+    # CSVs, each CSV typed once into a scratch DuckDB file in the spill folder; both work in
+    # DuckDB, which releases the GIL. Nothing outlives a failed validation: every output is
+    # still a temporary file, discarded by the caller.
     t = time.perf_counter()
-    stages: dict[str, str] = {}
-    with prog.stage("Reading CSVs", len(package.resources)) as advance:
-        for resource in package.resources:
-            try:
-                stages[resource.name] = duckdb_db.stage_table(
-                    con, resource, spill / "stage.duckdb"
-                )
-            except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
-                first = str(exc).splitlines()[0]
-                raise BuildError(f"reading {resource.name} failed: {first}") from None
-            advance(1)
-    timings["stage_csv"] = time.perf_counter() - t
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        validation = pool.submit(_validate, package.path)
+        try:
+            with prog.stage("Validating and reading CSVs", len(package.resources)) as advance:
+                stages = _stage_csvs(con, package, spill / "stage.duckdb", advance)
+        except BuildError:
+            validation.result()  # an invalid package is reported as such, not as a read error
+            raise
+        validation.result()
+    timings["validate_and_stage_csv"] = time.perf_counter() - t
 
     # 2. digests of the typed CSV rows: what every output is compared with
     t = time.perf_counter()
@@ -342,8 +337,7 @@ def _build(
         duckdb_db.create_views(cur, views)
         built_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
         duckdb_db.write_build_table(cur, build_rows, built_at)
-        if dictionary is not None:
-            duckdb_db.write_dictionary(cur, *dictionary)
+        duckdb_db.write_dictionary(cur, *dictionary)
         cur.execute(f"CHECKPOINT {duckdb_db.OUT}")
         timings["duckdb_views"] = time.perf_counter() - t
         return digests
