@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
@@ -74,10 +74,9 @@ def serve(package: Path, out_dir: Path, host: str, port: int, force: bool) -> No
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo("$ " + shlex.join(cmd), err=True)
-    try:
-        sys.exit(subprocess.call(cmd))
-    except KeyboardInterrupt:
-        sys.exit(130)
+    sys.stderr.flush()
+    # Become the Datasette process: signals (Ctrl+C, a supervisor's SIGTERM) reach it directly.
+    os.execv(cmd[0], cmd)
 
 
 @click.command()
