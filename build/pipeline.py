@@ -48,10 +48,8 @@ from semicon.build.manifest import (
 from semicon.build.package import Package, load_package
 from semicon.build.parquet_files import write_parquet
 from semicon.build.views import view_statements
+from semicon.schemas.package import DEFAULT_DESCRIPTOR, DEFAULT_OUT
 from semicon.schemas.validation import validate_package
-
-DEFAULT_PACKAGE = Path("datapackage/datapackage.json")
-DEFAULT_OUT = Path("dist")
 
 
 @dataclass
@@ -184,7 +182,7 @@ def _sqlite_error(exc: Exception) -> BuildError:
 
 
 def build_package(
-    descriptor_path: str | Path = DEFAULT_PACKAGE,
+    descriptor_path: str | Path = DEFAULT_DESCRIPTOR,
     out_dir: str | Path = DEFAULT_OUT,
     *,
     force: bool = False,

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 from semicon.build.errors import BuildError, ValidationFailed
-from semicon.build.pipeline import DEFAULT_OUT, DEFAULT_PACKAGE, BuildResult, build_package
+from semicon.build.pipeline import BuildResult, build_package
+from semicon.cli.options import out_option, package_argument
 from semicon.schemas.validation.formats import render
 
 
@@ -36,20 +37,8 @@ def _summary(result: BuildResult) -> str:
 
 
 @click.command("build")
-@click.argument(
-    "package",
-    required=False,
-    default=str(DEFAULT_PACKAGE),
-    type=click.Path(dir_okay=True, path_type=Path),
-)
-@click.option(
-    "--out",
-    "out_dir",
-    default=str(DEFAULT_OUT),
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder.",
-)
+@package_argument
+@out_option("Output folder.")
 @click.option("--force", is_flag=True, help="Rebuild even when the inputs are unchanged.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary; errors only.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")

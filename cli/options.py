@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from semicon.schemas.package import DEFAULT_DESCRIPTOR, DEFAULT_OUT
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,3 +67,26 @@ def severity_option(fn: F) -> F:
         help="Report CODE as error or warning, e.g. --severity formula-injection=warning "
         "(repeatable).",
     )(fn)
+
+
+
+def package_argument(fn: F) -> F:
+    """``[PACKAGE]``: a ``datapackage.json`` or its folder (default: the bundled package)."""
+    return click.argument(
+        "package",
+        required=False,
+        default=str(DEFAULT_DESCRIPTOR),
+        type=click.Path(dir_okay=True, path_type=Path),
+    )(fn)
+
+
+def out_option(help: str = "Build output folder.") -> Callable[[F], F]:
+    """``--out DIR`` (default ``dist``), the folder the build outputs live in."""
+    return click.option(
+        "--out",
+        "out_dir",
+        default=str(DEFAULT_OUT),
+        show_default=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help=help,
+    )

@@ -7,24 +7,12 @@ from pathlib import Path
 
 import click
 from semicon.build.release import ReleaseError, make_release
-
-DEFAULT_PACKAGE = Path("datapackage/datapackage.json")
+from semicon.cli.options import out_option, package_argument
 
 
 @click.command("package")
-@click.argument(
-    "package",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_PACKAGE,
-)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dist"),
-    show_default=True,
-    help="Folder the zip is written to.",
-)
+@package_argument
+@out_option("Folder the zip is written to.")
 @click.option(
     "--build-dir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -9,26 +9,12 @@ from pathlib import Path
 
 import click
 from semicon.build.errors import BuildError
-from semicon.build.pipeline import DEFAULT_OUT, DEFAULT_PACKAGE
 from semicon.build.publish import write_publish
 from semicon.build.release import ReleaseError, make_release
 from semicon.build.site import datasette_command, serve_args
 from semicon.cli.build import run_build
+from semicon.cli.options import out_option, package_argument
 
-package_argument = click.argument(
-    "package",
-    required=False,
-    default=str(DEFAULT_PACKAGE),
-    type=click.Path(dir_okay=True, path_type=Path),
-)
-out_option = click.option(
-    "--out",
-    "out_dir",
-    default=str(DEFAULT_OUT),
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Build output folder.",
-)
 force_option = click.option(
     "--force", is_flag=True, help="Rebuild even when the outputs are up to date."
 )
@@ -52,7 +38,7 @@ def prepare(package: Path, out_dir: Path, force: bool) -> Path:
 
 @click.command()
 @package_argument
-@out_option
+@out_option()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, type=click.IntRange(0, 65535), show_default=True,
               help="Port to listen on.")
@@ -81,7 +67,7 @@ def serve(package: Path, out_dir: Path, host: str, port: int, force: bool) -> No
 
 @click.command()
 @package_argument
-@out_option
+@out_option()
 @force_option
 def publish(package: Path, out_dir: Path, force: bool) -> None:
     """Write a self-contained deploy folder OUT/publish for PACKAGE's site.

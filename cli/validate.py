@@ -13,11 +13,10 @@ from .options import (
     format_option,
     max_errors_option,
     output_option,
+    package_argument,
     quiet_option,
     severity_option,
 )
-
-DEFAULT_PACKAGE = "datapackage/datapackage.json"
 
 
 def _use_color(output: str | None) -> bool:
@@ -27,8 +26,7 @@ def _use_color(output: str | None) -> bool:
 
 
 @click.command("validate", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("package", required=False, default=DEFAULT_PACKAGE,
-                type=click.Path(dir_okay=True, file_okay=True))
+@package_argument
 @format_option
 @output_option
 @max_errors_option
@@ -38,7 +36,7 @@ def _use_color(output: str | None) -> bool:
               "(a cross-check; slower).")
 @quiet_option
 @debug_option
-def validate(package: str, fmt: str, output: str | None, max_errors: int | None,
+def validate(package: Path, fmt: str, output: str | None, max_errors: int | None,
              severities: dict[str, str], pandera_schemas: bool, quiet: bool,
              debug: bool) -> None:
     """Validate PACKAGE (default: datapackage/datapackage.json).

@@ -10,6 +10,7 @@ from typing import Any
 from semicon.schemas.registry import load_table_schema, table_names
 
 DEFAULT_DESCRIPTOR = Path("datapackage/datapackage.json")
+DEFAULT_OUT = Path("dist")  # where every command writes its outputs
 RESOURCE_DEFAULTS = {
     "type": "table",
     "format": "csv",
