@@ -278,13 +278,13 @@ def bench_dataset(label: str, descriptor: Path, work: Path, table: str, facet: s
             spread = distinct_paths(paths, db, table) if "site-distinct" in run_modes else {}
             for page in PAGES:
                 for mode in run_modes:
-                    todo = spread[page] if mode == "site-distinct" else [paths[page]]
+                    targets = spread[page] if mode == "site-distinct" else [paths[page]]
                     if mode == "site-distinct":
-                        _check(base, todo)
+                        _check(base, targets)
                     else:  # one warm-up request: the first hit compiles templates
-                        subprocess.run(["curl", "-s", "-o", "/dev/null", base + todo[0]],
+                        subprocess.run(["curl", "-s", "-o", "/dev/null", base + targets[0]],
                                        check=False)
-                    r = run_wrk(base, todo, duration, connections, threads, work)
+                    r = run_wrk(base, targets, duration, connections, threads, work)
                     drain(base, f"/{name}/{table}.json?_size=1&_nocount=1")
                     r.update({"dataset": label, "server": mode, "page": page,
                               "path": paths[page],

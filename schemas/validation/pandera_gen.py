@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .findings import Finding
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Context
+    from .resource import Context
 
 
 def polars_dtype(fld: dict[str, Any]) -> Any:

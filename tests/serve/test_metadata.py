@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from datasette.utils import module_from_path
 from semicon.build.canned_queries import QUERIES, canned_queries
 from semicon.build.data_dictionary import COLUMNS, data_dictionary_rows
 from semicon.build.datasette_metadata import build_metadata
 
 ROOT = Path(__file__).resolve().parents[2]
 PKG = ROOT / "datapackage"
-PLUGIN = ROOT / "build" / "plugins" / "semicon_site.py"
+PLUGINS = ROOT / "build" / "plugins"
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +26,39 @@ def meta(descriptor) -> dict:
     return build_metadata(descriptor, PKG)
 
 
+def load_plugin(name: str):
+    """A plugin file loaded the way Datasette loads ``--plugins-dir`` files."""
+    path = PLUGINS / f"{name}.py"
+    return module_from_path(str(path), name=path.name)
+
+
 @pytest.fixture(scope="module")
 def plugin():
-    spec = importlib.util.spec_from_file_location("semicon_site", PLUGIN)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_plugin("semicon_security")
+
+
+@pytest.fixture(scope="module")
+def pages():
+    return load_plugin("semicon_pages")
+
+
+def test_plugin_modules_register_their_own_hooks():
+    hooks = {
+        name: {n for n, v in vars(load_plugin(name)).items()
+               if callable(v) and hasattr(v, "datasette_impl")}
+        for name in ("semicon_security", "semicon_cache", "semicon_pages", "semicon_cells",
+                     "semicon_common")
+    }
+    assert hooks == {
+        "semicon_security": {"asgi_wrapper"},
+        "semicon_cache": {"asgi_wrapper", "startup"},
+        "semicon_pages": {"register_routes", "extra_template_vars"},
+        "semicon_cells": {"render_cell"},
+        "semicon_common": set(),
+    }
+    # Security runs innermost, the response cache outermost, whatever order the files load in.
+    assert load_plugin("semicon_security").asgi_wrapper.datasette_impl["tryfirst"]
+    assert load_plugin("semicon_cache").asgi_wrapper.datasette_impl["trylast"]
 
 
 def test_metadata_top_level(meta, descriptor):
@@ -113,6 +140,6 @@ def test_safe_location(plugin):
     assert not plugin.safe_location("https://evil.com/")
 
 
-def test_highlight_is_whitespace_insensitive(plugin):
-    html, found = plugin.highlight("Een  zin\nover <chips>.", "zin over <chips>")
+def test_highlight_is_whitespace_insensitive(pages):
+    html, found = pages.highlight("Een  zin\nover <chips>.", "zin over <chips>")
     assert found and '<mark id="quote">zin\nover &lt;chips&gt;</mark>' in html

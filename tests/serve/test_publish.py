@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from semicon.build.publish import write_publish
+from semicon.build.site import PLUGINS_DIR
 
 from tests.serve.conftest import BUNDLED, free_port, wait_until_up
 
@@ -26,7 +27,10 @@ def test_publish_folder_is_complete(published, site):
     assert all("==" in r for r in reqs)
     assert any(r.startswith("datasette==") for r in reqs)
     assert any(r.startswith("datasette-search-all==") for r in reqs)
-    assert (published / "plugins" / "semicon_site.py").is_file()
+    plugins = {p.name for p in (published / "plugins").glob("*.py")}
+    assert plugins == {p.name for p in PLUGINS_DIR.glob("*.py")}
+    assert {"semicon_common.py", "semicon_security.py", "semicon_cache.py", "semicon_pages.py",
+            "semicon_cells.py"} <= plugins
     assert list((published / "sources").glob("*.txt"))
     assert "datasette publish cloudrun" in (published / "README.md").read_text()
     assert os.access(published / "start.sh", os.X_OK)

@@ -198,9 +198,9 @@ def test_encoding_error(one_table):
 
 
 def test_careful_parser_inserts_in_batches(one_table, monkeypatch):
-    from semicon.schemas.validation import engine
+    from semicon.schemas.validation import tables
 
-    monkeypatch.setattr(engine._insert_records, "__defaults__", (7,))
+    monkeypatch.setattr(tables.insert_records, "__defaults__", (7,))
     fields = [S, {"name": "n", "type": "integer", "constraints": {"unique": True}}]
     rows = [f"r{i},{i}\n" for i in range(40)]
     text = "id,n\n" + "".join(rows[:11]) + "\n" + "".join(rows[11:]) + "x,oops\ny,3\n"
@@ -212,9 +212,9 @@ def test_careful_parser_inserts_in_batches(one_table, monkeypatch):
 
 def test_rows_stored_out_of_order_are_detected(one_table, monkeypatch):
     """If DuckDB ever stored rows out of file order, the sample check reloads on one thread."""
-    from semicon.schemas.validation import engine
+    from semicon.schemas.validation import loader
 
-    real = engine._load_fast
+    real = loader.load_fast
     calls = []
 
     def shuffled_load(con, r, dialect, **kw):
@@ -227,8 +227,8 @@ def test_rows_stored_out_of_order_are_detected(one_table, monkeypatch):
             con.execute(f"ALTER TABLE {t}_x RENAME TO {t}")
         return out
 
-    monkeypatch.setattr(engine, "_load_fast", shuffled_load)
-    monkeypatch.setattr(engine, "SAMPLE_EVERY", 64)
+    monkeypatch.setattr(loader, "load_fast", shuffled_load)
+    monkeypatch.setattr(loader, "SAMPLE_EVERY", 64)
     monkeypatch.setenv("SEMICON_VALIDATE_THREADS", "2")
     fields = [S, {"name": "n", "type": "integer"}]
     rows = "".join(f"r{i},{i}\n" for i in range(300))

@@ -1,0 +1,272 @@
+"""Pages of the semicon-nl site (Datasette plugin, loaded with ``--plugins-dir``).
+
+- ``register_routes``: ``/``, the home page without Datasette's ``IndexView`` bookkeeping, and
+  ``/letter``, the source letter as readable text, with the quote being cited highlighted
+  (``/letter?quote=...``).
+- ``extra_template_vars``: package, letter, build and download facts for the home page;
+  one-click facet links for tables too large for default facets.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import sys
+import types
+from pathlib import Path
+
+from datasette import hookimpl
+from datasette.utils import path_with_added_args
+from datasette.utils.asgi import Response
+from datasette.version import __version__ as datasette_version
+from markupsafe import Markup
+
+
+def _load_common():
+    """``semicon_common.py`` from this folder, executed once per folder and shared.
+
+    Datasette 0.65.5 runs each ``--plugins-dir`` file as a bare module (``module_from_path``:
+    compile and exec, not on ``sys.path``), so a sibling cannot be imported by name. Loaded
+    the same way, under a ``sys.modules`` key naming its path: works for ``semicon serve``,
+    the publish folder and two plugin folders in one process alike.
+    """
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "semicon_common.py")
+    key = "semicon_common:" + path
+    mod = sys.modules.get(key)
+    if mod is None:
+        mod = types.ModuleType("semicon_common")
+        mod.__file__ = path
+        with open(path, encoding="utf-8") as f:
+            exec(compile(f.read(), path, "exec", dont_inherit=True), mod.__dict__)
+        sys.modules[key] = mod
+    return mod
+
+
+common = _load_common()
+
+
+def find_letter(datasette) -> Path | None:
+    """The letter text: absolute ``letter_path``, else ``letter_file`` next to the database,
+    in a ``sources/`` folder there, or in any ``--static`` mount."""
+    cfg = common.config(datasette)
+    candidates = []
+    if cfg.get("letter_path"):
+        candidates.append(Path(cfg["letter_path"]))
+    name = cfg.get("letter_file") or ""
+    if name:
+        base = Path(name).name
+        roots = common.db_dirs(datasette) + [Path(d) for _, d in datasette.static_mounts]
+        for root in roots:
+            candidates += [root / name, root / base, root / "sources" / base]
+    for c in candidates:
+        if c.is_file():
+            return c
+    return None
+
+
+def highlight(text: str, quote: str) -> tuple[str, bool]:
+    """HTML of ``text`` with the first whitespace-insensitive match of ``quote`` marked."""
+    words = quote.split()
+    if not words:
+        return html.escape(text), False
+    pattern = r"\s+".join(re.escape(w) for w in words[:80])
+    m = re.search(pattern, text)
+    if not m:
+        # Quotes may drop the letter's hyphenation at line ends: try with the first words only.
+        return html.escape(text), False
+    return (
+        html.escape(text[: m.start()])
+        + '<mark id="quote">'
+        + html.escape(m.group(0))
+        + "</mark>"
+        + html.escape(text[m.end() :]),
+        True,
+    )
+
+
+async def letter_page(datasette, request):
+    cfg = common.config(datasette)
+    path = find_letter(datasette)
+    if path is None:
+        return Response.html(
+            await datasette.render_template(
+                "error.html",
+                {"ok": False, "error": "The letter text is not available.", "status": 404,
+                 "title": "Not found"},
+                request=request,
+            ),
+            status=404,
+        )
+    text = path.read_text(encoding="utf-8")
+    quote = (request.args.get("quote") or "")[:4000]
+    body, found = highlight(text, quote)
+    return Response.html(
+        await datasette.render_template(
+            "letter.html",
+            {
+                "letter": cfg.get("letter") or {},
+                "letter_html": Markup(body),
+                "quote": quote,
+                "quote_found": found,
+                "letter_download": "/sources/" + path.name,
+            },
+            request=request,
+        )
+    )
+
+
+async def home_page(datasette, request):
+    """``/``: our ``index.html`` without Datasette's ``IndexView`` bookkeeping.
+
+    ``IndexView`` looks up the columns, primary keys and FTS table of every table -- ~80 with
+    the FTS shadow tables, three thread round-trips each -- to build a list our home page
+    does not show (it lists tables from the plugin's cached ``site_tables``). Same template,
+    same permission checks; ``/.json`` is still Datasette's.
+    """
+    await datasette.ensure_permissions(request.actor, ["view-instance"])
+    databases = []
+    for name in datasette.databases:
+        if name.startswith("_"):
+            continue
+        visible, private = await datasette.check_visibility(
+            request.actor, "view-database", name
+        )
+        if visible:
+            databases.append({"name": name, "path": datasette.urls.database(name),
+                              "private": private})
+    return Response.html(
+        await datasette.render_template(
+            "index.html",
+            {"databases": databases, "metadata": datasette.metadata(),
+             "datasette_version": datasette_version,
+             "alternate_url_json": datasette.absolute_url(request, "/.json"),
+             "select_templates": ["*index.html"]},
+            request=request,
+            view_name="index",
+        )
+    )
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/$", home_page), (r"^/letter$", letter_page)]
+
+
+
+def _human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def downloads(datasette) -> list[dict]:
+    """Files under the ``downloads`` static mount: package zip, DuckDB, SQLite, Parquet, JSON."""
+    root = next((Path(d) for m, d in datasette.static_mounts if m == "downloads"), None)
+    if root is None or not root.is_dir():
+        return []
+    kinds = [
+        ("*.zip", "Data package (CSV + datapackage.json + letter)"),
+        ("*.duckdb", "DuckDB database"),
+        ("*.db", "SQLite database"),
+        ("parquet/*.parquet", "Parquet"),
+        ("metadata.json", "Datasette metadata"),
+        ("build.json", "Build record (hashes, versions)"),
+    ]
+    out = []
+    for pattern, kind in kinds:
+        for p in sorted(root.glob(pattern)):
+            rel = p.relative_to(root).as_posix()
+            out.append(
+                {"name": rel, "kind": kind, "url": "/downloads/" + rel,
+                 "size": _human_size(p.stat().st_size)}
+            )
+    return out
+
+
+def build_info(datasette) -> dict:
+    for d in common.db_dirs(datasette):
+        p = d / "build.json"
+        if p.is_file():
+            try:
+                return json.loads(p.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return {}
+    return {}
+
+
+def facet_links(datasette, database: str | None, table: str | None, request) -> list[dict]:
+    """One-click ``?_facet=`` links for a table whose default facets were left out for size.
+
+    ``build_metadata`` lists them in the plugin configuration as ``facet_links``.
+    """
+    cols = (common.config(datasette).get("facet_links") or {}).get(table or "")
+    if not cols or request is None:
+        return []
+    active = set(request.args.getlist("_facet"))
+    return [
+        {"column": c, "href": path_with_added_args(request, {"_facet": c})}
+        for c in cols
+        if c not in active
+    ]
+
+
+@hookimpl
+def extra_template_vars(template, database, table, datasette, request):
+    if template == "table.html":
+        return {"semicon_facet_links": facet_links(datasette, database, table, request)}
+    if template not in ("index.html", "letter.html"):
+        return None
+
+    async def inner():
+        cfg = common.config(datasette)
+        cache = datasette._semicon_home = getattr(datasette, "_semicon_home", None) or {}
+        if "tables" not in cache:
+            tables = []
+            for name, db in datasette.databases.items():
+                if name.startswith("_"):
+                    continue
+                counts = await db.table_counts(limit=1000)
+                meta = (datasette.metadata("tables", database=name) or {})
+                for t in await db.table_names():
+                    if t.endswith(("_fts", "_fts_data", "_fts_idx", "_fts_docsize",
+                                   "_fts_config", "_fts_content")):
+                        continue
+                    tm = meta.get(t, {})
+                    tables.append({
+                        "database": name, "name": t, "count": counts.get(t),
+                        "title": tm.get("title") or t, "description": tm.get("description", ""),
+                        "columns": tm.get("columns", {}), "facets": tm.get("facets", []),
+                        "sort": tm.get("sort"), "sort_desc": tm.get("sort_desc"),
+                        "facet_links": (cfg.get("facet_links") or {}).get(t, []),
+                        "label_column": tm.get("label_column"),
+                        "fts": bool(tm.get("fts_table")),
+                    })
+                for v in await db.view_names():
+                    tables.append({"database": name, "name": v, "count": None, "view": True,
+                                   "title": (meta.get(v) or {}).get("title") or v,
+                                   "description": (meta.get(v) or {}).get("description", ""),
+                                   "columns": {}, "facets": []})
+            cache["tables"] = tables
+            cache["downloads"] = downloads(datasette)
+            cache["build"] = build_info(datasette)
+            # Static for the life of the process: render the long table documentation once.
+            fragment = datasette.jinja_env.get_template("_semicon_tables.html")
+            cache["tables_html"] = Markup(
+                await fragment.render_async({"site_tables": tables, "urls": datasette.urls})
+            )
+        return {
+            "semicon": cfg,
+            "package": cfg.get("package") or {},
+            "letter": cfg.get("letter") or {},
+            "site_tables": cache["tables"],
+            "site_tables_html": cache["tables_html"],
+            "downloads": cache["downloads"],
+            "build": cache["build"],
+        }
+
+    return inner

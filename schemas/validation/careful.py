@@ -1,0 +1,33 @@
+"""The careful fallback: Python's csv over the whole file, for what DuckDB cannot number."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import rawscan
+from .findings import Finding
+from .resource import Resource
+from .tables import insert_records
+
+
+def load_slow(con: Any, r: Resource, file: Path, dialect: rawscan.Dialect, encoding: str,
+              findings: list[Finding]) -> None:
+    """Python's csv over the whole file: exact records, lines and cells, any encoding."""
+    try:
+        "".encode(encoding)
+    except LookupError:
+        findings.append(r.finding("encoding-error", f'Unknown encoding "{encoding}"'))
+        encoding = "utf-8"
+    for line, reason in rawscan.undecodable_lines(file, encoding):
+        findings.append(r.finding(
+            "encoding-error", f'Line {line} cannot be decoded as "{encoding}": {reason}',
+            line=line))
+    reader = rawscan.RecordReader(file, dialect, encoding)
+    insert_records(con, f"r{r.index}_st", r, reader)
+    if reader.unterminated_line is not None:
+        findings.append(r.finding(
+            "unterminated-quote",
+            f"A quoted cell starting on line {reader.unterminated_line} is never closed: it "
+            "swallows the rest of the file", line=reader.unterminated_line))
+    r.view = f"r{r.index}_st"

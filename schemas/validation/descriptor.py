@@ -1,0 +1,235 @@
+"""Descriptor checks before any data is read: JSON, unsafe paths, profile, structure, patterns."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from semicon.schemas.sqltypes import DUCKDB_TYPES
+
+from .findings import FATAL_CODES, Finding, make
+from .paths import unsafe_reason
+
+_KNOWN_PROFILE_RE = re.compile(
+    r"^(https://(datapackage\.org|specs\.frictionlessdata\.io)/[\w./-]+"
+    r"|data-package|tabular-data-package|data-resource|tabular-data-resource)$"
+)
+
+
+class Stop(Exception):
+    """Nothing more can be checked (fatal descriptor problem)."""
+
+
+def load_descriptor(path: Path, findings: list[Finding]) -> dict[str, Any]:
+    if path.is_dir():
+        path = path / "datapackage.json"
+    if not path.is_file():
+        findings.append(make("descriptor-error", f'Descriptor "{path}" does not exist',
+                             path=str(path)))
+        raise Stop
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        findings.append(make("descriptor-error", f'Descriptor "{path}" is not valid JSON: {exc}',
+                             path=str(path)))
+        raise Stop from None
+    if not isinstance(data, dict):
+        findings.append(make("descriptor-error",
+                             f'Descriptor "{path}" must hold a JSON object', path=str(path)))
+        raise Stop
+    if not isinstance(data.get("resources"), list) or not data["resources"]:
+        findings.append(make("package-error",
+                             'The descriptor must have a non-empty "resources" list',
+                             path=str(path)))
+        raise Stop
+    return data
+
+
+def check_paths(base: Path, data: dict[str, Any], findings: list[Finding]) -> None:
+    """Refuse unsafe paths (resource data, schema/dialect references) before any read."""
+    for i, res in enumerate(data["resources"]):
+        if not isinstance(res, dict):
+            findings.append(make("resource-error", f"Resource {i + 1} is not a JSON object"))
+            continue
+        name = res.get("name") if isinstance(res.get("name"), str) else f"#{i + 1}"
+        refs: list[tuple[str, Any]] = []
+        paths = res.get("path")
+        if isinstance(paths, list):
+            refs += [("path", p) for p in paths]
+        elif "path" in res:
+            refs.append(("path", paths))
+        for key in ("schema", "dialect"):
+            if isinstance(res.get(key), str):
+                refs.append((key, res[key]))
+        for key, p in refs:
+            reason = unsafe_reason(base, p)
+            if reason:
+                findings.append(make(
+                    "unsafe-path", f'Refused {key} "{p}" of resource "{name}": {reason}',
+                    resource=name, path=str(p), value=str(p)))
+
+
+def inline_refs(base: Path, data: dict[str, Any], findings: list[Finding]) -> None:
+    """Replace ``schema``/``dialect`` given as (safe, already checked) paths by their JSON."""
+    for res in data["resources"]:
+        if not isinstance(res, dict):
+            continue
+        for key in ("schema", "dialect"):
+            ref = res.get(key)
+            if isinstance(ref, str):
+                try:
+                    res[key] = json.loads((base / ref).read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    findings.append(make(f"{key}-error" if key == "schema" else "resource-error",
+                                         f'Cannot read {key} "{ref}": {exc}',
+                                         resource=res.get("name"), path=ref))
+
+
+def metadata_findings(data: dict[str, Any]) -> list[Finding]:
+    """Descriptor validity against the Data Package profile (frictionless), no data read."""
+    out: list[Finding] = []
+    for holder in [data, *[r for r in data["resources"] if isinstance(r, dict)]]:
+        for key in ("$schema", "profile"):
+            value = holder.get(key)
+            if isinstance(value, str) and not _KNOWN_PROFILE_RE.match(value):
+                out.append(make("package-error",
+                                f'Profile "{value}" is not a known Data Package profile '
+                                "(custom profiles are never fetched)", value=value))
+    if out:
+        return out
+    try:
+        from frictionless import FrictionlessException, Package
+
+        try:
+            errors = list(Package.metadata_validate(data))
+        except FrictionlessException as exc:
+            errors = [exc.error]
+    except Exception as exc:  # frictionless itself failed on odd input
+        return [make("package-error", f"The descriptor could not be checked: {exc}")]
+    for err in errors:
+        code = err.type if err.type in FATAL_CODES else "package-error"
+        out.append(make(code, err.message))
+    return out
+
+
+def structure_findings(data: dict[str, Any]) -> list[Finding]:
+    """Checks the SQL relies on: names, fields, keys pointing at existing fields/resources."""
+    out: list[Finding] = []
+    names: dict[str, int] = {}
+    schemas: dict[str, dict] = {}
+    for i, res in enumerate(data["resources"]):
+        if not isinstance(res, dict):
+            continue
+        name = res.get("name")
+        if not isinstance(name, str) or not name:
+            out.append(make("resource-error", f"Resource {i + 1} has no name"))
+            continue
+        if name in names:
+            out.append(make("resource-error", f'Resource name "{name}" is used twice',
+                            resource=name))
+        names[name] = i
+        schema = res.get("schema")
+        if schema is None:
+            continue
+        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+            out.append(make("schema-error", f'Resource "{name}" has no valid schema "fields"',
+                            resource=name))
+            continue
+        fnames = []
+        for j, fld in enumerate(schema["fields"]):
+            if not isinstance(fld, dict) or not isinstance(fld.get("name"), str):
+                out.append(make("field-error", f'Field {j + 1} of "{name}" has no name',
+                                resource=name))
+                continue
+            fnames.append(fld["name"])
+            if fld.get("type", "string") not in DUCKDB_TYPES:
+                out.append(make("field-error",
+                                f'Field "{fld["name"]}" of "{name}" has unknown type '
+                                f'"{fld.get("type")}"', resource=name, field=fld["name"]))
+        schemas[name] = {"fields": set(fnames)}
+        pk = schema.get("primaryKey", [])
+        pk = [pk] if isinstance(pk, str) else pk
+        for f in pk if isinstance(pk, list) else []:
+            if f not in fnames:
+                out.append(make("schema-error",
+                                f'Primary key field "{f}" of "{name}" is not a field',
+                                resource=name, field=str(f)))
+    for res in data["resources"]:
+        if not isinstance(res, dict) or not isinstance(res.get("schema"), dict):
+            continue
+        name = res.get("name")
+        for fk in res["schema"].get("foreignKeys", []) or []:
+            try:
+                src = fk["fields"]
+                src = [src] if isinstance(src, str) else list(src)
+                ref = fk["reference"]
+                target = ref.get("resource", "") or name
+                rf = ref["fields"]
+                rf = [rf] if isinstance(rf, str) else list(rf)
+            except (KeyError, TypeError, AttributeError):
+                out.append(make("schema-error", f'A foreign key of "{name}" is malformed',
+                                resource=name))
+                continue
+            if len(src) != len(rf):
+                out.append(make("schema-error",
+                                f'Foreign key {src} of "{name}" and its reference {rf} '
+                                "differ in length", resource=name))
+            if target not in names:
+                out.append(make("schema-error",
+                                f'Foreign key {src} of "{name}" references unknown resource '
+                                f'"{target}"', resource=name))
+            elif target in schemas and not set(rf) <= schemas[target]["fields"]:
+                out.append(make("schema-error",
+                                f'Foreign key {src} of "{name}" references fields {rf} '
+                                f'missing from "{target}"', resource=name))
+            if name in schemas and not set(src) <= schemas[name]["fields"]:
+                out.append(make("schema-error",
+                                f'Foreign key fields {src} are not fields of "{name}"',
+                                resource=name))
+    return out
+
+
+def pattern_findings(con: Any, data: dict[str, Any]) -> list[Finding]:
+    """``pattern`` constraints DuckDB's regular expressions (RE2) cannot compile."""
+    out: list[Finding] = []
+    for res in data["resources"]:
+        for fld in (res.get("schema") or {}).get("fields", []):
+            pattern = (fld.get("constraints") or {}).get("pattern")
+            if pattern is None:
+                continue
+            try:
+                con.execute("SELECT regexp_full_match('', ?)", [str(pattern)]).fetchall()
+            except Exception as exc:
+                out.append(make("field-error",
+                                f'Pattern "{pattern}" of field "{fld.get("name")}" cannot be '
+                                f"used: {str(exc).splitlines()[0]}",
+                                resource=res.get("name"), field=fld.get("name"),
+                                value=str(pattern)))
+    return out
+
+
+def kept_fields(data: dict[str, Any], rule_fields: Iterable[str]) -> dict[str, set[str]]:
+    """Per resource, the text fields read after loading: keys, references, rule inputs."""
+    out: dict[str, set[str]] = {}
+    for res in data["resources"]:
+        schema = res.get("schema") or {}
+        names = out.setdefault(res["name"], set(rule_fields))
+        names.update(as_list(schema.get("primaryKey")))
+        for fld in schema.get("fields", []):
+            if (fld.get("constraints") or {}).get("unique"):
+                names.add(fld["name"])
+        for fk in schema.get("foreignKeys", []) or []:
+            names.update(as_list(fk.get("fields")))
+            ref = fk.get("reference") or {}
+            target = ref.get("resource") or res["name"]
+            out.setdefault(target, set(rule_fields)).update(as_list(ref.get("fields")))
+    return out
+
+
+def as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return list(value or [])

@@ -1,0 +1,136 @@
+"""DuckDB's fast CSV load, and the checks that its row order gives every row's line number."""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+from typing import Any
+
+from . import rawscan, sqlchecks
+from .resource import Resource
+from .tables import insert_records, stored_select
+
+
+def load_fast(con: Any, r: Resource, dialect: rawscan.Dialect, *,
+              threads: int | None = None, attempt: int = 0) -> list | None:
+    """Parse with DuckDB's parallel reader; the rejected lines, or None if DuckDB failed.
+
+    Row order is what gives every row its line number. DuckDB keeps the file's order
+    (``preserve_insertion_order``: the CSV reader numbers its batches and ``CREATE TABLE
+    AS`` stores them in that order) on any number of threads; :func:`in_file_order`
+    checks it on sample lines all the same and the load is redone on one thread if not.
+    """
+    t = f"r{r.index}_t"
+    names = [c.col for c in r.columns]
+    rej = f"r{r.index}_rej{attempt or ''}"
+    src = sqlchecks.read_csv_sql(r.file, names, delimiter=dialect.delimiter,  # type: ignore
+                                 quote=dialect.quote, escape=dialect.escape, rejects=rej)
+    try:
+        before = None
+        if threads is not None:
+            before = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+            con.execute(f"SET threads = {int(threads)}")
+        try:
+            con.execute(f"CREATE TABLE {t} AS {stored_select(r, src, extra='0')}")
+        finally:
+            if before is not None:
+                con.execute(f"SET threads = {int(before)}")
+        return con.execute(
+            f"SELECT line, any_value(csv_line), bool_or(error_type = 'INVALID UNICODE') "
+            f"FROM {rej}_errors GROUP BY line ORDER BY line"
+        ).fetchall()
+    except Exception:
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+        return None
+
+
+def in_file_order(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.RawScan,
+                  rejected: list) -> bool:
+    """Whether the sampled lines (one per MiB) are stored at the position their line gives.
+
+    Each sample line is run through the same SELECT as the load and compared, column by
+    column, with the table row at position ``line - 2 - rejected lines before it``.
+    """
+    rej_lines = sorted(int(line) for line, _, _ in rejected)
+    skip = set(rej_lines)
+    records = []
+    for line, raw in scan.samples:
+        if line < 2 or line in skip:
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        cells = next(dialect.reader([text.rstrip("\r")]), [])
+        if len(cells) == len(r.columns):
+            records.append((line, cells))
+    if not records:
+        return True
+    table = f"r{r.index}_sample"
+    insert_records(con, table, r, records)
+    cols = [c.col for c in r.columns] + [c.tcol for c in r.columns if c.tcol] + ["__bad"]
+    pos = [(line, line - 2 - bisect.bisect_left(rej_lines, line)) for line, _ in records]
+    same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
+    wanted = ", ".join(str(p) for _, p in pos)
+    values = ", ".join(f"({line}, {p})" for line, p in pos)
+    try:
+        bad = con.execute(
+            f"SELECT count(*) FROM {table} s JOIN (VALUES {values}) v(line, pos) "
+            f"ON -s.__k = v.line LEFT JOIN (SELECT rowid AS pos, {', '.join(cols)} "
+            f"FROM r{r.index}_t WHERE rowid IN ({wanted})) t ON t.pos = v.pos "
+            f"WHERE t.pos IS NULL OR NOT ({same})"
+        ).fetchall()[0][0]
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return bad == 0
+
+
+def drop_loaded(con: Any, r: Resource) -> None:
+    for obj, kind in ((f"r{r.index}_v", "VIEW"), (f"r{r.index}_t", "TABLE"),
+                      (f"r{r.index}_rj", "TABLE")):
+        with contextlib.suppress(Exception):  # wrong kind of object
+            con.execute(f"DROP {kind} IF EXISTS {obj}")
+    r.extras.clear()
+    r.bounds = []
+
+
+def finish_fast(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.RawScan,
+                rejected: list) -> bool:
+    """Build the view over DuckDB's table (+ re-parsed rejected lines); False -> slow path.
+
+    DuckDB skips blank lines and a record may span lines: when the physical line count
+    does not equal header + rows + rejected lines, row numbers cannot be derived from row
+    order and the careful parser takes over. So do bad encoding and unterminated quotes.
+    """
+    t = f"r{r.index}_t"
+    names = [c.col for c in r.columns]
+    if not fast_usable(con, r, scan, rejected):
+        return False
+    cols = ", ".join([*names, *[c.tcol for c in r.columns if c.tcol], "__bad"])
+    r.view = f"r{r.index}_v"
+    if not rejected:
+        con.execute(f"CREATE VIEW {r.view} AS SELECT CAST(rowid AS BIGINT) AS __k, "
+                    f"0 AS __extra, {cols} FROM {t}")
+        return True
+    records = []
+    for line, raw, _ in rejected:
+        cells = next(dialect.reader([raw]), [])
+        records.append((int(line), cells))
+    insert_records(con, f"r{r.index}_rj", r, records)
+    lines = [line for line, _ in records]
+    r.bounds = [line - 2 - j for j, line in enumerate(lines)]  # table rows before reject j
+    con.execute(
+        f"CREATE VIEW {r.view} AS SELECT CAST(rowid AS BIGINT) AS __k, 0 AS __extra, {cols} "
+        f"FROM {t} UNION ALL SELECT __k, __extra, {cols} FROM r{r.index}_rj"
+    )
+    return True
+
+
+def fast_usable(con: Any, r: Resource, scan: rawscan.RawScan, rejected: list) -> bool:
+    """Whether row order gives line numbers: no record spans lines, none was skipped."""
+    if any(bad_unicode for _, _, bad_unicode in rejected):
+        return False
+    if any("\n" in (raw or "") or "\r" in (raw or "") for _, raw, _ in rejected):
+        return False
+    n = con.execute(f"SELECT count(*) FROM r{r.index}_t").fetchall()[0][0]
+    return scan.physical_lines == 1 + n + len(rejected)

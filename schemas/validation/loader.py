@@ -1,0 +1,222 @@
+"""Loading one CSV resource: file and header checks, byte scan, DuckDB fast load or fallback."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import rawscan, sqlchecks
+from .careful import load_slow
+from .fastload import drop_loaded, fast_usable, finish_fast, in_file_order, load_fast
+from .findings import Finding
+from .resource import Resource
+from .sqlchecks import Column
+
+#: bytes between the sample lines that check DuckDB kept the file's row order
+SAMPLE_EVERY = 1 << 20
+
+
+class ProgressBar:
+    """A rich progress bar on stderr (a no-op when disabled or not a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar = None
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+
+    def task(self, name: str, total: int) -> Callable[[int], None]:
+        if not self.bar:
+            return lambda _n: None
+        tid = self.bar.add_task(f"validate {name}", total=total)
+        return lambda n: self.bar.advance(tid, n)  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+def load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
+                  findings: list[Finding], bar: ProgressBar, *,
+                  keep: set[str] | None = None) -> Resource:
+    """Check and load one resource; ``usable`` is set when its rows can be checked."""
+    name = res["name"]
+    schema = res.get("schema") or {"fields": []}
+    r = Resource(index=index, name=name, schema=schema, keep=keep)
+    path = res.get("path")
+    if "data" in res and path is None:
+        findings.append(r.finding("unsupported-resource",
+                                  f'Resource "{name}" holds inline data: not checked',
+                                  severity="warning"))
+        return r
+    if isinstance(path, list):
+        findings.append(r.finding("unsupported-resource",
+                                  f'Resource "{name}" has several files: not supported'))
+        return r
+    r.path = path
+    fmt = (res.get("format") or Path(path).suffix.lstrip(".")).lower()
+    if fmt not in ("csv", "tsv", "txt"):
+        findings.append(r.finding("unsupported-resource",
+                                  f'Resource "{name}" has format "{fmt}": only CSV is checked',
+                                  severity="warning"))
+        return r
+    file = base / path
+    r.file = file
+    if not file.is_file():
+        findings.append(r.finding("missing-file", f'File "{path}" of resource "{name}" '
+                                  "does not exist"))
+        return r
+    encoding = str(res.get("encoding") or "utf-8").lower().replace("_", "-")
+    algo, expected_hash = _parse_hash(res.get("hash"))
+    with file.open("rb") as fh:
+        first = fh.read(4096)
+    if rawscan.looks_like_html(first):
+        findings.append(r.finding("html-file", f'File "{path}" is an HTML page, not CSV',
+                                  line=1))
+        return r
+    dialect = rawscan.Dialect.from_resource(res)
+    header, one_line = rawscan.read_header(file, dialect, encoding)
+    # the byte scan (size, hash, lines, NUL) runs while DuckDB parses the file;
+    # the progress bar counts the bytes scanned, then the rows checked
+    size = file.stat().st_size
+    advance = bar.task(name, 2 * max(size, 1))
+    box: list[rawscan.RawScan] = []
+    scanner = threading.Thread(
+        target=lambda: box.append(rawscan.scan_file(file, hashes=(algo,) if algo else (),
+                                                    encoding=encoding, on_block=advance,
+                                                    sample_every=SAMPLE_EVERY)),
+        daemon=True)
+    scanner.start()
+    fast = (
+        bool(header)
+        and one_line
+        and encoding in ("utf-8", "utf8")
+        and dialect.header
+        and dialect.double_quote
+        and len(dialect.delimiter) == 1
+    )
+    if header:
+        r.columns = _columns(schema, header)
+        r.by_name = {c.name: c for c in r.columns}
+    threads = _load_threads()
+    rejected = load_fast(con, r, dialect, threads=threads) if fast else None
+    scanner.join()
+    scan = box[0]
+    if (rejected is not None and threads != 1 and fast_usable(con, r, scan, rejected)
+            and not in_file_order(con, r, dialect, scan, rejected)):
+        # never seen with DuckDB 2.0, but line numbers depend on it: redo on one thread
+        drop_loaded(con, r)
+        rejected = load_fast(con, r, dialect, threads=1, attempt=1)
+    if algo and expected_hash:
+        actual = scan.md5 if algo == "md5" else scan.sha256
+        if actual != expected_hash:
+            findings.append(r.finding(
+                "hash-count",
+                "The data source does not match the expected hash count: "
+                f'expected is "{expected_hash}" and actual is "{actual}"',
+                value=actual))
+    declared = res.get("bytes")
+    if isinstance(declared, int) and not isinstance(declared, bool) and declared != scan.size:
+        findings.append(r.finding(
+            "byte-count",
+            "The data source does not match the expected byte count: "
+            f'expected is "{declared}" and actual is "{scan.size}"',
+            value=str(scan.size)))
+    if scan.size == 0 or not header:
+        findings.append(r.finding("empty-file", f'File "{path}" is empty: no header row',
+                                  line=1))
+        return r
+    findings.extend(_label_findings(r, header))
+    for line in scan.nul_lines:
+        findings.append(r.finding("nul-byte", f"Line {line} contains a NUL byte", line=line))
+    ok = rejected is not None and not scan.nul_lines and scan.decode_ok
+    if not (ok and finish_fast(con, r, dialect, scan, rejected)):  # type: ignore[arg-type]
+        drop_loaded(con, r)
+        load_slow(con, r, file, dialect, encoding, findings)
+    r.rows = con.execute(f"SELECT count(*) FROM {r.view}").fetchall()[0][0]
+    r.usable = True
+    advance(max(size, 1))
+    return r
+
+
+def _parse_hash(value: Any) -> tuple[str | None, str | None]:
+    if not isinstance(value, str) or not value:
+        return None, None
+    if ":" in value:
+        algo, digest = value.split(":", 1)
+    else:
+        algo, digest = "md5", value
+    algo = algo.lower()
+    if algo not in ("md5", "sha256"):
+        return None, None
+    return algo, digest.lower()
+
+
+def _label_findings(r: Resource, header: list[str]) -> list[Finding]:
+    out: list[Finding] = []
+    fields = r.schema.get("fields", [])
+    seen: dict[str, int] = {}
+    lowered: dict[str, str] = {}
+    for pos, label in enumerate(header, start=1):
+        fname = fields[pos - 1]["name"] if pos <= len(fields) else None
+        if pos > len(fields):
+            out.append(r.finding("extra-label",
+                                 f'There is an extra label "{label}" in header at position '
+                                 f'"{pos}"', line=1, field=label, value=label))
+        elif label == "":
+            out.append(r.finding("blank-label",
+                                 f'Label in the header in field at position "{pos}" is blank',
+                                 line=1, field=fname, value=label))
+        elif label in seen:
+            out.append(r.finding("duplicate-label",
+                                 f'Label "{label}" in the header at position "{pos}" is '
+                                 f'duplicated to a label: at position "{seen[label]}"',
+                                 line=1, field=fname, value=label))
+        elif label != fname:
+            out.append(r.finding("incorrect-label",
+                                 f'Label "{label}" in field {fname} at position "{pos}" does '
+                                 "not match the field name in the schema",
+                                 line=1, field=fname, value=label))
+        key = label.casefold()
+        if label and key in lowered and lowered[key] != label:
+            out.append(r.finding("case-duplicate-label",
+                                 f'Label "{label}" at position "{pos}" differs only in case '
+                                 f'from label "{lowered[key]}"',
+                                 line=1, field=fname or label, value=label))
+        seen.setdefault(label, pos)
+        lowered.setdefault(key, label)
+    for pos in range(len(header) + 1, len(fields) + 1):
+        fname = fields[pos - 1]["name"]
+        out.append(r.finding("missing-label",
+                             f'There is a missing label in the header\'s field "{fname}" at '
+                             f'position "{pos}"', line=1, field=fname))
+    return out
+
+
+def _columns(schema: dict[str, Any], header: list[str]) -> list[Column]:
+    fields = schema.get("fields", [])
+    cols = []
+    for i, label in enumerate(header):
+        fld = fields[i] if i < len(fields) else {"name": label, "type": "any"}
+        mv = tuple(sqlchecks.missing_values(fld, schema))
+        tcol = f"p{i}" if sqlchecks.has_parser(fld) else None
+        cols.append(Column(position=i + 1, col=f"c{i}", fld=fld, mv=mv, tcol=tcol))
+    return cols
+
+
+def _load_threads() -> int:
+    """DuckDB threads for the load (``SEMICON_VALIDATE_THREADS``, default 1).
+
+    One thread keeps the file's row order by construction, and every line number depends
+    on that order; a second thread saved no wall time on 2 cores (docs/validate.md).
+    """
+    value = os.environ.get("SEMICON_VALIDATE_THREADS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else 1

@@ -1,0 +1,99 @@
+"""The loaded-resource model: :class:`Resource` (one CSV in DuckDB) and the rules' Context."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from semicon.schemas.sqltypes import quote_ident
+
+from .findings import Finding, make
+from .sqlchecks import Column
+
+#: findings kept per check query when no ``max_errors`` is given (bounds memory)
+DEFAULT_CAP = 100_000
+
+
+@dataclass
+class Resource:
+    """One CSV resource loaded into DuckDB as text, ready for SQL checks."""
+
+    index: int
+    name: str
+    schema: dict[str, Any]
+    path: str | None = None
+    file: Path | None = None
+    usable: bool = False
+    view: str = ""
+    columns: list[Column] = field(default_factory=list)
+    by_name: dict[str, Column] = field(default_factory=dict)
+    rows: int = 0
+    #: a check query returned as many rows as it may: later findings were left out
+    capped: bool = False
+    extras: dict[int, list[str]] = field(default_factory=dict)
+    #: for DuckDB-loaded rows: number of table rows before each rejected line
+    bounds: list[int] = field(default_factory=list)
+    #: text fields whose cells are kept for every row (keys, rules); other cells are kept
+    #: only on rows with a finding. ``None``: keep everything.
+    keep: set[str] | None = None
+
+    def line_of(self, key: int) -> int:
+        """CSV line of a row key ``__k``: row order for DuckDB rows, -line for the others."""
+        if key < 0:
+            return -key
+        return key + 2 + bisect.bisect_right(self.bounds, key)
+
+    def lines_of(self, keys: Any) -> Any:
+        """Vectorised :meth:`line_of` over a numpy array of keys."""
+        import numpy as np
+
+        keys = np.asarray(keys, dtype=np.int64)
+        shift = np.searchsorted(np.asarray(self.bounds, dtype=np.int64), keys, side="right")
+        return np.where(keys < 0, -keys, keys + 2 + shift)
+
+    def finding(self, code: str, message: str, **kw: Any) -> Finding:
+        return make(code, message, resource=self.name, path=self.path, **kw)
+
+
+@dataclass
+class Context:
+    """What hand-written rules (schemas/rules.py) get: the loaded resources and DuckDB."""
+
+    con: Any
+    base: Path
+    resources: dict[str, Resource]
+    source_texts: dict[str, str] | None = None
+    cap: int = DEFAULT_CAP
+
+    def has_fields(self, resource: str, *names: str) -> bool:
+        res = self.resources.get(resource)
+        return bool(res and res.usable and all(n in res.by_name for n in names))
+
+    def resources_with(self, *names: str) -> list[Resource]:
+        return [r for r in self.resources.values()
+                if r.usable and all(n in r.by_name for n in names)]
+
+    def typed_sql(self, resource: str, names: Iterable[str], where: str | None = None) -> str:
+        """``SELECT __k, <typed fields>`` of a resource (for rules; ``__k`` is a row key)."""
+        res = self.resources[resource]
+        cols = ", ".join(f"{res.by_name[n].typed} AS {quote_ident(n)}" for n in names)
+        sql = f"SELECT __k, {cols} FROM {res.view}"
+        if where:
+            sql = f"SELECT * FROM ({sql}) WHERE {where}"
+        return sql
+
+    def frame(self, resource: str, names: Iterable[str], where: str | None = None):
+        """A polars DataFrame: ``__line`` (CSV line) and the typed fields, rows in file order.
+
+        Cells that failed to type are null; ``where`` is SQL over the typed fields.
+        """
+        import polars as pl
+
+        res = self.resources[resource]
+        frame = pl.from_arrow(
+            self.con.sql(self.typed_sql(resource, names, where)).to_arrow_table())
+        lines = res.lines_of(frame["__k"].to_numpy())
+        return frame.with_columns(pl.Series("__line", lines)).drop("__k").sort("__line")
