@@ -52,8 +52,9 @@ order by t.depth, f.recurrence, f.amount desc
     },
     "international_comparison": {
         "title": "The Netherlands and Europe beside the United States, Japan and China",
-        "description": "Top-level public support amounts by country or bloc as the letter cites "
-        "them. Each amount keeps its own currency (EUR or USD): nothing is converted, so "
+        "description": "Top-level amounts by country or bloc as the letter cites them: public "
+        "programmes and, for the Netherlands, the sector's own commitments too (see funder). "
+        "Each amount keeps its own currency (EUR or USD): nothing is converted, so "
         "compare within a currency only. Europe's figure is a range (amount_low–amount_high).",
         "tables": ["funding_allocations"],
         "sql": """
