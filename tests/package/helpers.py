@@ -1,4 +1,4 @@
-"""Small data packages and a stand-in for the build pipeline, for the release/diff tests."""
+"""Small data packages and a light build function, for the release and diff tests."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ def write_package(
 def fake_build(
     descriptor_path: Path, out_dir: Path, *, force: bool = False, progress: bool = False
 ) -> None:
-    """Stand-in for semicon.build.pipeline.build_package: typed DuckDB, SQLite, Parquet."""
+    """A light build_package for these tests: typed DuckDB, SQLite, Parquet."""
     descriptor_path = Path(descriptor_path)
     if descriptor_path.is_dir():
         descriptor_path = descriptor_path / "datapackage.json"
