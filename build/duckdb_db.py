@@ -11,16 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from semicon.build.package import Package, Resource
+from semicon.build.package import Resource
 from semicon.schemas.sqltypes import duckdb_type, field_type, quote_ident, sql_string
+from semicon.schemas.validation.sqlchecks import typed_select_sql as engine_select
 
 STORAGE_VERSION = "v1.0.0"
 OUT = "out"  # the alias the DuckDB output file is attached under
 
 _NUMERIC = {"integer", "number", "year", "date", "datetime", "time"}
-_TEXT = {"string", "any", "yearmonth", "duration", "object", "array", "geopoint", "geojson"}
-DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
-DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
 
 
 def qualified(table: str, alias: str = OUT) -> str:
@@ -52,53 +50,13 @@ def read_csv_sql(resource: Resource) -> str:
     return f"read_csv({paths}, {', '.join(options)})"
 
 
-def typed_expr(f: dict[str, Any], column: str) -> str:
-    """SQL turning the text column ``column`` into the field's DuckDB type."""
-    t = field_type(f)
-    target = duckdb_type(f)
-    fmt = f.get("format")
-    if t == "boolean":
-        trues = ", ".join(sql_string(v) for v in f.get("trueValues", DEFAULT_TRUE))
-        falses = ", ".join(sql_string(v) for v in f.get("falseValues", DEFAULT_FALSE))
-        return (
-            f"CASE WHEN {column} IN ({trues}) THEN true "
-            f"WHEN {column} IN ({falses}) THEN false END"
-        )
-    if t in ("integer", "number"):
-        expr = column
-        if f.get("groupChar"):
-            expr = f"replace({expr}, {sql_string(f['groupChar'])}, '')"
-        if f.get("decimalChar") and f["decimalChar"] != ".":
-            expr = f"replace({expr}, {sql_string(f['decimalChar'])}, '.')"
-        return f"CAST({expr} AS {target})"
-    if t in ("date", "datetime", "time") and fmt and fmt not in ("default", "any"):
-        return f"CAST(strptime({column}, {sql_string(fmt)}) AS {target})"
-    if target == "VARCHAR":
-        return column
-    return f"CAST({column} AS {target})"
-
-
 def typed_select_sql(resource: Resource, source: str | None = None) -> str:
     """``SELECT`` of every field, typed, from the resource's CSV files (or ``source``).
 
-    Uses the validation engine's typing (``sqlchecks.typed_select_sql``) when it is there,
-    so the build types values exactly as ``semicon validate`` checked them.
+    The validation engine's typing (``sqlchecks.typed_select_sql``): the build types values
+    exactly as ``semicon validate`` checked them.
     """
-    source = source or read_csv_sql(resource)
-    try:
-        from semicon.schemas.validation.sqlchecks import typed_select_sql as engine_select
-    except ImportError:
-        return own_typed_select_sql(resource, source)
-    return engine_select(resource.schema, source)
-
-
-def own_typed_select_sql(resource: Resource, source: str | None = None) -> str:
-    """The build's own typed ``SELECT`` (used when the validation engine is absent)."""
-    cols = ", ".join(
-        f"{typed_expr(f, quote_ident(f['name']))} AS {quote_ident(f['name'])}"
-        for f in resource.fields
-    )
-    return f"SELECT {cols} FROM {source or read_csv_sql(resource)}"
+    return engine_select(resource.schema, source or read_csv_sql(resource))
 
 
 # ---------------------------------------------------------------- canonical (export) values
@@ -229,22 +187,6 @@ def connect(temp_dir: Path | None = None, memory_limit: str = "500MB") -> duckdb
 def attach(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool = False) -> None:
     opts = "READ_ONLY" if read_only else f"STORAGE_VERSION {sql_string(STORAGE_VERSION)}"
     con.execute(f"ATTACH {sql_string(path.as_posix())} AS {OUT} ({opts})")
-
-
-def load_tables(con: duckdb.DuckDBPyConnection, package: Package, on_table=None) -> dict[str, int]:
-    """Create and fill one typed table per resource; returns row counts."""
-    rows: dict[str, int] = {}
-    for resource in package.resources:
-        ref = qualified(resource.name)
-        con.execute(create_table_sql(resource, ref))
-        for stmt in comment_sql(resource, ref):
-            con.execute(stmt)
-        cols = ", ".join(quote_ident(n) for n in resource.field_names)
-        con.execute(f"INSERT INTO {ref} ({cols}) {typed_select_sql(resource)}")
-        rows[resource.name] = _scalar(con, f"SELECT count(*) FROM {ref}")
-        if on_table:
-            on_table(resource.name)
-    return rows
 
 
 STAGE = "stage"  # an attached scratch database (visible to every cursor, unlike TEMP)

@@ -9,7 +9,7 @@ from .engine import validate_package
 from .findings import CODES, FATAL_CODES, Finding
 from .formats import FORMATS, render
 from .report import Report
-from .sqlchecks import load_text_table, typed_select_sql
+from .sqlchecks import read_csv_sql, typed_select_sql
 
 __all__ = [
     "CODES",
@@ -17,7 +17,7 @@ __all__ = [
     "FORMATS",
     "Finding",
     "Report",
-    "load_text_table",
+    "read_csv_sql",
     "render",
     "typed_select_sql",
     "validate_package",

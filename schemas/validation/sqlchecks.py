@@ -9,7 +9,6 @@ Public helpers used by the build:
 
 * :func:`typed_select_sql` -- ``SELECT CAST(...) AS col, ...`` turning a text table whose
   columns are named like the fields into a typed one.
-* :func:`load_text_table` -- load a CSV into a table of VARCHAR columns named like the fields.
 """
 
 from __future__ import annotations
@@ -216,24 +215,6 @@ def read_csv_sql(
             f"rejects_scan = {sql_string(rejects + '_scans')}",
         ]
     return f"read_csv({', '.join(opts)})"
-
-
-def load_text_table(
-    con: Any,
-    csv_path: str | Path,
-    table_name: str,
-    field_names: Sequence[str],
-    *,
-    delimiter: str = ",",
-    quote: str = '"',
-) -> int:
-    """Load a CSV with a header row into ``table_name``: VARCHAR columns named like the fields.
-
-    Empty cells are '' (use :func:`typed_select_sql` to type them); returns the row count.
-    """
-    src = read_csv_sql(csv_path, list(field_names), delimiter=delimiter, quote=quote)
-    con.execute(f"CREATE OR REPLACE TABLE {quote_ident(table_name)} AS SELECT * FROM {src}")
-    return con.execute(f"SELECT count(*) FROM {quote_ident(table_name)}").fetchall()[0][0]
 
 
 # --------------------------------------------------------------------------------------

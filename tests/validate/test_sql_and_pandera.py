@@ -1,4 +1,4 @@
-"""Generated SQL (typed_select_sql, load_text_table) and generated pandera schemas."""
+"""Generated SQL (read_csv_sql, typed_select_sql) and generated pandera schemas."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 import pytest
-from semicon.schemas.validation import load_text_table, typed_select_sql, validate_package
+from semicon.schemas.validation import read_csv_sql, typed_select_sql, validate_package
 from semicon.schemas.validation.pandera_gen import dataframe_schema
 
 from benchmarks.synthetic import ALLOCATIONS_SCHEMA
@@ -31,7 +31,8 @@ def test_load_and_type_a_table(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("id,n,x,d,b,y\na,1,1.5,2024-02-29,true,2024\nb,NA,,,0,\n")
     con = duckdb.connect()
-    assert load_text_table(con, path, "t_text", [f["name"] for f in SCHEMA["fields"]]) == 2
+    names = [f["name"] for f in SCHEMA["fields"]]
+    con.execute(f"CREATE TABLE t_text AS SELECT * FROM {read_csv_sql(path, names)}")
     assert con.execute("SELECT n, x FROM t_text ORDER BY id").fetchall() == [
         ("1", "1.5"), ("NA", "")]
     rows = con.execute(typed_select_sql(SCHEMA, "t_text") + " ORDER BY id").fetchall()
