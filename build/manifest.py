@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import sqlite3
@@ -14,6 +13,7 @@ import duckdb
 import pyarrow
 from semicon.build.atomic import write_text_atomic
 from semicon.build.package import Package
+from semicon.schemas.package import sha256_hex
 
 MANIFEST_NAME = "build.json"
 FORMAT = 2  # bump when the build's outputs change for the same input (2: ADBC SQLite)
@@ -47,14 +47,6 @@ def tool_versions() -> dict[str, str]:
     }
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def input_hashes(package: Package) -> dict[str, Any]:
     """sha256 of the descriptor and of every resource file, plus the tool versions."""
     files = {}
@@ -63,9 +55,9 @@ def input_hashes(package: Package) -> dict[str, Any]:
             key = p.relative_to(package.base_dir).as_posix() if p.is_relative_to(
                 package.base_dir
             ) else p.as_posix()
-            files[key] = file_sha256(p)
+            files[key] = sha256_hex(p)
     return {
-        "descriptor": file_sha256(package.path),
+        "descriptor": sha256_hex(package.path),
         "resources": files,
         "tools": tool_versions(),
     }

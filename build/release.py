@@ -39,6 +39,7 @@ from semicon.build.release_docs import (
     render_readme,
     tabular_resources,
 )
+from semicon.schemas.package import sha256_hex
 
 DESCRIPTOR_NAME = "datapackage.json"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -250,14 +251,6 @@ def ensure_built(
 # --------------------------------------------------------------------------- files
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def count_rows(
     path: Path, encoding: str = "utf-8", dialect: Mapping[str, Any] | None = None
 ) -> int:
@@ -404,7 +397,7 @@ def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
         if isinstance(rel, str) and rel in files:
             path = files[rel]
             res["bytes"] = path.stat().st_size
-            res["hash"] = "sha256:" + sha256_file(path)
+            res["hash"] = "sha256:" + sha256_hex(path)
     return _Plan(files=files, descriptor=descriptor, row_counts=row_counts)
 
 
@@ -504,7 +497,7 @@ def make_release(
     )
     plan = plan_release(descriptor_path, bdir)
     generated = generated_files(plan)
-    digests = {rel: sha256_file(path) for rel, path in plan.files.items()}
+    digests = {rel: sha256_hex(path) for rel, path in plan.files.items()}
     digests.update({rel: hashlib.sha256(data).hexdigest() for rel, data in generated.items()})
     generated["SHA256SUMS"] = sha256sums(digests)
     folder = release_stem(plan.descriptor)
@@ -523,7 +516,7 @@ def make_release(
         zip_path=zip_path,
         folder=folder,
         files=listing,
-        sha256=sha256_file(zip_path),
+        sha256=sha256_hex(zip_path),
         built=bool(reasons),
         build_reasons=reasons,
     )

@@ -19,13 +19,18 @@ RESOURCE_DEFAULTS = {
 }
 
 
-def file_hash(path: Path) -> str:
-    """The Data Package v2 ``hash`` of a file: ``sha256:<hex>``."""
+def sha256_hex(path: Path) -> str:
+    """The sha256 of a file's bytes, as hex, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    return f"sha256:{digest.hexdigest()}"
+    return digest.hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    """The Data Package v2 ``hash`` of a file: ``sha256:<hex>``."""
+    return f"sha256:{sha256_hex(path)}"
 
 
 def read_descriptor(path: Path) -> dict[str, Any]:
