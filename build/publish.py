@@ -16,11 +16,11 @@ from semicon.build.site import (
     TEMPLATES_DIR,
     datasette_args,
     datasette_settings_args,
-    load_descriptor,
     row_counts,
     site_files,
     site_metadata,
 )
+from semicon.schemas.package import read_descriptor
 
 
 def requirements_txt() -> str:
@@ -123,7 +123,7 @@ def _copy(src: Path, dst: Path) -> None:
 
 def write_publish(descriptor_path: Path, out: Path) -> Path:
     """Write ``<out>/publish/``: a folder that runs the site with only its requirements."""
-    descriptor = load_descriptor(descriptor_path)
+    descriptor = read_descriptor(descriptor_path)
     name = descriptor["name"]
     db, _, inspect = site_files(descriptor_path, out)
     target = out / "publish"

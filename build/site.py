@@ -16,6 +16,7 @@ from typing import Any
 
 from semicon.build.datasette_metadata import build_metadata
 from semicon.build.errors import BuildError
+from semicon.schemas.package import read_descriptor
 
 SITE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = SITE_DIR / "templates"
@@ -99,10 +100,6 @@ def datasette_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "datasette", "serve", *args]
 
 
-def load_descriptor(descriptor_path: Path) -> dict[str, Any]:
-    return json.loads(Path(descriptor_path).read_text(encoding="utf-8"))
-
-
 SITE_DIR_NAME = "site"
 
 
@@ -149,7 +146,7 @@ def row_counts(inspect_data: dict[str, Any]) -> dict[str, int]:
 
 
 def site_metadata(descriptor_path: Path, counts: dict[str, int]) -> str:
-    descriptor = load_descriptor(descriptor_path)
+    descriptor = read_descriptor(descriptor_path)
     meta = build_metadata(descriptor, descriptor_path.parent, row_counts=counts)
     return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
 
@@ -161,7 +158,7 @@ def site_files(descriptor_path: Path, out: Path) -> tuple[Path, Path, Path]:
     with the served file's row counts, so tables over ``LARGE_TABLE_ROWS`` rows get no
     default facets (see ``semicon.build.datasette_metadata``).
     """
-    descriptor = load_descriptor(descriptor_path)
+    descriptor = read_descriptor(descriptor_path)
     db = out / f"{descriptor['name']}.db"
     if not db.is_file():
         raise BuildError(f"{db} is missing: run `semicon build` first")
