@@ -22,7 +22,7 @@ def test_readme_lists_every_table_with_its_row_count():
 
 
 def test_ci_runs_the_readme_test_command():
-    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "<!-- test-command -->" in README and "<!-- test-command -->" in ci
     block = README.split("<!-- test-command -->", 1)[1].lstrip().splitlines()
     assert block[0] == "```sh" and "pytest" in block[1]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci[-1] == block[1], ".ci/run must end with the README's test command"
