@@ -49,7 +49,17 @@ def build(
     """Validate PACKAGE and build DuckDB, SQLite (Datasette), Parquet and metadata.
 
     PACKAGE defaults to datapackage/datapackage.json. Outputs replace the previous ones
-    only after a parity check (row counts, keys, content hashes) passes.
+    only after a parity check (row counts, keys, content hashes) passes; an invalid
+    package prints the validation report and writes nothing. When nothing changed since
+    the last build, it says "Up to date" and does no work.
+
+    Exit codes: 0 built or up to date, 1 invalid package or failed build (previous outputs
+    kept), 2 another build holds the output folder or bad usage.
+
+    \b
+    Examples:
+      semicon build                      # dist/semicon-nl.{duckdb,db}, dist/parquet/
+      semicon build --force --json       # rebuild, print a JSON summary
     """
     progress = not quiet and not as_json and sys.stderr.isatty()
     result = run_build(package, out_dir, force=force, progress=progress, as_json=as_json,

@@ -41,7 +41,19 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
              debug: bool) -> None:
     """Validate PACKAGE (default: datapackage/datapackage.json).
 
+    Checks the descriptor and files, every row against its Table Schema (the findings
+    `frictionless validate` gives, with the CSV line of each), what frictionless misses
+    (broken CSV, NUL bytes, HTML, bad UTF-8, formula injection, unsafe paths) and the
+    cross-table rules (parts add up, quotes occur in their source).
+
     Exit codes: 0 valid (warnings allowed), 1 invalid data, 2 unusable input or usage.
+
+    \b
+    Examples:
+      semicon validate                               # the bundled package
+      semicon validate --format github               # annotations in GitHub Actions
+      semicon validate --format json -o report.json
+      semicon validate --severity formula-injection=warning
     """
     try:
         from semicon.schemas.validation import render, validate_package
