@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 from semicon.build.errors import BuildError
+from semicon.build.manifest import MANIFEST_NAME
 from semicon.build.publish import write_publish
-from semicon.build.release import ReleaseError, make_release
+from semicon.build.release import ReleaseError, make_release, release_filename
 from semicon.build.site import datasette_command, serve_args
 from semicon.cli.build import run_build
 from semicon.cli.options import out_option, package_argument
@@ -29,6 +30,10 @@ def prepare(package: Path, out_dir: Path, force: bool) -> Path:
     """Build when stale and write the release zip the site links; return the descriptor."""
     descriptor = descriptor_path(package)
     run_build(descriptor, out_dir, force=force, progress=sys.stderr.isatty())
+    zip_path = out_dir / release_filename(descriptor)
+    manifest = out_dir / MANIFEST_NAME
+    if zip_path.is_file() and zip_path.stat().st_mtime_ns >= manifest.stat().st_mtime_ns:
+        return descriptor  # the zip already holds this build: don't compress it again
     try:
         make_release(descriptor, out_dir, build_dir=out_dir)
     except ReleaseError as exc:

@@ -56,3 +56,16 @@ def test_publish_writes_the_deploy_folder(tmp_path: Path):
     for name in ("semicon-nl.db", "metadata.json", "requirements.txt", "start.sh",
                  "downloads/semicon-nl-1.0.0.zip", "plugins", "templates"):
         assert (folder / name).exists(), name
+
+
+def test_publish_again_reuses_the_release_zip_of_an_unchanged_build(tmp_path: Path):
+    out = tmp_path / "dist"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["publish", str(BUNDLED), "--out", str(out)]).exit_code == 0
+    zip_path = out / "semicon-nl-1.0.0.zip"
+    first = zip_path.stat().st_mtime_ns
+    assert runner.invoke(cli, ["publish", str(BUNDLED), "--out", str(out)]).exit_code == 0
+    assert zip_path.stat().st_mtime_ns == first
+    assert runner.invoke(cli, ["publish", str(BUNDLED), "--out", str(out),
+                               "--force"]).exit_code == 0
+    assert zip_path.stat().st_mtime_ns > first
