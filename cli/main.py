@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import version
 
 import click
 
@@ -36,7 +35,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version("semicon-nl"), "--version", prog_name="semicon")
+@click.version_option(None, "--version", package_name="semicon-nl", prog_name="semicon")
 def cli() -> None:
     """Validate, build and publish the semicon-nl data package.
 

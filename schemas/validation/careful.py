@@ -8,7 +8,7 @@ from typing import Any
 from . import rawscan
 from .findings import Finding
 from .resource import Resource
-from .tables import insert_records
+from .tables import insert_records, view_columns
 
 
 def load_slow(con: Any, r: Resource, file: Path, dialect: rawscan.Dialect, encoding: str,
@@ -30,4 +30,6 @@ def load_slow(con: Any, r: Resource, file: Path, dialect: rawscan.Dialect, encod
             "unterminated-quote",
             f"A quoted cell starting on line {reader.unterminated_line} is never closed: it "
             "swallows the rest of the file", line=reader.unterminated_line))
-    r.view = f"r{r.index}_st"
+    r.view = f"r{r.index}_v"
+    con.execute(f"CREATE VIEW {r.view} AS SELECT __k, __extra, {view_columns(r)} "
+                f"FROM r{r.index}_st")

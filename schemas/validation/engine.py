@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -15,13 +14,13 @@ from .descriptor import (
     inline_refs,
     kept_fields,
     load_descriptor,
-    metadata_findings,
     pattern_findings,
     structure_findings,
 )
 from .findings import ERROR, FATAL_CODES, SEVERITIES, Finding
 from .keys import key_checks
 from .loader import ProgressBar, load_resource
+from .metacheck import MetadataCheck
 from .report import Report
 from .resource import DEFAULT_CAP, Context, Resource
 from .rowchecks import row_checks
@@ -109,15 +108,11 @@ def _validate(
     from semicon.schemas import rules as rules_mod
 
     inline_refs(base, data, findings)
-    meta_box: list[Finding] = []
-    meta = threading.Thread(target=lambda: meta_box.extend(metadata_findings(data)),
-                            daemon=True)
-    meta.start()
+    meta = MetadataCheck(data)
     structure = structure_findings(data)
     findings.extend(structure)
     if structure:
-        meta.join()
-        findings.extend(meta_box)
+        findings.extend(meta.result())
         raise Stop
 
     import duckdb
@@ -141,8 +136,7 @@ def _validate(
                                   keep=None if pandera_schemas else keep.get(res["name"], set()))
                 resources[r.name] = r
                 rows[r.name] = r.rows
-            meta.join()
-            findings.extend(meta_box)
+            findings.extend(meta.result())
             if any(f.code in FATAL_CODES for f in findings):
                 raise Stop
             for r in resources.values():
@@ -153,8 +147,7 @@ def _validate(
                         capped.append(r.name)
         except duckdb.Error:
             # odd descriptor values (missingValues, constraints) the profile check rejects
-            meta.join()
-            fatal = [f for f in meta_box if f.code in FATAL_CODES]
+            fatal = [f for f in meta.result() if f.code in FATAL_CODES]
             if fatal:
                 findings.extend(fatal)
                 raise Stop from None

@@ -6,9 +6,12 @@ import bisect
 import contextlib
 from typing import Any
 
+from semicon.schemas.sqltypes import sql_string
+
 from . import rawscan, sqlchecks
 from .resource import Resource
-from .tables import insert_records, stored_select
+from .sqlchecks import Column
+from .tables import insert_records, stored_select, stored_typed, view_columns
 
 
 def load_fast(con: Any, r: Resource, dialect: rawscan.Dialect, *,
@@ -31,7 +34,8 @@ def load_fast(con: Any, r: Resource, dialect: rawscan.Dialect, *,
             before = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
             con.execute(f"SET threads = {int(threads)}")
         try:
-            con.execute(f"CREATE TABLE {t} AS {stored_select(r, src, extra='0')}")
+            con.execute(f"CREATE TABLE {t} AS "
+                        f"{stored_select(r, src, extra='0', never_null=True)}")
         finally:
             if before is not None:
                 con.execute(f"SET threads = {int(before)}")
@@ -48,8 +52,9 @@ def in_file_order(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan
                   rejected: list) -> bool:
     """Whether the sampled lines (one per MiB) are stored at the position their line gives.
 
-    Each sample line is run through the same SELECT as the load and compared, column by
-    column, with the table row at position ``line - 2 - rejected lines before it``.
+    Each sample line is compared with the table row at position ``line - 2 - rejected
+    lines before it``: on the cells stored for every row (kept fields), or when there are
+    none, run through the load's SELECT and compared column by column.
     """
     rej_lines = sorted(int(line) for line, _, _ in rejected)
     skip = set(rej_lines)
@@ -66,13 +71,41 @@ def in_file_order(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan
             records.append((line, cells))
     if not records:
         return True
+    pos = [(line - 2 - bisect.bisect_left(rej_lines, line), cells) for line, cells in records]
+    kept = [c for c in r.columns if r.keep is None or c.name in r.keep]
+    if kept:
+        return _kept_cells_match(con, r, kept, pos)
+    return _rows_match(con, r, records, pos)
+
+
+def _kept_cells_match(con: Any, r: Resource, kept: list[Column],
+                      pos: list[tuple[int, list[str]]]) -> bool:
+    """Compare the cells stored for every row (kept fields: text, or typed when parsed)."""
+    names = ", ".join(c.col for c in kept)
+    values = ", ".join(
+        "(" + ", ".join([str(p), *(sql_string(cells[c.position - 1]) for c in kept)]) + ")"
+        for p, cells in pos)
+    exprs = ", ".join(f"{c.typed_definition} AS {c.tcol}" if c.tcol else c.col for c in kept)
+    stored = [c.tcol or c.col for c in kept]
+    same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in stored)
+    wanted = ", ".join(str(p) for p, _ in pos)
+    bad = con.execute(
+        f"SELECT count(*) FROM (SELECT pos, {exprs} FROM (VALUES {values}) v(pos, {names})) s "
+        f"LEFT JOIN (SELECT rowid AS pos, {', '.join(stored)} FROM r{r.index}_t "
+        f"WHERE rowid IN ({wanted})) t ON t.pos = s.pos WHERE t.pos IS NULL OR NOT ({same})"
+    ).fetchall()[0][0]
+    return bad == 0
+
+
+def _rows_match(con: Any, r: Resource, records: list[tuple[int, list[str]]],
+                pos: list[tuple[int, list[str]]]) -> bool:
+    """Run the sample lines through the load's SELECT and compare every stored column."""
     table = f"r{r.index}_sample"
     insert_records(con, table, r, records)
-    cols = [c.col for c in r.columns] + [c.tcol for c in r.columns if c.tcol] + ["__bad"]
-    pos = [(line, line - 2 - bisect.bisect_left(rej_lines, line)) for line, _ in records]
+    cols = [c.col for c in r.columns] + stored_typed(r) + ["__bad"]
     same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
-    wanted = ", ".join(str(p) for _, p in pos)
-    values = ", ".join(f"({line}, {p})" for line, p in pos)
+    wanted = ", ".join(str(p) for p, _ in pos)
+    values = ", ".join(f"({line}, {p})" for (line, _), (p, _) in zip(records, pos, strict=True))
     try:
         bad = con.execute(
             f"SELECT count(*) FROM {table} s JOIN (VALUES {values}) v(line, pos) "
@@ -103,14 +136,12 @@ def finish_fast(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.R
     order and the careful parser takes over. So do bad encoding and unterminated quotes.
     """
     t = f"r{r.index}_t"
-    names = [c.col for c in r.columns]
     if not fast_usable(con, r, scan, rejected):
         return False
-    cols = ", ".join([*names, *[c.tcol for c in r.columns if c.tcol], "__bad"])
     r.view = f"r{r.index}_v"
     if not rejected:
         con.execute(f"CREATE VIEW {r.view} AS SELECT CAST(rowid AS BIGINT) AS __k, "
-                    f"0 AS __extra, {cols} FROM {t}")
+                    f"0 AS __extra, {view_columns(r)} FROM {t}")
         return True
     records = []
     for line, raw, _ in rejected:
@@ -119,6 +150,7 @@ def finish_fast(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.R
     insert_records(con, f"r{r.index}_rj", r, records)
     lines = [line for line, _ in records]
     r.bounds = [line - 2 - j for j, line in enumerate(lines)]  # table rows before reject j
+    cols = view_columns(r)
     con.execute(
         f"CREATE VIEW {r.view} AS SELECT CAST(rowid AS BIGINT) AS __k, 0 AS __extra, {cols} "
         f"FROM {t} UNION ALL SELECT __k, __extra, {cols} FROM r{r.index}_rj"

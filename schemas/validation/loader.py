@@ -212,11 +212,13 @@ def _columns(schema: dict[str, Any], header: list[str]) -> list[Column]:
     return cols
 
 
-def _load_threads() -> int:
-    """DuckDB threads for the load (``SEMICON_VALIDATE_THREADS``, default 1).
+def _load_threads() -> int | None:
+    """DuckDB threads for the load: ``SEMICON_VALIDATE_THREADS``, else DuckDB's (all cores).
 
-    One thread keeps the file's row order by construction, and every line number depends
-    on that order; a second thread saved no wall time on 2 cores (docs/validate.md).
+    Every line number depends on row order. DuckDB documents that ``CREATE TABLE AS``
+    over one ``read_csv`` keeps the file's order on any number of threads
+    (``preserve_insertion_order``); :func:`in_file_order` checks sample lines all the
+    same, and the load is redone on one thread if they are out of place.
     """
     value = os.environ.get("SEMICON_VALIDATE_THREADS", "")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+    return int(value) if value.isdigit() and int(value) > 0 else None

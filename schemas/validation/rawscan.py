@@ -68,6 +68,7 @@ def scan_file(path: Path, *, hashes: tuple[str, ...] = (), encoding: str | None 
             decoder = codecs.getincrementaldecoder(encoding)()
         except LookupError:
             decoder = codecs.getincrementaldecoder("utf-8")()
+    ascii_safe = decoder is not None and _ascii_compatible(encoding or "utf-8")
     last = b""
     with path.open("rb") as fh:
         while block := fh.read(BLOCK):
@@ -91,7 +92,10 @@ def scan_file(path: Path, *, hashes: tuple[str, ...] = (), encoding: str | None 
             scan.newlines += block.count(b"\n")
             if count_quotes:
                 scan.quotes += block.count(b'"')
-            if decoder is not None and scan.decode_ok:
+            # an ASCII block decodes in every ASCII-compatible encoding as long as no
+            # multi-byte character is pending from the block before
+            if decoder is not None and scan.decode_ok and not (
+                    ascii_safe and block.isascii() and not decoder.getstate()[0]):
                 try:
                     decoder.decode(block)
                 except UnicodeDecodeError:
@@ -108,6 +112,15 @@ def scan_file(path: Path, *, hashes: tuple[str, ...] = (), encoding: str | None 
     if "sha256" in hashers:
         scan.sha256 = hashers["sha256"].hexdigest()
     return scan
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether any ASCII bytes decode, statelessly (UTF-8, ASCII, Latin-1, ISO-8859-n, cp125n)."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return True  # read as utf-8, see scan_file
+    return name in ("utf-8", "ascii") or name.startswith(("iso8859-", "latin", "cp125"))
 
 
 def _sample(scan: RawScan, block: bytes, every: int) -> None:

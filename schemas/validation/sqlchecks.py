@@ -20,9 +20,10 @@ from typing import Any
 
 from semicon.schemas.sqltypes import duckdb_type, quote_ident, sql_string
 
-#: text DuckDB will never meet in a CSV: keeps empty cells as '' instead of NULL, so that NULL
-#: means "missing cell" (row shorter than the header).
-NULL_SENTINEL = "\x01\x02semicon-null\x02\x01"
+#: DuckDB's null string: an unquoted cell never holds a line break and quoted cells are never
+#: null (``allow_quoted_nulls = false``), so DuckDB never returns NULL: empty cells stay ''
+#: and NULL means "missing cell" (a re-parsed row shorter than the header).
+NULL_STRING = "\n"
 
 _WS = "' \t\n\r\x0b\x0c'"
 INT_RE = r"\s*[+-]?[0-9]+(_[0-9]+)*\s*"
@@ -205,7 +206,8 @@ def read_csv_sql(
         f"delim = {sql_string(delimiter)}",
         f"quote = {sql_string(quote)}",
         f"escape = {sql_string(escape if escape is not None else quote)}",
-        f"nullstr = [{sql_string(NULL_SENTINEL)}]",
+        f"nullstr = [{sql_string(NULL_STRING)}]",
+        "allow_quoted_nulls = false",
         "encoding = 'utf-8'",
     ]
     if rejects:
@@ -364,9 +366,21 @@ def blank_sql(columns: Sequence[Column], extra: str = "__extra") -> str:
     return f"({extra} = 0 AND {' AND '.join(parts)})"
 
 
-def bad_sql(columns: Sequence[Column], flags: Sequence[Flag], extra: str = "__extra") -> str:
-    """SQL: the row has any finding (a flag, blank, extra cells). Computed while loading."""
-    return " OR ".join([f.sql for f in flags] + [blank_sql(columns, extra), f"{extra} > 0"])
+def bad_sql(columns: Sequence[Column], flags: Sequence[Flag], extra: str = "__extra",
+            *, never_null: bool = False) -> str:
+    """SQL: the row has any finding (a flag, blank, extra cells). Computed while loading.
+
+    Every term costs a pass over the rows, so terms implied by others are left out: with
+    ``never_null`` (rows parsed by DuckDB, see :data:`NULL_STRING`) no cell is missing,
+    and a blank row is already flagged by a required field (its missing-cell or required
+    flag). ``extra`` may be the literal ``0``.
+    """
+    terms = [f.sql for f in flags if not (never_null and f.code == "missing-cell")]
+    if not any((col.fld.get("constraints") or {}).get("required") for col in columns):
+        terms.append(blank_sql(columns, extra))
+    if extra != "0":
+        terms.append(f"{extra} > 0")
+    return " OR ".join(terms) or "FALSE"
 
 
 def line_order(prefix: str = "") -> str:
