@@ -5,6 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+# imported once here, frictionless lets validate_package check descriptors in this process
+# instead of starting a child process for every test
+import frictionless  # noqa: F401
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from typing import Any
 from . import rawscan
 from .findings import Finding
 from .resource import Resource
-from .tables import insert_records, view_columns
+from .tables import insert_records, view_select
 
 
 def load_slow(con: Any, r: Resource, file: Path, dialect: rawscan.Dialect, encoding: str,
@@ -31,5 +31,5 @@ def load_slow(con: Any, r: Resource, file: Path, dialect: rawscan.Dialect, encod
             f"A quoted cell starting on line {reader.unterminated_line} is never closed: it "
             "swallows the rest of the file", line=reader.unterminated_line))
     r.view = f"r{r.index}_v"
-    con.execute(f"CREATE VIEW {r.view} AS SELECT __k, __extra, {view_columns(r)} "
-                f"FROM r{r.index}_st")
+    con.execute(f"CREATE VIEW {r.view} AS "
+                f"{view_select(r, f'r{r.index}_st', keys='__k, __extra')}")

@@ -11,7 +11,7 @@ from semicon.schemas.sqltypes import sql_string
 from . import rawscan, sqlchecks
 from .resource import Resource
 from .sqlchecks import Column
-from .tables import insert_records, stored_select, stored_typed, view_columns
+from .tables import insert_records, stored_columns, stored_select, view_select
 
 
 def load_fast(con: Any, r: Resource, dialect: rawscan.Dialect, *,
@@ -102,7 +102,7 @@ def _rows_match(con: Any, r: Resource, records: list[tuple[int, list[str]]],
     """Run the sample lines through the load's SELECT and compare every stored column."""
     table = f"r{r.index}_sample"
     insert_records(con, table, r, records)
-    cols = [c.col for c in r.columns] + stored_typed(r) + ["__bad"]
+    cols = stored_columns(r)
     same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
     wanted = ", ".join(str(p) for p, _ in pos)
     values = ", ".join(f"({line}, {p})" for (line, _), (p, _) in zip(records, pos, strict=True))
@@ -140,8 +140,7 @@ def finish_fast(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.R
         return False
     r.view = f"r{r.index}_v"
     if not rejected:
-        con.execute(f"CREATE VIEW {r.view} AS SELECT CAST(rowid AS BIGINT) AS __k, "
-                    f"0 AS __extra, {view_columns(r)} FROM {t}")
+        con.execute(f"CREATE VIEW {r.view} AS {view_select(r, t)}")
         return True
     records = []
     for line, raw, _ in rejected:
@@ -150,11 +149,8 @@ def finish_fast(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.R
     insert_records(con, f"r{r.index}_rj", r, records)
     lines = [line for line, _ in records]
     r.bounds = [line - 2 - j for j, line in enumerate(lines)]  # table rows before reject j
-    cols = view_columns(r)
-    con.execute(
-        f"CREATE VIEW {r.view} AS SELECT CAST(rowid AS BIGINT) AS __k, 0 AS __extra, {cols} "
-        f"FROM {t} UNION ALL SELECT __k, __extra, {cols} FROM r{r.index}_rj"
-    )
+    con.execute(f"CREATE VIEW {r.view} AS {view_select(r, t)} UNION ALL "
+                f"{view_select(r, f'r{r.index}_rj', keys='__k, __extra')}")
     return True
 
 

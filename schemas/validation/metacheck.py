@@ -2,10 +2,9 @@
 
 Importing frictionless takes about 0.3 s of pure Python, holding the GIL: in a thread it
 would slow every DuckDB call of the main thread. A child process has its own interpreter,
-so it runs on the other core while DuckDB parses the files. If the child cannot run, the
-check runs in this process instead: the findings are the same either way.
-
-    python -m semicon.schemas.validation.metacheck < datapackage.json
+so it runs on the other core while DuckDB parses the files. When frictionless is already
+imported, or the child cannot run, the check runs in this process instead: the findings are
+the same either way.
 """
 
 from __future__ import annotations
@@ -26,10 +25,14 @@ class MetadataCheck:
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self.output: bytes | None = None
+        self.proc: subprocess.Popen | None = None
+        if "frictionless" in sys.modules:  # already paid for: checking takes milliseconds
+            return
         try:
             payload = json.dumps(data).encode()
-            self.proc: subprocess.Popen | None = subprocess.Popen(
-                [sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", f"from {__name__} import main; main()"],
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except (OSError, ValueError, TypeError):
             self.proc = None
@@ -58,9 +61,6 @@ class MetadataCheck:
 
 
 def main() -> None:
+    """The child: a descriptor as JSON on stdin, its findings as JSON on stdout."""
     data = json.load(sys.stdin)
     json.dump([f.to_dict() for f in metadata_findings(data)], sys.stdout)
-
-
-if __name__ == "__main__":
-    main()

@@ -15,23 +15,29 @@ def stored_select(r: Resource, source: str, *, extra: str,
 
     Every row check is evaluated here, while DuckDB parses the file. Only what is read
     later for every row is stored for every row: the cells and typed values of kept
-    fields (keys, rule inputs); other text cells are stored only on rows with a finding
-    (for the messages), and their typed values are derived by the view
-    (:func:`view_columns`).
+    fields (keys, rule inputs). The other text cells are stored only on rows with a
+    finding (for the messages), packed in one list column ``__cells``; their typed values
+    are derived by the view (:func:`view_select`).
     """
     typed = "".join(f", {c.typed_definition} AS {c.tcol}" for c in r.columns if c.tcol)
     flags = sqlchecks.row_flags(r.columns)
     bad = sqlchecks.bad_sql(r.columns, flags, extra=extra, never_null=never_null)
+    packed = packed_cells(r)
     out = list(passthrough)
-    for c in r.columns:
-        if r.keep is None or (c.tcol is None and c.name in r.keep):
-            out.append(c.col)
-        else:
-            out.append(f"CASE WHEN __bad THEN {c.col} END AS {c.col}")
+    out += [c.col for c in r.columns if c not in packed]
+    if packed:
+        out.append(f"CASE WHEN __bad THEN [{', '.join(c.col for c in packed)}] END AS __cells")
     out += stored_typed(r)
     out.append("__bad")
     return (f"SELECT {', '.join(out)} FROM (SELECT *, ({bad}) AS __bad FROM "
             f"(SELECT *{typed} FROM {source}))")
+
+
+def packed_cells(r: Resource) -> list[sqlchecks.Column]:
+    """Columns whose text is kept only on rows with a finding (in ``__cells``)."""
+    if r.keep is None:
+        return []
+    return [c for c in r.columns if c.tcol is not None or c.name not in r.keep]
 
 
 def stored_typed(r: Resource) -> list[str]:
@@ -39,16 +45,30 @@ def stored_typed(r: Resource) -> list[str]:
     return [c.tcol for c in r.columns if c.tcol and (r.keep is None or c.name in r.keep)]
 
 
-def view_columns(r: Resource) -> str:
-    """The columns of a resource's view over its stored table: text, typed, ``__bad``.
+def stored_columns(r: Resource) -> list[str]:
+    """Every column of a stored table but the passthrough ones, in order."""
+    packed = packed_cells(r)
+    return ([c.col for c in r.columns if c not in packed] + (["__cells"] if packed else [])
+            + stored_typed(r) + ["__bad"])
 
-    Typed values that are not stored are derived from the text cell, which is kept on
-    every row with a finding: the only rows where they are read.
+
+def view_select(r: Resource, table: str,
+                keys: str = "CAST(rowid AS BIGINT) AS __k, 0 AS __extra") -> str:
+    """A resource's rows from its stored table: ``__k``, ``__extra``, text, typed, ``__bad``.
+
+    Packed cells are unpacked; typed values that are not stored are derived from the text
+    cell, which is kept on every row with a finding: the only rows where they are read.
     """
-    stored = set(stored_typed(r))
+    packed = packed_cells(r)
+    slot = {c.col: i + 1 for i, c in enumerate(packed)}
+    cells = [f"__cells[{slot[c.col]}] AS {c.col}" if c.col in slot else c.col
+             for c in r.columns]
+    stored = stored_typed(r)
+    inner = f"SELECT {', '.join([keys, *cells, *stored, '__bad'])} FROM {table}"
     typed = [c.tcol if c.tcol in stored else f"{c.typed_definition} AS {c.tcol}"
              for c in r.columns if c.tcol]
-    return ", ".join([*(c.col for c in r.columns), *typed, "__bad"])
+    cols = ", ".join(["__k", "__extra", *(c.col for c in r.columns), *typed, "__bad"])
+    return f"SELECT {cols} FROM ({inner})"
 
 
 def insert_records(con: Any, table: str, r: Resource,
