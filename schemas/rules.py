@@ -36,12 +36,11 @@ SOURCES = "sources"
 
 _WS_RE = re.compile(r"\s+")
 
-#: every field name a rule reads: their text cells are kept for every row when loading
-FIELDS_USED: frozenset[str] = frozenset({
-    *(name for low, high, _ in RANGE_PAIRS for name in (low, high)),
-    "allocation_id", "parent_id", "amount", "rounding", "breakdown", "currency",
-    "coalition_id", "member_count_reported", "source_id", "source_quote", "text_path",
-})
+#: the fields each cross-table rule reads, on the resource it reads them from
+ALLOCATION_PARTS = ("allocation_id", "parent_id", "amount", "rounding", "breakdown", "currency")
+COALITION_COUNT = ("coalition_id", "member_count_reported")
+QUOTE = ("source_id", "source_quote")
+SOURCE_TEXT = ("source_id", "text_path")
 
 
 def normalise_ws(text: str) -> str:
@@ -60,16 +59,32 @@ def _fields_of(data: dict[str, Any]) -> dict[str, set[str]]:
     return out
 
 
-def applies(data: dict[str, Any]) -> bool:
-    """Whether any rule can run on this descriptor (its resources have the fields)."""
+def fields_read(data: dict[str, Any]) -> dict[str, set[str]]:
+    """Per resource, the fields the rules will read: their cells are kept for every row.
+
+    A rule runs only where its resource has all the fields it names; everything else is
+    checked row by row and kept only on rows with a finding.
+    """
     fields = _fields_of(data)
-    for names in fields.values():
+    out: dict[str, set[str]] = {}
+
+    def need(resource: str, names: Iterable[str]) -> None:
+        names = set(names)
+        if names <= fields.get(resource, set()):
+            out.setdefault(resource, set()).update(names)
+
+    for resource in fields:
         for low, high, _ in RANGE_PAIRS:
-            if {low, high} <= names:
-                return True
-        if {"source_id", "source_quote"} <= names:
-            return True
-    return ALLOCATIONS in fields or COALITIONS in fields
+            need(resource, (low, high))
+        need(resource, QUOTE)
+    need(ALLOCATIONS, ALLOCATION_PARTS)
+    if (set(COALITION_COUNT) <= fields.get(COALITIONS, set())
+            and "coalition_id" in fields.get(COALITION_MEMBERS, set())):
+        need(COALITIONS, COALITION_COUNT)
+        need(COALITION_MEMBERS, ("coalition_id",))
+    if any(QUOTE[1] in names for names in out.values()):
+        need(SOURCES, SOURCE_TEXT)
+    return out
 
 
 def _findings_from(
@@ -135,7 +150,7 @@ def range_order(ctx: Context) -> list[Finding]:
 
 
 def parts_add_up(ctx: Context) -> list[Finding]:
-    needed = ("allocation_id", "parent_id", "amount", "rounding", "breakdown", "currency")
+    needed = ALLOCATION_PARTS
     if not ctx.has_fields(ALLOCATIONS, *needed):
         return []
     import pandera.polars as pa
@@ -209,14 +224,14 @@ def parts_add_up(ctx: Context) -> list[Finding]:
 
 
 def coalition_count(ctx: Context) -> list[Finding]:
-    if not (ctx.has_fields(COALITIONS, "coalition_id", "member_count_reported")
+    if not (ctx.has_fields(COALITIONS, *COALITION_COUNT)
             and ctx.has_fields(COALITION_MEMBERS, "coalition_id")):
         return []
     import pandera.polars as pa
     import polars as pl
 
     res = ctx.resources[COALITIONS]
-    coalitions = ctx.frame(COALITIONS, ["coalition_id", "member_count_reported"],
+    coalitions = ctx.frame(COALITIONS, list(COALITION_COUNT),
                            where='"member_count_reported" IS NOT NULL')
     members = ctx.frame(COALITION_MEMBERS, ["coalition_id"]).group_by("coalition_id").agg(
         pl.len().alias("named"))
@@ -272,7 +287,7 @@ def _source_texts(ctx: Context, out: list[Finding]) -> dict[str, str | None]:
 
 
 def quotes_verbatim(ctx: Context) -> list[Finding]:
-    quoting = ctx.resources_with("source_id", "source_quote")
+    quoting = ctx.resources_with(*QUOTE)
     if not quoting:
         return []
     import pandera.polars as pa

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -211,12 +210,14 @@ def pattern_findings(con: Any, data: dict[str, Any]) -> list[Finding]:
     return out
 
 
-def kept_fields(data: dict[str, Any], rule_fields: Iterable[str]) -> dict[str, set[str]]:
-    """Per resource, the text fields read after loading: keys, references, rule inputs."""
+def kept_fields(data: dict[str, Any], rule_fields: dict[str, set[str]]
+                ) -> dict[str, set[str]]:
+    """Per resource, the fields read after loading: keys, references, rule inputs."""
     out: dict[str, set[str]] = {}
     for res in data["resources"]:
         schema = res.get("schema") or {}
-        names = out.setdefault(res["name"], set(rule_fields))
+        names = out.setdefault(res["name"], set())
+        names.update(rule_fields.get(res["name"], set()))
         names.update(as_list(schema.get("primaryKey")))
         for fld in schema.get("fields", []):
             if (fld.get("constraints") or {}).get("unique"):
@@ -225,7 +226,7 @@ def kept_fields(data: dict[str, Any], rule_fields: Iterable[str]) -> dict[str, s
             names.update(as_list(fk.get("fields")))
             ref = fk.get("reference") or {}
             target = ref.get("resource") or res["name"]
-            out.setdefault(target, set(rule_fields)).update(as_list(ref.get("fields")))
+            out.setdefault(target, set()).update(as_list(ref.get("fields")))
     return out
 
 

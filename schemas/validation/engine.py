@@ -117,7 +117,7 @@ def _validate(
 
     import duckdb
 
-    keep = kept_fields(data, rules_mod.FIELDS_USED)
+    keep = kept_fields(data, rules_mod.fields_read(data))
     tmp = tempfile.TemporaryDirectory(prefix="semicon-validate-")
     memory = os.environ.get("SEMICON_VALIDATE_MEMORY", DEFAULT_MEMORY_LIMIT)
     con = duckdb.connect(config={"temp_directory": tmp.name, "memory_limit": memory})

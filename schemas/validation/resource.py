@@ -79,6 +79,11 @@ class Context:
     def typed_sql(self, resource: str, names: Iterable[str], where: str | None = None) -> str:
         """``SELECT __k, <typed fields>`` of a resource (for rules; ``__k`` is a row key)."""
         res = self.resources[resource]
+        names = list(names)
+        unread = [n for n in names if res.keep is not None and n not in res.keep]
+        if unread:  # their cells were kept only on rows with a finding
+            raise ValueError(f"{resource}: fields {unread} are not among the fields the "
+                             "rules declare (schemas/rules.py fields_read)")
         cols = ", ".join(f"{res.by_name[n].typed} AS {quote_ident(n)}" for n in names)
         sql = f"SELECT __k, {cols} FROM {res.view}"
         if where:

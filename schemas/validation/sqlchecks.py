@@ -13,6 +13,7 @@ Public helpers used by the build:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,8 +158,13 @@ def typed_expr(fld: dict[str, Any], c: str, mv: Sequence[str]) -> str:
     """Typed value of text column ``c``: NULL for missing cells, missing values, bad cells."""
     parsed = parse_expr(fld, c)
     cast = duckdb_type(fld)
-    if parsed == c and cast == "VARCHAR":
-        return f"CASE WHEN {null_expr(c, mv)} THEN NULL ELSE {c} END"
+    if parsed == c:
+        if cast == "VARCHAR":
+            return f"CASE WHEN {null_expr(c, mv)} THEN NULL ELSE {c} END"
+    elif list(mv) == [""]:
+        # every parser gives NULL for '' and for NULL (a test checks): no guard needed,
+        # which spares a CASE per cell
+        return f"CAST({parsed} AS {cast})"
     return f"CASE WHEN {null_expr(c, mv)} THEN NULL ELSE CAST({parsed} AS {cast}) END"
 
 
@@ -360,6 +366,24 @@ def row_flags(columns: Sequence[Column], *, formula_check: bool = True) -> list[
     return flags
 
 
+#: a pattern starting with a literal letter, digit or '_' that no quantifier makes optional
+_LITERAL_START_RE = re.compile(r"\^?[A-Za-z0-9_](?![?*{])")
+
+
+def _formula_implied(col: Column | None) -> bool:
+    """Whether any text starting with a formula character fails another check of ``col``:
+    an enum without such a value, or a pattern that must start with a letter or digit."""
+    if col is None:
+        return False
+    cons = col.fld.get("constraints") or {}
+    enum = cons.get("enum")
+    if isinstance(enum, list) and not any(str(v).startswith(FORMULA_CHARS) for v in enum):
+        return True
+    pattern = cons.get("pattern")
+    return (isinstance(pattern, str) and "|" not in pattern
+            and _LITERAL_START_RE.match(pattern) is not None)
+
+
 def blank_sql(columns: Sequence[Column], extra: str = "__extra") -> str:
     """SQL: the row is completely blank (every cell missing or a missing value)."""
     parts = [null_expr(col.col, col.mv) for col in columns] or ["TRUE"]
@@ -372,10 +396,13 @@ def bad_sql(columns: Sequence[Column], flags: Sequence[Flag], extra: str = "__ex
 
     Every term costs a pass over the rows, so terms implied by others are left out: with
     ``never_null`` (rows parsed by DuckDB, see :data:`NULL_STRING`) no cell is missing,
-    and a blank row is already flagged by a required field (its missing-cell or required
-    flag). ``extra`` may be the literal ``0``.
+    a blank row is already flagged by a required field (its missing-cell or required
+    flag), and a formula in a field with an enum or a pattern fails them (see
+    :func:`_formula_implied`). ``extra`` may be the literal ``0``.
     """
-    terms = [f.sql for f in flags if not (never_null and f.code == "missing-cell")]
+    terms = [f.sql for f in flags
+             if not (never_null and f.code == "missing-cell")
+             and not (f.code == "formula-injection" and _formula_implied(f.column))]
     if not any((col.fld.get("constraints") or {}).get("required") for col in columns):
         terms.append(blank_sql(columns, extra))
     if extra != "0":

@@ -55,6 +55,28 @@ def test_formula_injection(one_table, cell):
     assert report.exit_code == 1
 
 
+@pytest.mark.parametrize(("constraints", "cell", "fails_constraint"), [
+    ({"enum": ["ok", "fine"]}, "=1+2", True),
+    ({"enum": ["ok", "=1+2"]}, "=1+2", False),
+    ({"pattern": "ok"}, "=1+2", True),
+    ({"pattern": "o[a-z]*"}, "=1+2", True),
+    ({"pattern": "o?k"}, "=1+2", True),
+    ({"pattern": "ok|=.*"}, "=1+2", False),
+    ({"pattern": "[a-z=+0-9]+"}, "=1+2", False),
+    ({"pattern": "x*(=.*|ok)"}, "=1+2", False),
+])
+def test_formula_in_field_with_enum_or_pattern(one_table, constraints, cell, fails_constraint):
+    """The row flag leaves formula tests out where the enum or pattern fails the cell anyway
+    (enum without formula values, pattern starting with a letter): every finding remains."""
+    field = {"name": "s", "constraints": constraints}
+    report = validate_package(one_table([S, field], f"id,s\na,ok\nb,{cell}\n"))
+    expected = [("formula-injection", 3, "s")]
+    if fails_constraint:
+        expected.insert(0, ("constraint-error", 3, "s"))
+    assert sorted(codes(report)) == sorted(expected)
+    assert report.exit_code == 1
+
+
 def test_numbers_are_not_formulas(one_table):
     fields = [S, {"name": "s"}, {"name": "x", "type": "number"}, N]
     report = validate_package(one_table(fields, "id,s,x,n\na,-5,-1.5,+3\nb,+1e3,+2,-4\n"))

@@ -34,3 +34,14 @@ def test_child_process_finds_what_frictionless_finds_in_process():
     expected = [f.to_dict() for f in metadata_findings(DESCRIPTOR)]
     assert [f["code"] for f in expected] == ["field-error"]
     assert got["findings"] == expected
+
+
+def test_package_names_load_on_first_use():
+    code = ("import sys, semicon.schemas.validation as v; "
+            "assert 'semicon.schemas.validation.engine' not in sys.modules; "
+            "print(sorted(n for n in v.__all__ if getattr(v, n) is not None))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    import semicon.schemas.validation as v
+
+    assert out.stdout.strip() == str(sorted(v.__all__))

@@ -141,3 +141,51 @@ def test_unsafe_text_path(tmp_path):
     report = validate_package(quotes_package(tmp_path, text_path="../etc/passwd"))
     assert ("sources", "unsafe-path", 2, "text_path") in rule_codes(report)
     assert report.exit_code == 2
+
+
+def test_fields_read_by_the_rules_on_the_bundled_package():
+    """Only these cells are kept for every row (besides keys): the rest only on bad rows."""
+    from semicon.schemas.package import read_descriptor
+    from semicon.schemas.rules import fields_read
+
+    from tests.conftest import BUNDLED
+
+    read = fields_read(read_descriptor(BUNDLED / "datapackage.json"))
+    assert read["funding_allocations"] >= {
+        "allocation_id", "parent_id", "amount", "rounding", "breakdown", "currency",
+        "source_id", "source_quote"}
+    assert read["coalitions"] >= {"coalition_id", "member_count_reported"}
+    assert "coalition_id" in read["coalition_members"]
+    assert read["sources"] >= {"source_id", "text_path"}
+    quoting = {name for name, names in read.items() if "source_quote" in names}
+    assert len(quoting) >= 8
+
+
+def test_fields_read_where_no_rule_applies():
+    from semicon.schemas.rules import fields_read
+
+    data = {"resources": [
+        {"name": "allocations", "schema": {"fields": [{"name": "amount"}, {"name": "currency"}]}},
+        {"name": "coalitions", "schema": {"fields": [{"name": "coalition_id"}]}},
+        {"name": "periods", "schema": {"fields": [{"name": "period_start_year"},
+                                                  {"name": "period_end_year"}]}},
+    ]}
+    assert fields_read(data) == {"periods": {"period_start_year", "period_end_year"}}
+
+
+def test_a_rule_reading_undeclared_fields_is_a_rule_error(tmp_path):
+    import duckdb
+    from semicon.schemas.rules import run_rules
+    from semicon.schemas.validation.engine import Context
+    from semicon.schemas.validation.resource import Resource
+
+    res = Resource(index=0, name="t", schema={"fields": []}, usable=True, keep={"id"})
+    ctx = Context(con=duckdb.connect(), base=tmp_path, resources={"t": res})
+
+    def reads_title(ctx):
+        ctx.typed_sql("t", ["title"])
+        return []
+
+    [finding] = run_rules(ctx, [reads_title])
+    assert finding.code == "rule-error"
+    assert "fields_read" in finding.message
