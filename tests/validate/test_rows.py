@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from semicon.schemas.validation import validate_package
 
 from .conftest import codes, csv_resource, write_package
@@ -210,7 +211,12 @@ def test_careful_parser_inserts_in_batches(one_table, monkeypatch):
         ("blank-row", 13), ("type-error", 43), ("unique-error", 44)]
 
 
-def test_rows_stored_out_of_order_are_detected(one_table, monkeypatch):
+@pytest.mark.parametrize("schema_extra", [
+    {},  # no field kept for every row: whole rows compared
+    {"primaryKey": ["id"]},  # a kept text field compared
+    {"foreignKeys": [{"fields": ["n"], "reference": {"resource": "", "fields": ["n"]}}]},
+], ids=["whole-rows", "kept-text", "kept-typed"])
+def test_rows_stored_out_of_order_are_detected(one_table, monkeypatch, schema_extra):
     """If DuckDB ever stored rows out of file order, the sample check reloads on one thread."""
     from semicon.schemas.validation import loader
 
@@ -233,7 +239,7 @@ def test_rows_stored_out_of_order_are_detected(one_table, monkeypatch):
     fields = [S, {"name": "n", "type": "integer"}]
     rows = "".join(f"r{i},{i}\n" for i in range(300))
     text = "id,n\n" + rows + "short\n" + rows.replace("r", "s") + "t,x\n"
-    report = validate_package(one_table(fields, text))
+    report = validate_package(one_table(fields, text, **schema_extra))
     assert calls == [2, 1]
     assert codes(report) == [("missing-cell", 302, "n"), ("type-error", 603, "n")]
 
