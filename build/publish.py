@@ -10,6 +10,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from semicon.build.site import (
+    DOWNLOADS_DIR_NAME,
     PLUGINS_DIR,
     REQUIREMENTS,
     STATIC_DIR,
@@ -19,6 +20,7 @@ from semicon.build.site import (
     row_counts,
     site_files,
     site_metadata,
+    write_downloads,
 )
 from semicon.schemas.package import read_descriptor
 
@@ -37,7 +39,7 @@ def start_args(db_name: str) -> list[str]:
         plugins=Path("plugins"),
         static=Path("static"),
         inspect=Path("inspect-data.json"),
-        downloads=Path("downloads"),
+        downloads=Path(DOWNLOADS_DIR_NAME),
         host="HOST",
         port=0,
     )
@@ -141,19 +143,9 @@ def write_publish(descriptor_path: Path, out: Path) -> Path:
     sources = descriptor_path.parent / "sources"
     if sources.is_dir():
         _copy(sources, tmp / "sources")
-    downloads = tmp / "downloads"
-    downloads.mkdir()
-    for pattern in ("*.zip", "*.duckdb", "build.json", "metadata.json"):
-        for p in out.glob(pattern):
-            _copy(p, downloads / p.name)
-    if (out / "parquet").is_dir():
-        _copy(out / "parquet", downloads / "parquet")
+    write_downloads(out, tmp / DOWNLOADS_DIR_NAME)
     if (out / "build.json").is_file():
         _copy(out / "build.json", tmp / "build.json")
-    try:
-        os.link(tmp / db.name, downloads / db.name)
-    except OSError:
-        _copy(db, downloads / db.name)
     (tmp / "requirements.txt").write_text(requirements_txt(), "utf-8")
     start = tmp / "start.sh"
     start.write_text(_start_sh(db.name), "utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,42 @@ def datasette_command(*args: str) -> list[str]:
 
 
 SITE_DIR_NAME = "site"
+DOWNLOADS_DIR_NAME = "downloads"
+#: the build outputs a visitor may download (the rest of the output folder is not served)
+DOWNLOAD_PATTERNS = ("*.zip", "*.duckdb", "*.db", "build.json", "metadata.json", "parquet")
+
+
+def write_downloads(out: Path, target: Path) -> Path:
+    """Fill the folder ``target`` with the downloadable outputs of ``out``; return it.
+
+    Files are hard links where the file system allows (no copy of a large database),
+    copies elsewhere. ``target`` is assembled beside itself and swapped in whole, so a
+    running site never serves a half-written folder.
+    """
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    for pattern in DOWNLOAD_PATTERNS:
+        for src in sorted(out.glob(pattern)):
+            if src.is_dir():
+                shutil.copytree(src, tmp / src.name, copy_function=_link_or_copy)
+            elif src.is_file():
+                _link_or_copy(src, tmp / src.name)
+    old = target.with_name(f".{target.name}.{os.getpid()}.old")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old.exists():
+        shutil.rmtree(old)
+    return target
+
+
+def _link_or_copy(src: str | Path, dst: str | Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def _write_if_changed(path: Path, text: str) -> None:
@@ -176,7 +213,7 @@ def serve_args(descriptor_path: Path, out: Path, host: str, port: int) -> list[s
         db,
         metadata,
         inspect=inspect,
-        downloads=out,
+        downloads=write_downloads(out, out / DOWNLOADS_DIR_NAME),
         sources=descriptor_path.parent / "sources",
         host=host,
         port=port,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from semicon.cli.main import cli
 
@@ -32,6 +34,12 @@ def test_serve_builds_then_serves_the_site_with_every_download(tmp_path: Path):
         with urllib.request.urlopen(
                 f"http://127.0.0.1:{port}/downloads/semicon-nl-1.0.0.zip", timeout=30) as r:
             assert r.read(4) == b"PK\x03\x04"
+        # only the downloads are served, not the rest of the output folder
+        assert (out / "site" / "inspect-data.json").is_file()
+        for other in ("site/inspect-data.json", "site/metadata.json", ".semicon-build.lock"):
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/downloads/{other}", timeout=30)
+            assert err.value.code == 404
     finally:
         proc.terminate()
         proc.wait(10)
@@ -69,3 +77,25 @@ def test_publish_again_reuses_the_release_zip_of_an_unchanged_build(tmp_path: Pa
     assert runner.invoke(cli, ["publish", str(BUNDLED), "--out", str(out),
                                "--force"]).exit_code == 0
     assert zip_path.stat().st_mtime_ns > first
+
+
+def test_downloads_folder_links_only_the_downloadable_outputs(tmp_path: Path):
+    from semicon.build.site import write_downloads
+
+    out = tmp_path / "dist"
+    (out / "parquet").mkdir(parents=True)
+    (out / "parquet" / "t.parquet").write_bytes(b"PAR1")
+    for name in ("x.db", "x.duckdb", "x-1.0.0.zip", "build.json", "metadata.json"):
+        (out / name).write_text(name)
+    (out / "site").mkdir()
+    (out / "site" / "inspect-data.json").write_text("{}")
+    (out / ".build.lock").write_text("")
+    target = write_downloads(out, out / "downloads")
+    files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
+    assert files == ["build.json", "metadata.json", "parquet/t.parquet", "x-1.0.0.zip", "x.db",
+                     "x.duckdb"]
+    assert (target / "x.db").stat().st_ino == (out / "x.db").stat().st_ino  # a link
+    (out / "x.db").unlink()
+    write_downloads(out, out / "downloads")  # again: swapped in whole
+    assert not (target / "x.db").exists()
+    assert [p.name for p in out.iterdir() if p.name.startswith(".downloads")] == []
