@@ -12,7 +12,9 @@ Rules are pandera ``DataFrameSchema`` checks run with ``lazy=True``; ``failure_c
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,6 +87,33 @@ def fields_read(data: dict[str, Any]) -> dict[str, set[str]]:
     if any(QUOTE[1] in names for names in out.values()):
         need(SOURCES, SOURCE_TEXT)
     return out
+
+
+def uses_pandera(data: dict[str, Any]) -> bool:
+    """Whether a rule will build pandera checks here (``range-order`` is plain SQL)."""
+    read = fields_read(data)
+    return (ALLOCATIONS in read and set(ALLOCATION_PARTS) <= read[ALLOCATIONS]) or (
+        COALITIONS in read and set(COALITION_COUNT) <= read[COALITIONS]) or any(
+        QUOTE[1] in names for names in read.values())
+
+
+def preload(data: dict[str, Any]) -> threading.Thread | None:
+    """Import pandera and polars in a thread when a rule will need them.
+
+    The import takes about 0.6 s; started before the files are loaded, most of it runs
+    while DuckDB works (with the GIL released) instead of after it.
+    """
+    if not uses_pandera(data):
+        return None
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # the rule's own import reports any failure
+            import pandera.polars  # noqa: F401
+            import polars  # noqa: F401
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    return thread
 
 
 def _findings_from(

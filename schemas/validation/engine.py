@@ -117,6 +117,7 @@ def _validate(
 
     import duckdb
 
+    rules_mod.preload(data)
     keep = kept_fields(data, rules_mod.fields_read(data))
     tmp = tempfile.TemporaryDirectory(prefix="semicon-validate-")
     memory = os.environ.get("SEMICON_VALIDATE_MEMORY", DEFAULT_MEMORY_LIMIT)

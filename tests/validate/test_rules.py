@@ -189,3 +189,15 @@ def test_a_rule_reading_undeclared_fields_is_a_rule_error(tmp_path):
     [finding] = run_rules(ctx, [reads_title])
     assert finding.code == "rule-error"
     assert "fields_read" in finding.message
+
+
+def test_pandera_is_preloaded_only_where_a_rule_builds_pandera_checks():
+    from semicon.schemas.package import read_descriptor
+    from semicon.schemas.rules import uses_pandera
+
+    from benchmarks.synthetic import ALLOCATIONS_SCHEMA
+    from tests.conftest import BUNDLED
+
+    assert uses_pandera(read_descriptor(BUNDLED / "datapackage.json"))
+    synthetic = {"resources": [{"name": "allocations", "schema": ALLOCATIONS_SCHEMA}]}
+    assert not uses_pandera(synthetic)  # range-order only: plain SQL
