@@ -122,11 +122,12 @@ def check_constraints(f: dict[str, Any]) -> list[str]:
     return checks
 
 
-def create_table_sql(resource: Resource, table_ref: str) -> str:
+def create_table_sql(resource: Resource, table_ref: str, *,
+                     self_references: bool = True) -> str:
     """``CREATE TABLE`` with types, NOT NULL, UNIQUE, CHECK, PRIMARY and FOREIGN KEY.
 
-    Self-referencing foreign keys are left out: DuckDB checks them against the rows present
-    before an ``INSERT`` statement, so a parent and its children cannot be loaded together.
+    ``self_references=False`` leaves out the foreign keys of a table to itself (see
+    :func:`self_reference_breaks`).
     """
     pk = resource.primary_key
     lines = []
@@ -142,7 +143,7 @@ def create_table_sql(resource: Resource, table_ref: str) -> str:
     if pk:
         lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in pk)})")
     for fk in resource.foreign_keys:
-        if fk.resource == resource.name:
+        if fk.resource == resource.name and not self_references:
             continue
         lines.append(
             f"FOREIGN KEY ({', '.join(quote_ident(n) for n in fk.fields)}) "
@@ -221,6 +222,34 @@ def stage_table(
 LOAD_CHUNK_ROWS = 1_000_000
 
 
+def self_reference_breaks(con: duckdb.DuckDBPyConnection, resource: Resource,
+                          source: str) -> list[int] | None:
+    """Row positions where a new ``INSERT`` must start for the table's foreign keys to itself.
+
+    DuckDB checks a foreign key against the rows present before the statement, so a row
+    must come in a later statement than the row it references. Each reference from row
+    ``r`` to an earlier row ``p`` needs a statement start in ``(p, r]``; the fewest such
+    starts are found greedily, right ends first. ``None`` when a row references itself or
+    a later row: no file order of statements can load it, and the key is left out.
+    """
+    pairs: list[tuple[int, int]] = []
+    for fk in resource.foreign_keys:
+        if fk.resource != resource.name:
+            continue
+        on = " AND ".join(f"s.{quote_ident(a)} = p.{quote_ident(b)}"
+                          for a, b in zip(fk.fields, fk.reference_fields, strict=True))
+        pairs += con.execute(
+            f"SELECT s.rowid, min(p.rowid) FROM {source} s JOIN {source} p ON {on} "
+            "GROUP BY s.rowid").fetchall()
+    breaks: list[int] = []
+    for row, parent in sorted(pairs, key=lambda rp: rp[0]):
+        if parent >= row:
+            return None
+        if not breaks or breaks[-1] <= parent:
+            breaks.append(row)
+    return breaks
+
+
 def load_table(
     con: duckdb.DuckDBPyConnection,
     resource: Resource,
@@ -231,19 +260,26 @@ def load_table(
 
     Rows go in by ``rowid`` ranges of ``chunk_rows``, one transaction each, in the staged
     order: one 10,000,000-row transaction failed at commit under ``memory_limit = 600MB``
-    ("failed to pin block"); 1,000,000-row chunks stayed at about 620 MB RSS.
+    ("failed to pin block"); 1,000,000-row chunks stayed at about 620 MB RSS. A table
+    referencing itself is also split where :func:`self_reference_breaks` says, so that its
+    foreign key can be declared; where it cannot (a row referencing a later one), the key
+    is left out of the DuckDB table (validation has checked it).
     """
     ref = qualified(resource.name)
-    con.execute(create_table_sql(resource, ref))
+    breaks = self_reference_breaks(con, resource, source)
+    con.execute(create_table_sql(resource, ref, self_references=breaks is not None))
     for stmt in comment_sql(resource, ref):
         con.execute(stmt)
     cols = ", ".join(quote_ident(n) for n in resource.field_names)
     chunk_rows = chunk_rows or LOAD_CHUNK_ROWS
     total = _scalar(con, f"SELECT count(*) FROM {source}")
-    for low in range(0, total, chunk_rows):
-        where = f" WHERE rowid >= {low} AND rowid < {low + chunk_rows}" if total > chunk_rows \
-            else ""
-        con.execute(f"INSERT INTO {ref} ({cols}) SELECT {cols} FROM {source}{where}")
+    starts = sorted({0, *range(0, total, chunk_rows), *(breaks or [])})
+    if len(starts) == 1:
+        con.execute(f"INSERT INTO {ref} ({cols}) SELECT {cols} FROM {source}")
+        return
+    for low, high in zip(starts, [*starts[1:], total], strict=True):
+        con.execute(f"INSERT INTO {ref} ({cols}) SELECT {cols} FROM {source} "
+                    f"WHERE rowid >= {low} AND rowid < {high}")
 
 
 def write_dictionary(
