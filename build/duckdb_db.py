@@ -1,6 +1,9 @@
 """Write the typed DuckDB file: tables with constraints and comments, views and `_build`.
 
-The file is attached with ``STORAGE_VERSION 'v1.0.0'`` so DuckDB 1.1 and later open it.
+The file is attached with ``STORAGE_VERSION 'v1.0.0'`` so DuckDB 1.1 and later open it, and
+16 KiB blocks instead of the default 256 KiB: every column of every table takes at least a
+block, so the bundled package's file shrinks from 10.8 MB to about 1 MB (DuckDB 1.1.3 reads
+it, a test checks).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from semicon.schemas.sqltypes import duckdb_type, field_type, quote_ident, sql_s
 from semicon.schemas.validation.sqlchecks import typed_select_sql as engine_select
 
 STORAGE_VERSION = "v1.0.0"
+BLOCK_SIZE = 16_384
 OUT = "out"  # the alias the DuckDB output file is attached under
 
 _NUMERIC = {"integer", "number", "year", "date", "datetime", "time"}
@@ -186,7 +190,8 @@ def connect(temp_dir: Path | None = None, memory_limit: str = "500MB") -> duckdb
 
 
 def attach(con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool = False) -> None:
-    opts = "READ_ONLY" if read_only else f"STORAGE_VERSION {sql_string(STORAGE_VERSION)}"
+    opts = ("READ_ONLY" if read_only else
+            f"STORAGE_VERSION {sql_string(STORAGE_VERSION)}, BLOCK_SIZE {BLOCK_SIZE}")
     con.execute(f"ATTACH {sql_string(path.as_posix())} AS {OUT} ({opts})")
 
 

@@ -230,3 +230,10 @@ def test_build_json_records_inputs(built) -> None:
     assert set(manifest["inputs"]["resources"]) == {f"data/{t}.csv" for t in SAMPLE_ROWS}
     assert manifest["rows"] == built.rows
     assert "testpkg.db" in manifest["outputs"]
+
+
+def test_duckdb_file_uses_small_blocks(built) -> None:
+    """16 KiB blocks: a small package, a small download (bundled: 10.8 -> 1.2 MB)."""
+    con = duckdb.connect(str(built.outputs["duckdb"]), read_only=True)
+    assert con.execute("SELECT block_size FROM pragma_database_size()").fetchall() == [(16384,)]
+    assert built.outputs["duckdb"].stat().st_size < 1_000_000
