@@ -16,34 +16,14 @@ import copy
 import gc
 import os
 import re
-import sys
-import types
 from collections import OrderedDict
 
 from datasette import hookimpl
 
 
-def _load_common():
-    """``semicon_common.py`` from this folder, executed once per folder and shared.
-
-    Datasette 0.65.5 runs each ``--plugins-dir`` file as a bare module (``module_from_path``:
-    compile and exec, not on ``sys.path``), so a sibling cannot be imported by name. Loaded
-    the same way, under a ``sys.modules`` key naming its path: works for ``semicon serve``,
-    the publish folder and two plugin folders in one process alike.
-    """
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "semicon_common.py")
-    key = "semicon_common:" + path
-    mod = sys.modules.get(key)
-    if mod is None:
-        mod = types.ModuleType("semicon_common")
-        mod.__file__ = path
-        with open(path, encoding="utf-8") as f:
-            exec(compile(f.read(), path, "exec", dont_inherit=True), mod.__dict__)
-        sys.modules[key] = mod
-    return mod
-
-
-common = _load_common()
+def _config(datasette) -> dict:
+    """The site's plugin configuration (``semicon-site`` in ``metadata.json``)."""
+    return datasette.plugin_config("semicon-site") or {}
 
 
 class ResponseCache:
@@ -121,7 +101,7 @@ def wrap(app, cache: ResponseCache):
 # Called last, so applied last: the outermost wrapper, around semicon_security's (tryfirst).
 @hookimpl(trylast=True)
 def asgi_wrapper(datasette):
-    cfg = common.config(datasette)
+    cfg = _config(datasette)
     mb = float(os.environ.get("SEMICON_CACHE_MB", cfg.get("cache_mb", 64)))
     if mb <= 0:
         return None
@@ -308,6 +288,6 @@ def startup(datasette):
     memoize_schema_lookups(datasette)
     calm_garbage_collector()
     entries = int(os.environ.get("SEMICON_FACET_MEMO",
-                                 common.config(datasette).get("facet_memo_entries", 1024)))
+                                 _config(datasette).get("facet_memo_entries", 1024)))
     pattern = f"(?:{SCHEMA_SQL})" + (f"|(?:{FACET_SQL})" if entries > 0 else "")
     memoize_queries(datasette, pattern, max(entries, 1024))

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import sys
-import types
 from pathlib import Path
 
 from datasette import hookimpl
@@ -24,40 +21,28 @@ from datasette.version import __version__ as datasette_version
 from markupsafe import Markup
 
 
-def _load_common():
-    """``semicon_common.py`` from this folder, executed once per folder and shared.
-
-    Datasette 0.65.5 runs each ``--plugins-dir`` file as a bare module (``module_from_path``:
-    compile and exec, not on ``sys.path``), so a sibling cannot be imported by name. Loaded
-    the same way, under a ``sys.modules`` key naming its path: works for ``semicon serve``,
-    the publish folder and two plugin folders in one process alike.
-    """
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "semicon_common.py")
-    key = "semicon_common:" + path
-    mod = sys.modules.get(key)
-    if mod is None:
-        mod = types.ModuleType("semicon_common")
-        mod.__file__ = path
-        with open(path, encoding="utf-8") as f:
-            exec(compile(f.read(), path, "exec", dont_inherit=True), mod.__dict__)
-        sys.modules[key] = mod
-    return mod
+def _config(datasette) -> dict:
+    """The site's plugin configuration (``semicon-site`` in ``metadata.json``)."""
+    return datasette.plugin_config("semicon-site") or {}
 
 
-common = _load_common()
+def _db_dirs(datasette) -> list[Path]:
+    """Folders of the served database files."""
+    return [Path(db.path).resolve().parent for db in datasette.databases.values()
+            if getattr(db, "path", None)]
 
 
 def find_letter(datasette) -> Path | None:
     """The letter text: absolute ``letter_path``, else ``letter_file`` next to the database,
     in a ``sources/`` folder there, or in any ``--static`` mount."""
-    cfg = common.config(datasette)
+    cfg = _config(datasette)
     candidates = []
     if cfg.get("letter_path"):
         candidates.append(Path(cfg["letter_path"]))
     name = cfg.get("letter_file") or ""
     if name:
         base = Path(name).name
-        roots = common.db_dirs(datasette) + [Path(d) for _, d in datasette.static_mounts]
+        roots = _db_dirs(datasette) + [Path(d) for _, d in datasette.static_mounts]
         for root in roots:
             candidates += [root / name, root / base, root / "sources" / base]
     for c in candidates:
@@ -87,7 +72,7 @@ def highlight(text: str, quote: str) -> tuple[str, bool]:
 
 
 async def letter_page(datasette, request):
-    cfg = common.config(datasette)
+    cfg = _config(datasette)
     path = find_letter(datasette)
     if path is None:
         return Response.html(
@@ -189,7 +174,7 @@ def downloads(datasette) -> list[dict]:
 
 
 def build_info(datasette) -> dict:
-    for d in common.db_dirs(datasette):
+    for d in _db_dirs(datasette):
         p = d / "build.json"
         if p.is_file():
             try:
@@ -204,7 +189,7 @@ def facet_links(datasette, database: str | None, table: str | None, request) -> 
 
     ``build_metadata`` lists them in the plugin configuration as ``facet_links``.
     """
-    cols = (common.config(datasette).get("facet_links") or {}).get(table or "")
+    cols = (_config(datasette).get("facet_links") or {}).get(table or "")
     if not cols or request is None:
         return []
     active = set(request.args.getlist("_facet"))
@@ -223,7 +208,7 @@ def extra_template_vars(template, database, table, datasette, request):
         return None
 
     async def inner():
-        cfg = common.config(datasette)
+        cfg = _config(datasette)
         cache = datasette._semicon_home = getattr(datasette, "_semicon_home", None) or {}
         if "tables" not in cache:
             tables = []

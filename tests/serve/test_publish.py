@@ -29,7 +29,7 @@ def test_publish_folder_is_complete(published, site):
     assert any(r.startswith("datasette-search-all==") for r in reqs)
     plugins = {p.name for p in (published / "plugins").glob("*.py")}
     assert plugins == {p.name for p in PLUGINS_DIR.glob("*.py")}
-    assert {"semicon_common.py", "semicon_security.py", "semicon_cache.py", "semicon_pages.py",
+    assert {"semicon_security.py", "semicon_cache.py", "semicon_pages.py",
             "semicon_cells.py"} <= plugins
     assert list((published / "sources").glob("*.txt"))
     assert "datasette publish cloudrun" in (published / "README.md").read_text()
