@@ -39,6 +39,7 @@ from semicon.build.release_docs import (
     render_readme,
     tabular_resources,
 )
+from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.package import sha256_hex
 
 DESCRIPTOR_NAME = "datapackage.json"
@@ -235,6 +236,7 @@ def ensure_built(
     except ReleaseError:
         raise
     except Exception as exc:
+        reraise_interrupt(exc)
         hint = " (`semicon build` lists the findings)" if "Validation" in type(exc).__name__ else ""
         raise ReleaseError(f"the build failed: {type(exc).__name__}: {exc}{hint}") from exc
     missing = [r for r in stale_reasons(descriptor_path, build_dir) if r.startswith("missing")]

@@ -2,7 +2,8 @@
 
 Exit codes: 0 built or already up to date; 1 the package is invalid, the parity check failed,
 or the outputs could not be written (previous outputs are kept); 2 another build holds the
-output folder's lock, or the command line is wrong.
+output folder's lock, or the command line is wrong; 130 interrupted with Ctrl+C (previous
+outputs are kept).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import click
 from semicon.build.errors import BuildError, ValidationFailed
 from semicon.build.pipeline import BuildResult, build_package
 from semicon.cli.options import out_option, package_argument
+from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.validation.formats import render
 
 
@@ -54,7 +56,8 @@ def build(
     the last build, it says "Up to date" and does no work.
 
     Exit codes: 0 built or up to date, 1 invalid package or failed build (previous outputs
-    kept), 2 another build holds the output folder or bad usage.
+    kept), 2 another build holds the output folder or bad usage, 130 interrupted (Ctrl+C;
+    previous outputs kept).
 
     \b
     Examples:
@@ -97,6 +100,7 @@ def run_build(
         _emit_error(as_json, exc)
         sys.exit(exc.exit_code)
     except Exception as exc:  # never a bare traceback unless asked for
+        reraise_interrupt(exc)
         if debug:
             traceback.print_exc()
         click.echo(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)

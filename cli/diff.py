@@ -7,6 +7,7 @@ import sys
 import click
 from semicon.build.pkgdiff import DiffInputError, diff_packages
 from semicon.build.pkgdiff_render import FORMATS, render
+from semicon.schemas.interrupts import reraise_interrupt
 
 
 @click.command("diff")
@@ -49,6 +50,7 @@ def diff(old: str, new: str, fmt: str, max_rows: int) -> None:
         click.echo(f"Error: {err}", err=True)
         sys.exit(2)
     except Exception as err:  # never a traceback on bad input
+        reraise_interrupt(err)
         click.echo(f"Error: cannot compare {old} and {new}: {type(err).__name__}: {err}", err=True)
         sys.exit(2)
     click.echo(render(result, fmt, max_rows=max_rows), nl=False)

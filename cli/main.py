@@ -6,6 +6,9 @@ from importlib import import_module
 
 import click
 
+#: the exit code of a command stopped with Ctrl+C (128 + SIGINT, as shells report it)
+INTERRUPTED = 130
+
 COMMANDS = {
     "validate": "semicon.cli.validate:validate",
     "build": "semicon.cli.build:build",
@@ -32,6 +35,18 @@ class LazyGroup(click.Group):
             return None
         module, attr = target.split(":")
         return getattr(import_module(module), attr)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; Ctrl+C ends it with exit code 130 and one line, no traceback.
+
+        Outputs are written to temporary files and renamed when complete, so an
+        interrupted command leaves the previous ones as they were.
+        """
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("semicon: interrupted; nothing was changed", err=True)
+            ctx.exit(INTERRUPTED)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from semicon.schemas.interrupts import reraise_interrupt
 
 from .options import (
     debug_option,
@@ -46,7 +47,8 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
     (broken CSV, NUL bytes, HTML, bad UTF-8, formula injection, unsafe paths) and the
     cross-table rules (parts add up, quotes occur in their source).
 
-    Exit codes: 0 valid (warnings allowed), 1 invalid data, 2 unusable input or usage.
+    Exit codes: 0 valid (warnings allowed), 1 invalid data, 2 unusable input or usage,
+    130 interrupted (Ctrl+C).
 
     \b
     Examples:
@@ -64,6 +66,7 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
         )
         text = render(report, fmt, color=_use_color(output) and fmt == "text")
     except Exception as exc:  # an internal error: no traceback unless --debug
+        reraise_interrupt(exc)
         if debug:
             raise
         click.echo(f"semicon validate: internal error: {exc!r} (use --debug for details)",

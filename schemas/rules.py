@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.validation.findings import Finding, make
 from semicon.schemas.validation.paths import unsafe_reason
 
@@ -373,5 +374,6 @@ def run_rules(ctx: Context, rules: Iterable[Callable[[Context], list[Finding]]] 
         try:
             out += rule(ctx)
         except Exception as exc:  # a rule bug must not hide the other findings
+            reraise_interrupt(exc)
             out.append(make("rule-error", f"Rule {rule.__name__} failed: {exc!r}"))
     return out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 # imported once here, frictionless lets validate_package check descriptors in this process
@@ -21,3 +23,23 @@ def bundled_copy(tmp_path: Path) -> Path:
     target = tmp_path / "datapackage"
     shutil.copytree(BUNDLED, target)
     return target / "datapackage.json"
+
+
+_SIGINT_AFTER = """
+import os, signal, sys, threading
+from semicon.cli.main import cli
+timer = threading.Timer(float(sys.argv[1]), lambda: os.kill(os.getpid(), signal.SIGINT))
+timer.daemon = True
+timer.start()
+sys.argv = ["semicon", *sys.argv[2:]]
+cli()
+"""
+
+
+def run_cli_interrupted(delay: float, *args: str) -> subprocess.CompletedProcess:
+    """Run ``semicon ARGS`` in a child that sends itself SIGINT (Ctrl+C) after ``delay`` s.
+
+    The imports are done before the timer starts, so the signal lands in the command.
+    """
+    return subprocess.run([sys.executable, "-c", _SIGINT_AFTER, str(delay), *args],
+                          capture_output=True, text=True, timeout=300)

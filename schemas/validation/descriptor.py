@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.sqltypes import DUCKDB_TYPES
 
 from .findings import FATAL_CODES, Finding, make
@@ -202,6 +203,7 @@ def pattern_findings(con: Any, data: dict[str, Any]) -> list[Finding]:
             try:
                 con.execute("SELECT regexp_full_match('', ?)", [str(pattern)]).fetchall()
             except Exception as exc:
+                reraise_interrupt(exc)
                 out.append(make("field-error",
                                 f'Pattern "{pattern}" of field "{fld.get("name")}" cannot be '
                                 f"used: {str(exc).splitlines()[0]}",

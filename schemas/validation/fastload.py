@@ -6,6 +6,7 @@ import bisect
 import contextlib
 from typing import Any
 
+from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.sqltypes import sql_string
 
 from . import rawscan, sqlchecks
@@ -43,7 +44,8 @@ def load_fast(con: Any, r: Resource, dialect: rawscan.Dialect, *,
             f"SELECT line, any_value(csv_line), bool_or(error_type = 'INVALID UNICODE') "
             f"FROM {rej}_errors GROUP BY line ORDER BY line"
         ).fetchall()
-    except Exception:
+    except Exception as exc:
+        reraise_interrupt(exc)
         con.execute(f"DROP TABLE IF EXISTS {t}")
         return None
 

@@ -242,3 +242,26 @@ def test_kill_9_keeps_previous_outputs(tmp_path: Path, kill_when: str) -> None:
     rebuilt = build_package(descriptor, out)
     assert rebuilt.rows["allocations"] == 200_000
     assert not [p for p in out.rglob("*") if atomic.TEMP_MARK in p.name]
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_build_leaves_the_previous_outputs(tmp_path: Path):
+    from benchmarks.synthetic import write_package
+    from tests.conftest import run_cli_interrupted
+
+    descriptor = write_package(tmp_path / "pkg", 300_000)
+    out = tmp_path / "out"
+    assert run_cli_interrupted(600, "build", str(descriptor), "--out", str(out)).returncode == 0
+
+    def outputs() -> dict[str, tuple[int, int]]:
+        return {p.relative_to(out).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+                for p in out.rglob("*") if p.is_file() and p.name != ".semicon-build.lock"}
+
+    before = outputs()
+    for delay in (0.3, 1.0):
+        proc = run_cli_interrupted(delay, "build", str(descriptor), "--out", str(out),
+                                   "--force")
+        assert proc.returncode == 130, proc.stderr
+        assert proc.stderr.strip().endswith("semicon: interrupted; nothing was changed")
+        assert "Traceback" not in proc.stderr
+        assert outputs() == before
