@@ -344,7 +344,7 @@ def _build(
         t = time.perf_counter()
         with prog.stage("Parquet files", len(package.resources)) as advance:
             for r in package.resources:
-                write_parquet(cur, r, parquet_tmp[r.name])
+                write_parquet(cur, r, parquet_tmp[r.name], package.descriptor)
                 advance(1)
         timings["parquet"] = time.perf_counter() - t
         t = time.perf_counter()

@@ -237,3 +237,20 @@ def test_duckdb_file_uses_small_blocks(built) -> None:
     con = duckdb.connect(str(built.outputs["duckdb"]), read_only=True)
     assert con.execute("SELECT block_size FROM pragma_database_size()").fetchall() == [(16384,)]
     assert built.outputs["duckdb"].stat().st_size < 1_000_000
+
+
+def test_parquet_files_describe_themselves(built, sample_package: Path) -> None:
+    """Title, description, package and the Table Schema travel inside each Parquet file."""
+    descriptor = json.loads(sample_package.read_text(encoding="utf-8"))
+    for res in descriptor["resources"]:
+        path = built.out_dir / "parquet" / f"{res['name']}.parquet"
+        meta = {k.decode(): v.decode() for k, v in pq.read_schema(path).metadata.items()}
+        assert meta["title"] == res.get("title", res["name"])
+        assert meta.get("description", "") == res.get("description", "")
+        assert meta["package"] == "testpkg 1.0.0"
+        assert json.loads(meta["table_schema"]) == res["schema"]
+    con = duckdb.connect()
+    kv = dict(con.execute(
+        "SELECT decode(key), decode(value) FROM parquet_kv_metadata(?)",
+        [str(built.out_dir / "parquet" / "funding_allocations.parquet")]).fetchall())
+    assert kv["title"] == "Funding allocations"
