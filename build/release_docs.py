@@ -332,7 +332,8 @@ def render_readme(
         "| --- | --- |",
         "| `datapackage.json` | Frictionless Data Package v2 descriptor with the Table Schemas |",
         "| `data/*.csv` | The tables as UTF-8 CSV (the reference copy) |",
-        "| `parquet/*.parquet` | The same tables as Parquet, typed |",
+        "| `parquet/*.parquet` | The same tables as Parquet, typed; each file holds its title, "
+        "description, licence and Table Schema as key-value metadata |",
         f"| `{duckdb_file}` | DuckDB database with every table |",
         f"| `{sqlite_file}` | SQLite database with every table |",
         "| `sources/` | The source document the data was taken from |",
