@@ -90,31 +90,29 @@ def fields_read(data: dict[str, Any]) -> dict[str, set[str]]:
     return out
 
 
-def uses_pandera(data: dict[str, Any]) -> bool:
-    """Whether a rule will build pandera checks here (``range-order`` is plain SQL)."""
-    read = fields_read(data)
+def uses_pandera(read: dict[str, set[str]]) -> bool:
+    """Whether a rule will build pandera checks, given :func:`fields_read` (``range-order``
+    is plain SQL)."""
     return (ALLOCATIONS in read and set(ALLOCATION_PARTS) <= read[ALLOCATIONS]) or (
         COALITIONS in read and set(COALITION_COUNT) <= read[COALITIONS]) or any(
         QUOTE[1] in names for names in read.values())
 
 
-def preload(data: dict[str, Any]) -> threading.Thread | None:
-    """Import pandera and polars in a thread when a rule will need them.
+def preload(read: dict[str, set[str]]) -> None:
+    """Import pandera and polars in a thread when a rule will need them (:func:`uses_pandera`).
 
     The import takes about 0.6 s; started before the files are loaded, most of it runs
     while DuckDB works (with the GIL released) instead of after it.
     """
-    if not uses_pandera(data):
-        return None
+    if not uses_pandera(read):
+        return
 
     def load() -> None:
         with contextlib.suppress(Exception):  # the rule's own import reports any failure
             import pandera.polars  # noqa: F401
             import polars  # noqa: F401
 
-    thread = threading.Thread(target=load, daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=load, daemon=True).start()
 
 
 def _findings_from(

@@ -117,8 +117,9 @@ def _validate(
 
     import duckdb
 
-    rules_mod.preload(data)
-    keep = kept_fields(data, rules_mod.fields_read(data))
+    read = rules_mod.fields_read(data)
+    rules_mod.preload(read)
+    keep = kept_fields(data, read)
     tmp = tempfile.TemporaryDirectory(prefix="semicon-validate-")
     memory = os.environ.get("SEMICON_VALIDATE_MEMORY", DEFAULT_MEMORY_LIMIT)
     con = duckdb.connect(config={"temp_directory": tmp.name, "memory_limit": memory})

@@ -7,9 +7,11 @@ parser, so Ctrl+C made `semicon validate` take eight times longer and report a r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -18,6 +20,23 @@ from semicon.schemas.interrupts import is_interrupt
 
 from benchmarks.synthetic import write_package
 from tests.conftest import run_cli_interrupted
+
+
+@contextlib.contextmanager
+def interrupting(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Interrupt ``con``'s running query (as Ctrl+C does) every 2 ms until the block ends."""
+    done = threading.Event()
+
+    def interrupt() -> None:
+        while not done.is_set():
+            con.interrupt()
+            time.sleep(0.002)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    try:
+        yield
+    finally:
+        done.set()
 
 
 def test_what_counts_as_an_interrupt():
@@ -31,19 +50,8 @@ def test_what_counts_as_an_interrupt():
 def test_duckdb_reports_an_interrupted_query_as_the_code_expects():
     """Guards the text matched by is_interrupt against a DuckDB upgrade."""
     con = duckdb.connect()
-    done = threading.Event()
-
-    def interrupt() -> None:
-        while not done.is_set():
-            con.interrupt()
-            time.sleep(0.005)
-
-    threading.Thread(target=interrupt, daemon=True).start()
-    try:
-        with pytest.raises(Exception) as err:
-            con.execute("SELECT count(*) FROM range(10000000000) t(x) WHERE x % 7 = 3").fetchall()
-    finally:
-        done.set()
+    with interrupting(con), pytest.raises(Exception) as err:
+        con.execute("SELECT count(*) FROM range(10000000000) t(x) WHERE x % 7 = 3").fetchall()
     assert is_interrupt(err.value)
 
 
@@ -59,19 +67,8 @@ def test_the_fast_load_passes_an_interrupt_on(tmp_path: Path):
     header, _ = rawscan.read_header(r.file, rawscan.Dialect.from_resource(res))
     r.columns = loader._columns(res["schema"], header)
     con = duckdb.connect()
-    done = threading.Event()
-
-    def interrupt() -> None:
-        while not done.is_set():
-            con.interrupt()
-            time.sleep(0.002)
-
-    threading.Thread(target=interrupt, daemon=True).start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            load_fast(con, r, rawscan.Dialect.from_resource(res))
-    finally:
-        done.set()
+    with interrupting(con), pytest.raises(KeyboardInterrupt):
+        load_fast(con, r, rawscan.Dialect.from_resource(res))
 
 
 @pytest.mark.slow

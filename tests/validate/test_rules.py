@@ -193,11 +193,11 @@ def test_a_rule_reading_undeclared_fields_is_a_rule_error(tmp_path):
 
 def test_pandera_is_preloaded_only_where_a_rule_builds_pandera_checks():
     from semicon.schemas.package import read_descriptor
-    from semicon.schemas.rules import uses_pandera
+    from semicon.schemas.rules import fields_read, uses_pandera
 
     from benchmarks.synthetic import ALLOCATIONS_SCHEMA
     from tests.conftest import BUNDLED
 
-    assert uses_pandera(read_descriptor(BUNDLED / "datapackage.json"))
+    assert uses_pandera(fields_read(read_descriptor(BUNDLED / "datapackage.json")))
     synthetic = {"resources": [{"name": "allocations", "schema": ALLOCATIONS_SCHEMA}]}
-    assert not uses_pandera(synthetic)  # range-order only: plain SQL
+    assert not uses_pandera(fields_read(synthetic))  # range-order only: plain SQL
