@@ -26,7 +26,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -447,12 +446,17 @@ def write_zip(
 ) -> None:
     """Write the zip deterministically and atomically (temp file, then rename)."""
     zip_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".zip", dir=zip_path.parent)
-    os.close(fd)
+    # Created like every other output (``open``, mode 0666 less the umask: 0644 as a rule),
+    # not with ``mkstemp``, whose 0600 would survive the rename and hide the zip from a web
+    # server running as another user.
+    tmp = zip_path.with_name(f".{zip_path.name}.tmp-{os.getpid()}")
     try:
-        with zipfile.ZipFile(
-            tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESSLEVEL
-        ) as zf:
+        with (
+            open(tmp, "wb") as raw,
+            zipfile.ZipFile(
+                raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESSLEVEL
+            ) as zf,
+        ):
             for rel in sorted(set(files) | set(generated)):
                 info = _zipinfo(f"{folder}/{rel}", date_time)
                 if rel in generated:

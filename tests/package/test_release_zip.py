@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import time
 import zipfile
@@ -73,6 +74,18 @@ def test_zip_contents(package_dir: Path, tmp_path: Path, builder) -> None:
     members = _members(zip_path)
     assert members["data/companies.csv"] == (package_dir / "data/companies.csv").read_bytes()
     assert members["sources/letter.txt"] == (package_dir / "sources/letter.txt").read_bytes()
+
+
+def test_zip_mode_follows_the_umask_like_every_other_output(
+    package_dir: Path, tmp_path: Path, builder
+) -> None:
+    umask = os.umask(0o022)
+    try:
+        zip_path = _release(package_dir, tmp_path, builder, out="elsewhere")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(zip_path.stat().st_mode) == 0o644
+    assert [p.name for p in zip_path.parent.iterdir()] == [zip_path.name]  # no temp file left
 
 
 def test_checksums_match(package_dir: Path, tmp_path: Path, builder) -> None:

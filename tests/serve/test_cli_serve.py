@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 import urllib.error
@@ -34,6 +36,11 @@ def test_serve_builds_then_serves_the_site_with_every_download(tmp_path: Path):
         with urllib.request.urlopen(
                 f"http://127.0.0.1:{port}/downloads/semicon-nl-1.0.0.zip", timeout=30) as r:
             assert r.read(4) == b"PK\x03\x04"
+        # the served zip has the mode of every other output: readable by any user
+        served = out / "downloads" / "semicon-nl-1.0.0.zip"
+        mode = stat.S_IMODE(served.stat().st_mode)
+        assert mode == stat.S_IMODE((out / "semicon-nl.db").stat().st_mode)
+        assert mode & 0o044 == 0o044
         # only the downloads are served, not the rest of the output folder
         assert (out / "site" / "inspect-data.json").is_file()
         for other in ("site/inspect-data.json", "site/metadata.json", ".semicon-build.lock"):
@@ -57,13 +64,21 @@ def test_serve_refuses_an_invalid_package_without_a_traceback(bundled_copy: Path
 
 def test_publish_writes_the_deploy_folder(tmp_path: Path):
     out = tmp_path / "dist"
-    result = CliRunner().invoke(cli, ["publish", str(BUNDLED), "--out", str(out)])
+    umask = os.umask(0o022)
+    try:
+        result = CliRunner().invoke(cli, ["publish", str(BUNDLED), "--out", str(out)])
+    finally:
+        os.umask(umask)
     assert result.exit_code == 0, result.output
     folder = out / "publish"
     assert result.output.endswith(f"wrote {folder}; start it with {folder / 'start.sh'}\n")
     for name in ("semicon-nl.db", "metadata.json", "requirements.txt", "start.sh",
                  "downloads/semicon-nl-1.0.0.zip", "plugins", "templates"):
         assert (folder / name).exists(), name
+    # the zip is readable by a web server running as another user, like every other output
+    for path in (out / "semicon-nl.db", out / "semicon-nl-1.0.0.zip",
+                 folder / "downloads" / "semicon-nl-1.0.0.zip"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 
 def test_publish_again_reuses_the_release_zip_of_an_unchanged_build(tmp_path: Path):
