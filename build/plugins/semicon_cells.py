@@ -29,7 +29,7 @@ def render_cell(row, value, column, table, database, datasette):
     if column == "source_quote" and isinstance(value, str) and value:
         href = "/letter?quote=" + urlquote(value[:600]) + "#quote"
         return Markup(
-            '<q class="source-quote">{}</q> <a class="source-link" href="{}">'
+            '<q class="source-quote" lang="nl">{}</q> <a class="source-link" href="{}">'
             "in the letter&nbsp;&rarr;</a>"
         ).format(value, href)
     if column in AMOUNT_COLUMNS:
