@@ -52,6 +52,12 @@ ALLOCATIONS_SCHEMA: dict[str, Any] = {
 
 HEADER = [f["name"] for f in ALLOCATIONS_SCHEMA["fields"]]
 
+#: the package's declared rules (docs/declarations.md): a period does not end before it starts
+DECLARATIONS: dict[str, Any] = {"rules": [
+    {"rule": "range", "resource": "allocations", "low": "period_start_year",
+     "high": "period_end_year", "strict": False},
+]}
+
 #: error kinds injected by ``bad_every``: (kind, frictionless code or None, field)
 BAD_KINDS: list[tuple[str, str | None, str | None]] = [
     ("amount-type", "type-error", "amount"),
@@ -184,7 +190,8 @@ def write_package(
             res["bytes"] = path.stat().st_size
             res["hash"] = "md5:" + _md5(path)
         resources.append(res)
-    descriptor = {"$schema": PROFILE, "name": "synthetic-allocations", "resources": resources}
+    descriptor = {"$schema": PROFILE, "name": "synthetic-allocations", "resources": resources,
+                  "semicon": DECLARATIONS}
     out = folder / "datapackage.json"
     out.write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
     return out

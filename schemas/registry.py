@@ -9,11 +9,14 @@ from typing import Any
 
 SCHEMA_DIR = Path(__file__).resolve().parent
 SUFFIX = ".schema.json"
+#: JSON Schemas next to the Table Schemas that are not tables
+NOT_TABLES = frozenset({"declarations"})
 
 
 def table_names() -> list[str]:
     """Names of all tables with a Table Schema, in a stable order."""
-    return sorted(p.name.removesuffix(SUFFIX) for p in SCHEMA_DIR.glob(f"*{SUFFIX}"))
+    names = (p.name.removesuffix(SUFFIX) for p in SCHEMA_DIR.glob(f"*{SUFFIX}"))
+    return sorted(n for n in names if n not in NOT_TABLES)
 
 
 def schema_path(name: str) -> Path:

@@ -1,4 +1,4 @@
-"""``validate_package``: descriptor, files, rows, keys and hand-written rules in one pass."""
+"""``validate_package``: descriptor, files, rows, keys and declared rules in one pass."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from .descriptor import (
     Stop,
@@ -40,12 +41,14 @@ def validate_package(
     progress: bool = False,
     source_texts: dict[str, str] | None = None,
     pandera_schemas: bool = False,
+    allow_python: bool = False,
 ) -> Report:
     """Validate a Data Package; never raises for bad input (it becomes findings).
 
-    ``severities`` maps codes to ``error``/``warning``; ``source_texts`` maps a source's
-    ``text_path`` to its text (instead of reading the file); ``pandera_schemas`` also runs
-    the pandera schemas generated from the Table Schemas over the typed rows.
+    ``severities`` maps codes to ``error``/``warning``; ``source_texts`` maps a source
+    document's text path to its text (instead of reading the file); ``pandera_schemas``
+    also runs the pandera schemas generated from the Table Schemas over the typed rows;
+    ``allow_python`` runs the package's ``python`` rules (its own code).
     """
     started = time.perf_counter()
     report = Report(descriptor=str(descriptor))
@@ -55,7 +58,8 @@ def validate_package(
     capped: list[str] = []
     with contextlib.suppress(Stop):
         _validate(Path(descriptor), findings, rows, cap=cap, progress=progress,
-                  source_texts=source_texts, pandera_schemas=pandera_schemas, capped=capped)
+                  source_texts=source_texts, pandera_schemas=pandera_schemas, capped=capped,
+                  allow_python=allow_python)
     severities = severities or {}
     findings = [
         f if f.code not in severities else _with_severity(f, severities[f.code])
@@ -99,6 +103,7 @@ def _validate(
     source_texts: dict[str, str] | None,
     pandera_schemas: bool,
     capped: list[str],
+    allow_python: bool,
 ) -> None:
     data = load_descriptor(descriptor, findings)
     base = (descriptor if descriptor.is_dir() else descriptor.parent).resolve()
@@ -108,6 +113,30 @@ def _validate(
     from semicon.schemas import rules as rules_mod
 
     inline_refs(base, data, findings)
+    declarations = rules_mod.load_declarations(data)
+    try:
+        _validate_data(base, data, declarations, findings, rows, cap=cap, progress=progress,
+                       source_texts=source_texts, pandera_schemas=pandera_schemas,
+                       capped=capped, allow_python=allow_python)
+    finally:  # a bad declaration is reported whatever else stops the run
+        findings.extend(declarations.findings)
+
+
+def _validate_data(
+    base: Path,
+    data: dict,
+    declarations: Any,
+    findings: list[Finding],
+    rows: dict[str, int],
+    *,
+    cap: int,
+    progress: bool,
+    source_texts: dict[str, str] | None,
+    pandera_schemas: bool,
+    capped: list[str],
+    allow_python: bool,
+) -> None:
+    from semicon.schemas import rules as rules_mod
     meta = MetadataCheck(data)
     structure = structure_findings(data)
     findings.extend(structure)
@@ -117,9 +146,8 @@ def _validate(
 
     import duckdb
 
-    read = rules_mod.fields_read(data)
-    rules_mod.preload(read)
-    keep = kept_fields(data, read)
+    rules_mod.preload(declarations, allow_python)
+    keep = kept_fields(data, declarations.reads)
     tmp = tempfile.TemporaryDirectory(prefix="semicon-validate-")
     memory = os.environ.get("SEMICON_VALIDATE_MEMORY", DEFAULT_MEMORY_LIMIT)
     con = duckdb.connect(config={"temp_directory": tmp.name, "memory_limit": memory})
@@ -158,7 +186,7 @@ def _validate(
             bar.stop()
         ctx = Context(con=con, base=base, resources=resources, source_texts=source_texts,
                       cap=cap)
-        findings.extend(rules_mod.run_rules(ctx))
+        findings.extend(rules_mod.run_rules(ctx, declarations, allow_python=allow_python))
         if pandera_schemas:
             from .pandera_gen import run_generated_schemas
 

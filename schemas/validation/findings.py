@@ -51,6 +51,7 @@ FATAL_CODES = frozenset(
         "unsafe-path",
         "missing-file",
         "scheme-error",
+        "declaration-error",
     }
 )
 
@@ -90,13 +91,18 @@ CODES: dict[str, str] = {
     "primary-key": "a repeated or empty primary key",
     "foreign-key": "a value not found in the referenced resource",
     "formula-injection": "a text cell starting with = + - @ tab or CR (spreadsheet formula)",
-    # hand-written rules (schemas/rules.py)
+    # declared rules (semicon.rules, docs/declarations.md); a rule may declare its own code
+    "declaration-error": "the package's 'semicon' property breaks its JSON Schema or names "
+    "a resource or field the package lacks",
     "range-order": "the low end of a range is not below (or at) its high end",
-    "parts-exceed-parent": "children's amounts do not add up to (or exceed) their parent's",
-    "currency-mismatch": "a child allocation has another currency than its parent",
-    "coalition-count": "more named coalition members than the reported member count",
+    "parts-exceed-parent": "parts do not add up to their parent within the rounding",
+    "count-mismatch": "a count differs from the number of rows naming the row",
     "quote-not-in-source": "a quote that does not occur verbatim in its source text",
-    "rule-error": "a hand-written rule could not run",
+    "claim-not-in-quote": "a value its row's own quote does not back",
+    "sql-check": "a row fails a declared SQL condition",
+    "python-check": "a row fails a pandera check of a python rule",
+    "python-rule-skipped": "a python rule was not run (--allow-python not given)",
+    "rule-error": "a declared rule could not run",
     "pandera-check": "a generated pandera check failed where SQL found nothing (--pandera)",
 }
 

@@ -1,12 +1,23 @@
-"""Hand-written pandera rules (schemas/rules.py): cross-field and cross-table."""
+"""The bundled package's declared rules (``semicon.rules``), run on small packages."""
 
 from __future__ import annotations
 
+import json
+
 from semicon.schemas.validation import validate_package
+
+from tests.conftest import BUNDLED
 
 from .conftest import csv_resource, write_package
 
 STR = {"name": "id", "type": "string"}
+DECLARED = json.loads((BUNDLED / "datapackage.json").read_text(encoding="utf-8"))["semicon"]
+
+
+def bundled_rules(*kinds: str, code: str | None = None) -> list[dict]:
+    """The bundled package's declared rules of these kinds (and code)."""
+    return [r for r in DECLARED["rules"] if r["rule"] in kinds
+            and (code is None or r.get("code") == code)]
 
 
 def rule_codes(report):
@@ -24,7 +35,8 @@ def test_range_ends_in_order(tmp_path):
             "b,2,2,2021,2020\n"
             "c,,5,,\n"
             "d,x,1,2020,2030\n")
-    pkg = write_package(tmp_path, [csv_resource("ranges", fields)], {"data/ranges.csv": text})
+    pkg = write_package(tmp_path, [csv_resource("ranges", fields)], {"data/ranges.csv": text},
+                        semicon={"rules": bundled_rules("range")})
     report = validate_package(pkg)
     assert rule_codes(report) == [
         ("ranges", "range-order", 3, "amount_high"),
@@ -50,7 +62,8 @@ def alloc_package(tmp_path, text):
         "funding_allocations", ALLOC_FIELDS, primaryKey=["allocation_id"],
         foreignKeys=[{"fields": ["parent_id"],
                       "reference": {"resource": "", "fields": ["allocation_id"]}}])
-    return write_package(tmp_path, [res], {"data/funding_allocations.csv": text})
+    return write_package(tmp_path, [res], {"data/funding_allocations.csv": text},
+                         semicon={"rules": bundled_rules("sum", "sql")})
 
 
 def test_parts_add_up(tmp_path):
@@ -94,19 +107,19 @@ def test_coalition_count(tmp_path):
     pkg = write_package(tmp_path, [coalitions, members], {
         "data/coalitions.csv": "coalition_id,member_count_reported\nK1,2\nK2,\nK3,1\n",
         "data/coalition_members.csv": "coalition_id,member\nK1,a\nK1,b\nK2,a\nK3,a\nK3,b\n",
-    })
+    }, semicon={"rules": bundled_rules("count")})
     report = validate_package(pkg)
     assert rule_codes(report) == [("coalitions", "coalition-count", 4, "member_count_reported")]
 
 
 def quotes_package(tmp_path, text_path="sources/letter.txt", letter="In  2025 the\ncabinet"
                    " invests\t2,51 miljard."):
-    sources = csv_resource("sources", [{"name": "source_id"}, {"name": "text_path"}],
-                           primaryKey=["source_id"])
+    sources = csv_resource("sources", [{"name": "source_id"}, {"name": "title"},
+                                       {"name": "text_path"}], primaryKey=["source_id"])
     facts = csv_resource("facts", [{"name": "fact_id"}, {"name": "source_id"},
                                    {"name": "source_quote"}])
     files = {
-        "data/sources.csv": f"source_id,text_path\nL,{text_path}\nX,\n",
+        "data/sources.csv": f"source_id,title,text_path\nL,Letter,{text_path}\nX,Other,\n",
         "data/facts.csv": (
             "fact_id,source_id,source_quote\n"
             'f1,L,"the cabinet   invests 2,51 miljard"\n'
@@ -117,7 +130,8 @@ def quotes_package(tmp_path, text_path="sources/letter.txt", letter="In  2025 th
     }
     if not text_path.startswith(("/", "..")):
         files[text_path] = letter
-    return write_package(tmp_path, [sources, facts], files)
+    return write_package(tmp_path, [sources, facts], files, semicon={
+        "provenance": DECLARED["provenance"], "rules": bundled_rules("quote")})
 
 
 def test_quotes_verbatim(tmp_path):
@@ -140,6 +154,8 @@ def test_quotes_with_injected_source_texts(tmp_path):
 def test_unsafe_text_path(tmp_path):
     report = validate_package(quotes_package(tmp_path, text_path="../etc/passwd"))
     assert ("sources", "unsafe-path", 2, "text_path") in rule_codes(report)
+    [unsafe] = [f for f in report.findings if f.code == "unsafe-path"]
+    assert unsafe.message.startswith('Refused text path "../etc/passwd"')
     assert report.exit_code == 2
 
 
@@ -147,8 +163,6 @@ def test_fields_read_by_the_rules_on_the_bundled_package():
     """Only these cells are kept for every row (besides keys): the rest only on bad rows."""
     from semicon.schemas.package import read_descriptor
     from semicon.schemas.rules import fields_read
-
-    from tests.conftest import BUNDLED
 
     read = fields_read(read_descriptor(BUNDLED / "datapackage.json"))
     assert read["funding_allocations"] >= {
@@ -159,45 +173,61 @@ def test_fields_read_by_the_rules_on_the_bundled_package():
     assert read["sources"] >= {"source_id", "text_path"}
     quoting = {name for name, names in read.items() if "source_quote" in names}
     assert len(quoting) >= 8
+    # the SQL rule's reads are worked out from its query: only columns it names
+    assert "title" not in read["funding_allocations"]
 
 
-def test_fields_read_where_no_rule_applies():
+def test_no_rule_applies_without_declarations():
     from semicon.schemas.rules import fields_read
 
     data = {"resources": [
         {"name": "allocations", "schema": {"fields": [{"name": "amount"}, {"name": "currency"}]}},
-        {"name": "coalitions", "schema": {"fields": [{"name": "coalition_id"}]}},
         {"name": "periods", "schema": {"fields": [{"name": "period_start_year"},
                                                   {"name": "period_end_year"}]}},
     ]}
+    assert fields_read(data) == {}
+    data["semicon"] = {"rules": bundled_rules("range")}
     assert fields_read(data) == {"periods": {"period_start_year", "period_end_year"}}
 
 
 def test_a_rule_reading_undeclared_fields_is_a_rule_error(tmp_path):
-    import duckdb
-    from semicon.schemas.rules import run_rules
-    from semicon.schemas.validation.engine import Context
-    from semicon.schemas.validation.resource import Resource
+    """The typed views hold only the fields the rules declare they read."""
+    from semicon.schemas.rules.kinds import Range
 
-    res = Resource(index=0, name="t", schema={"fields": []}, usable=True, keep={"id"})
-    ctx = Context(con=duckdb.connect(), base=tmp_path, resources={"t": res})
+    text = "id,amount_low,amount_high,title\na,1,2,x\n"
+    fields = [STR, {"name": "amount_low", "type": "integer"},
+              {"name": "amount_high", "type": "integer"}, {"name": "title"}]
+    pkg = write_package(tmp_path, [csv_resource("t", fields)], {"data/t.csv": text},
+                        semicon={"rules": bundled_rules("range")[:1]})
 
-    def reads_title(ctx):
-        ctx.typed_sql("t", ["title"])
-        return []
+    class ReadsTitle(Range):
+        def queries(self, ctx):
+            yield "t", 'SELECT __line, "title" FROM "t"', "title"
 
-    [finding] = run_rules(ctx, [reads_title])
+    import semicon.schemas.rules.declared as declared
+
+    original = declared.KINDS["range"]
+    declared.KINDS["range"] = ReadsTitle
+    try:
+        report = validate_package(pkg)
+    finally:
+        declared.KINDS["range"] = original
+    [finding] = report.findings
     assert finding.code == "rule-error"
-    assert "fields_read" in finding.message
+    assert 'semicon.rules[0] (range) could not run' in finding.message
+    assert '"title" not found' in finding.message
 
 
-def test_pandera_is_preloaded_only_where_a_rule_builds_pandera_checks():
+def test_pandera_is_preloaded_only_for_allowed_python_rules():
     from semicon.schemas.package import read_descriptor
-    from semicon.schemas.rules import fields_read, uses_pandera
+    from semicon.schemas.rules import load_declarations, uses_pandera
 
-    from benchmarks.synthetic import ALLOCATIONS_SCHEMA
-    from tests.conftest import BUNDLED
-
-    assert uses_pandera(fields_read(read_descriptor(BUNDLED / "datapackage.json")))
-    synthetic = {"resources": [{"name": "allocations", "schema": ALLOCATIONS_SCHEMA}]}
-    assert not uses_pandera(fields_read(synthetic))  # range-order only: plain SQL
+    bundled = load_declarations(read_descriptor(BUNDLED / "datapackage.json"))
+    assert not uses_pandera(bundled, allow_python=True)  # every bundled rule is SQL
+    python = load_declarations({
+        "resources": [{"name": "t", "schema": {"fields": [{"name": "a"}]}}],
+        "semicon": {"rules": [{"rule": "python", "resource": "t", "fields": ["a"],
+                               "function": "checks.py:rules"}]}})
+    assert not python.findings
+    assert uses_pandera(python, allow_python=True)
+    assert not uses_pandera(python, allow_python=False)

@@ -1,0 +1,192 @@
+"""Run declared rules over the loaded resources.
+
+Before the first rule, each usable resource becomes a view in schema ``semicon_tables``
+named like the resource: ``__line`` (the CSV line) and the typed fields the rules read.
+Document texts go into ``semicon_internal.documents``. Then DuckDB's file access is
+switched off for the rest of the connection and the search path set to the typed views,
+so a rule's SQL sees only the package's tables. Each query has a time limit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from semicon.schemas.interrupts import reraise_interrupt
+from semicon.schemas.validation.findings import Finding, make
+from semicon.schemas.validation.paths import unsafe_reason
+from semicon.schemas.validation.resource import Context
+
+from .base import Rule, ident, normalise_ws
+from .declared import Declarations
+from .kinds import Quote
+
+TABLES = "semicon_tables"
+INTERNAL = "semicon_internal"
+#: seconds one rule's query may take before it is stopped (a ``rule-error``)
+DEFAULT_TIME_LIMIT = 300.0
+
+
+@dataclass
+class RuleContext:
+    """What a rule sees: the typed views, the resources and the document texts."""
+
+    ctx: Context
+    declarations: Declarations
+    allow_python: bool = False
+    time_limit: float = DEFAULT_TIME_LIMIT
+    timed_out: list[bool] = field(default_factory=list)
+
+    @property
+    def con(self) -> Any:
+        return self.ctx.con
+
+    @property
+    def base(self) -> Path:
+        return self.ctx.base
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return self.ctx.resources
+
+    def has(self, resource: str, *names: str) -> bool:
+        return self.ctx.has_fields(resource, *names)
+
+    def _execute(self, sql: str, params: list[Any] | None = None) -> Any:
+        fired: list[bool] = []
+
+        def stop() -> None:
+            fired.append(True)
+            self.con.interrupt()
+
+        timer = threading.Timer(self.time_limit, stop)
+        timer.daemon = True
+        timer.start()
+        try:
+            return self.con.execute(sql, params or [])
+        except Exception as exc:
+            if fired:
+                raise TimeoutError(
+                    f"stopped after {self.time_limit:g} s (time limit)") from None
+            raise exc
+        finally:
+            timer.cancel()
+
+    def select(self, sql: str) -> list[dict[str, Any]]:
+        """The rows of ``sql`` (at most the finding cap) as dicts by column name."""
+        cur = self._execute(f"SELECT * FROM ({sql}) LIMIT {int(self.ctx.cap)}")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def frame(self, resource: str, names: Iterable[str]) -> Any:
+        """A polars DataFrame of ``__line`` and the typed ``names``, in file order."""
+        import polars as pl
+
+        cols = ", ".join(ident(n) for n in ["__line", *names])
+        rel = self._execute(f"SELECT {cols} FROM {ident(resource)} ORDER BY __line")
+        return pl.from_arrow(rel.to_arrow_table())
+
+
+def _line_sql(res: Any, con: Any) -> str:
+    """SQL of a row's CSV line from its key ``__k`` (see ``Resource.line_of``)."""
+    if not res.bounds:
+        return "CASE WHEN __k < 0 THEN -__k ELSE __k + 2 END"
+    table = f"{INTERNAL}.bounds_{res.index}"
+    con.execute(f"CREATE TABLE {table} (b BIGINT)")
+    con.executemany(f"INSERT INTO {table} VALUES (?)", [[b] for b in res.bounds])
+    return (f"CASE WHEN __k < 0 THEN -__k ELSE __k + 2 + "
+            f"(SELECT count(*) FROM {table} WHERE b <= __k) END")
+
+
+def prepare(rctx: RuleContext, findings: list[Finding]) -> None:
+    """Typed views, document texts, then file access off and the search path set."""
+    con = rctx.con
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {TABLES}")
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {INTERNAL}")
+    reads = rctx.declarations.reads
+    for res in rctx.resources.values():
+        if not res.usable:
+            continue
+        names = [c.name for c in res.columns if c.name in reads.get(res.name, ())
+                 and (res.keep is None or c.name in res.keep)]
+        cols = "".join(f", {res.by_name[n].typed} AS {ident(n)}" for n in names)
+        con.execute(f"CREATE VIEW {TABLES}.{ident(res.name)} AS SELECT "
+                    f"{_line_sql(res, con)} AS __line{cols} FROM main.{res.view}")
+    con.execute(f"CREATE TABLE {INTERNAL}.documents (id VARCHAR, text VARCHAR)")
+    if any(isinstance(r, Quote) for r in rctx.declarations.rules):
+        texts = document_texts(rctx, findings)
+        if texts:
+            con.executemany(f"INSERT INTO {INTERNAL}.documents VALUES (?, ?)",
+                            [[k, v] for k, v in texts.items()])
+    con.execute("SET enable_external_access = false")
+    con.execute(f"SET search_path = '{TABLES}'")
+
+
+def document_texts(rctx: RuleContext, findings: list[Finding]) -> dict[str, str | None]:
+    """Each document's whitespace-normalised text by id (``None``: no text)."""
+    prov = rctx.declarations.provenance
+    if prov is None:
+        return {}
+    rows: list[dict[str, Any]] = []
+    table = prov.table
+    if table is not None and rctx.has(table.resource, table.id, table.path):
+        cols = ", ".join(ident(n) for n in (table.id, table.path))
+        rows = rctx.select(f"SELECT __line, {cols} FROM {TABLES}.{ident(table.resource)} "
+                           f"WHERE {ident(table.id)} IS NOT NULL ORDER BY __line")
+    texts: dict[str, str | None] = {}
+    for doc in prov.documents_from_rows(rows):
+        res = rctx.resources.get(table.resource) if doc.line and table else None
+        texts[doc.id] = _read_text(rctx, doc, res, findings)
+    return texts
+
+
+def _read_text(rctx: RuleContext, doc: Any, res: Any, findings: list[Finding]
+               ) -> str | None:
+    if doc.path is None:
+        return None
+    injected = rctx.ctx.source_texts
+    if injected is not None and doc.path in injected:
+        return normalise_ws(injected[doc.path])
+    where: dict[str, Any] = {"resource": res.name if res else doc.resource,
+                             "path": res.path if res else doc.path, "line": doc.line,
+                             "field": rctx.declarations.provenance.table.path if res else None,
+                             "value": doc.path}
+    reason = unsafe_reason(rctx.base, doc.path)
+    if reason:
+        findings.append(make("unsafe-path", f'Refused text path "{doc.path}": {reason}',
+                             **where))
+        return None
+    try:
+        return normalise_ws((rctx.base / Path(doc.path)).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        findings.append(make("missing-file",
+                             f'Source text "{doc.path}" cannot be read: {exc}', **where))
+        return None
+
+
+def run_rules(ctx: Context, declarations: Declarations, *, allow_python: bool = False,
+              time_limit: float = DEFAULT_TIME_LIMIT,
+              rules: Iterable[Rule] | None = None) -> list[Finding]:
+    """Run every declared rule; a rule that fails becomes a ``rule-error`` finding."""
+    rctx = RuleContext(ctx=ctx, declarations=declarations, allow_python=allow_python,
+                       time_limit=time_limit)
+    out: list[Finding] = []
+    rules = list(declarations.rules if rules is None else rules)
+    if not rules:
+        return out
+    try:
+        prepare(rctx, out)
+        for rule in rules:
+            try:
+                out += rule.run(rctx)
+            except Exception as exc:  # a bad rule must not hide the other findings
+                reraise_interrupt(exc)
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+                out.append(make("rule-error", f"{rule.label} could not run: {first}",
+                                resource=rule.resource))
+    finally:
+        ctx.con.execute("RESET search_path")
+    return out

@@ -1,0 +1,102 @@
+"""The ``sql`` rule kind: a row condition or a query of failing rows, in DuckDB SQL.
+
+``check`` is a boolean expression over one row of ``resource`` (other tables through
+subqueries); rows where it is false fail, NULL passes (as in a SQL ``CHECK``). ``query``
+is a whole ``SELECT`` whose every result row is a failure; a ``__line`` column gives the
+line in ``resource``. Both run over the typed tables, read-only: one ``SELECT`` statement
+only, with DuckDB's file access switched off (:mod:`.runner`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .base import Rule, ident, render
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .runner import RuleContext
+
+
+class SqlError(ValueError):
+    """The SQL of a rule does not parse or is not one ``SELECT``."""
+
+
+class Sql(Rule):
+    kind = "sql"
+    default_code = "sql-check"
+
+    def sql(self) -> str:
+        if "query" in self.decl:
+            return self.decl["query"]
+        return (f"SELECT * FROM {ident(self.resource)} "
+                f"WHERE NOT coalesce(({self.decl['check']}), TRUE) ORDER BY __line")
+
+    def reads(self, fields: Mapping[str, set[str]]) -> dict[str, set[str]]:
+        return columns_read(self.sql(), fields)
+
+    def queries(self, ctx: RuleContext) -> Iterable[tuple[str, str, str | None]]:
+        if ctx.has(self.resource):
+            yield self.resource, self.sql(), self.decl.get("field")
+
+    def message(self, row: Mapping[str, Any]) -> str:
+        if self.decl.get("message"):
+            return render(self.decl["message"], row)
+        if "check" in self.decl:
+            return f"fails the check {self.decl['check']}"
+        return f"returned by the query of {self.label}"
+
+
+def single_select(sql: str) -> None:
+    """Raise :class:`SqlError` unless ``sql`` is exactly one ``SELECT`` statement."""
+    import duckdb
+
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise SqlError(str(exc).splitlines()[0]) from None
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        raise SqlError("must be exactly one SELECT statement")
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def columns_read(sql: str, fields: Mapping[str, set[str]]) -> dict[str, set[str]]:
+    """Per resource, the fields ``sql`` may read (an over-estimate: every column name it
+    mentions, on every resource it mentions; all fields where it selects ``*``)."""
+    import duckdb
+
+    single_select(sql)
+    con = duckdb.connect()
+    try:
+        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    finally:
+        con.close()
+    if tree.get("error"):
+        raise SqlError(tree.get("error_message", "does not parse"))
+    tables: set[str] = set()
+    columns: set[str] = set()
+    star = False
+    for node in _walk(tree):
+        if node.get("type") == "BASE_TABLE" and node.get("table_name"):
+            tables.add(node["table_name"])
+        elif node.get("class") == "COLUMN_REF" and node.get("column_names"):
+            columns.add(node["column_names"][-1])
+            columns.update(node["column_names"])  # a one-part name may be a table alias
+        elif node.get("class") == "STAR":
+            star = True
+    out: dict[str, set[str]] = {}
+    for table in tables & set(fields):
+        names = set(fields[table]) if star else columns & set(fields[table])
+        if names:
+            out[table] = names
+    return out
