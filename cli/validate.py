@@ -35,17 +35,21 @@ def _use_color(output: str | None) -> bool:
 @click.option("--pandera", "pandera_schemas", is_flag=True,
               help="Also run the pandera schemas generated from the Table Schemas "
               "(a cross-check; slower).")
+@click.option("--allow-python", is_flag=True,
+              help="Run the package's python rules (its own code); without this flag "
+              "they are reported as skipped.")
 @quiet_option
 @debug_option
 def validate(package: Path, fmt: str, output: str | None, max_errors: int | None,
-             severities: dict[str, str], pandera_schemas: bool, quiet: bool,
-             debug: bool) -> None:
+             severities: dict[str, str], pandera_schemas: bool, allow_python: bool,
+             quiet: bool, debug: bool) -> None:
     """Validate PACKAGE (default: datapackage/datapackage.json).
 
     Checks the descriptor and files, every row against its Table Schema (the findings
     `frictionless validate` gives, with the CSV line of each), what frictionless misses
-    (broken CSV, NUL bytes, HTML, bad UTF-8, formula injection, unsafe paths) and the
-    cross-table rules (parts add up, quotes occur in their source).
+    (broken CSV, NUL bytes, HTML, bad UTF-8, formula injection, unsafe paths), the
+    package's 'semicon' declarations against their JSON Schema, and the rules it declares
+    there (docs/declarations.md).
 
     Exit codes: 0 valid (warnings allowed), 1 invalid data, 2 unusable input or usage,
     130 interrupted (Ctrl+C).
@@ -62,7 +66,7 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
 
         report = validate_package(
             Path(package), max_errors=max_errors, severities=severities,
-            progress=not quiet, pandera_schemas=pandera_schemas,
+            progress=not quiet, pandera_schemas=pandera_schemas, allow_python=allow_python,
         )
         text = render(report, fmt, color=_use_color(output) and fmt == "text")
     except Exception as exc:  # an internal error: no traceback unless --debug

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from semicon.schemas.validation.findings import ERROR, Finding, make
 
@@ -63,6 +63,18 @@ def render(template: str, row: Mapping[str, Any]) -> str:
     return _PLACEHOLDER.sub(sub, template)
 
 
+class Statement(NamedTuple):
+    """One failing-row query of a rule, over the typed views (see :mod:`.runner`)."""
+
+    #: the resource the findings are about
+    resource: str
+    sql: str
+    #: the field each finding names (its value is the row's column of that name)
+    field: str | None
+    #: per resource, the fields the query reads: it runs only where all are loaded
+    reads: dict[str, set[str]]
+
+
 @dataclass
 class Rule:
     """A declared rule: ``semicon.rules[index]`` of the descriptor."""
@@ -94,9 +106,15 @@ class Rule:
         """Per resource, the fields this rule reads (their cells are kept for every row)."""
         raise NotImplementedError
 
-    def queries(self, ctx: RuleContext) -> Iterable[tuple[str, str, str | None]]:
-        """``(resource, sql, field)``: each failing-row query of this rule."""
+    def statements(self) -> list[Statement]:
+        """This rule's failing-row queries; no database needed (another SQL engine holding
+        the same tables can run them)."""
         raise NotImplementedError
+
+    def queries(self, ctx: RuleContext) -> Iterable[Statement]:
+        """The statements whose tables and fields are all loaded and usable."""
+        return [s for s in self.statements()
+                if all(ctx.has(t, *names) for t, names in s.reads.items())]
 
     def message(self, row: Mapping[str, Any]) -> str:
         return render(self.decl.get("message") or self.default_message, row)
@@ -115,7 +133,7 @@ class Rule:
 
     def run(self, ctx: RuleContext) -> list[Finding]:
         out: list[Finding] = []
-        for resource, sql, fld in self.queries(ctx):
-            for row in ctx.select(sql):
-                out.append(self.finding(ctx, resource, row, fld))
+        for st in self.queries(ctx):
+            for row in ctx.select(st.sql):
+                out.append(self.finding(ctx, st.resource, row, st.field))
         return out

@@ -98,14 +98,19 @@ def load_declarations(data: Mapping[str, Any]) -> Declarations:
     if raw is None:
         return out
     out.findings = schema_findings(raw)
-    if out.findings or not isinstance(raw, dict):
+    bad = {f.field for f in out.findings}
+    if not isinstance(raw, dict) or "$.semicon" in bad or "$.semicon.rules" in bad:
         return out  # a malformed property: nothing of it is used
     resources = {r["name"]: r for r in data.get("resources") or []
                  if isinstance(r, dict) and isinstance(r.get("name"), str)}
-    out.provenance = parse_provenance(raw.get("provenance"), resources)
+    if not any(b.startswith("$.semicon.provenance") for b in bad):
+        out.provenance = parse_provenance(raw.get("provenance"), resources)
     if out.provenance is not None:
         _check_provenance(out, resources)
     for i, decl in enumerate(raw.get("rules") or []):
+        here = f"$.semicon.rules[{i}]"
+        if any(b == here or b.startswith((here + ".", here + "[")) for b in bad):
+            continue  # this rule breaks the schema: left out, the others run
         rule = _parse_rule(out, i, decl)
         if rule is not None:
             out.rules.append(rule)

@@ -6,13 +6,10 @@ the rule's meaning (docs/declarations.md shows it for each kind).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
-from .base import Rule, ident, literal, norm_sql
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .runner import RuleContext
+from .base import Rule, Statement, ident, literal, norm_sql
 
 #: how a relation reads in a message, and its SQL condition over ``total``/``value``/``tol``
 RELATIONS = {
@@ -39,11 +36,9 @@ class Range(Rule):
     def reads(self, fields: Mapping[str, set[str]]) -> dict[str, set[str]]:
         return {t: set(self.pair) for t in self.targets}
 
-    def queries(self, ctx: RuleContext) -> Iterable[tuple[str, str, str | None]]:
+    def statements(self) -> list[Statement]:
         low, high = self.pair
-        for table in self.targets:
-            if ctx.has(table, low, high):
-                yield table, self.sql(table), high
+        return [Statement(t, self.sql(t), high, {t: {low, high}}) for t in self.targets]
 
     def sql(self, table: str) -> str:
         low, high = self.pair
@@ -89,10 +84,8 @@ class Sum(Rule):
         out.setdefault(p["resource"], set()).update(names)
         return out
 
-    def queries(self, ctx: RuleContext) -> Iterable[tuple[str, str, str | None]]:
-        reads = self.reads({})
-        if all(ctx.has(t, *names) for t, names in reads.items()):
-            yield self.resource, self.sql(), self.decl["value"]
+    def statements(self) -> list[Statement]:
+        return [Statement(self.resource, self.sql(), self.decl["value"], self.reads({}))]
 
     def sql(self) -> str:
         d, p = self.decl, self.parts
@@ -153,9 +146,8 @@ class Count(Rule):
         out.setdefault(rows["resource"], set()).add(rows["key"])
         return out
 
-    def queries(self, ctx: RuleContext) -> Iterable[tuple[str, str, str | None]]:
-        if all(ctx.has(t, *names) for t, names in self.reads({}).items()):
-            yield self.resource, self.sql(), self.decl["count"]
+    def statements(self) -> list[Statement]:
+        return [Statement(self.resource, self.sql(), self.decl["count"], self.reads({}))]
 
     def sql(self) -> str:
         d, rows = self.decl, self.decl["rows"]
@@ -197,10 +189,9 @@ class Quote(Rule):
             out.setdefault(self.documents[0], set()).update(self.documents[1])
         return out
 
-    def queries(self, ctx: RuleContext) -> Iterable[tuple[str, str, str | None]]:
-        for table, q in self.quoted.items():
-            if ctx.has(table, q.source, q.quote):
-                yield table, self.sql(table, q.source, q.quote), q.quote
+    def statements(self) -> list[Statement]:
+        return [Statement(t, self.sql(t, q.source, q.quote), q.quote, {t: {q.source, q.quote}})
+                for t, q in self.quoted.items()]
 
     @staticmethod
     def sql(table: str, source: str, quote: str) -> str:
@@ -233,9 +224,8 @@ class Backed(Rule):
     def reads(self, fields: Mapping[str, set[str]]) -> dict[str, set[str]]:
         return {self.resource: {self.decl["field"], self.quote_field}}
 
-    def queries(self, ctx: RuleContext) -> Iterable[tuple[str, str, str | None]]:
-        if ctx.has(self.resource, self.decl["field"], self.quote_field):
-            yield self.resource, self.sql(), self.decl["field"]
+    def statements(self) -> list[Statement]:
+        return [Statement(self.resource, self.sql(), self.decl["field"], self.reads({}))]
 
     def sql(self) -> str:
         f, q = ident(self.decl["field"]), ident(self.quote_field)

@@ -16,13 +16,13 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from semicon.schemas.validation.findings import Finding, make
 from semicon.schemas.validation.paths import unsafe_reason
 
-from .base import Rule, render
+from .base import Rule, Statement, render
 
 if TYPE_CHECKING:  # pragma: no cover
     from .runner import RuleContext
@@ -36,8 +36,8 @@ class Python(Rule):
     def reads(self, fields: Mapping[str, set[str]]) -> dict[str, set[str]]:
         return {self.resource: set(self.decl["fields"])}
 
-    def queries(self, ctx: RuleContext) -> Iterable[tuple[str, str, str | None]]:
-        return []
+    def statements(self) -> list[Statement]:
+        return []  # pandera over a polars frame, not SQL
 
     def run(self, ctx: RuleContext) -> list[Finding]:
         if not ctx.allow_python:

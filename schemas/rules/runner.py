@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,6 @@ class RuleContext:
     declarations: Declarations
     allow_python: bool = False
     time_limit: float = DEFAULT_TIME_LIMIT
-    timed_out: list[bool] = field(default_factory=list)
 
     @property
     def con(self) -> Any:
@@ -55,7 +54,8 @@ class RuleContext:
     def has(self, resource: str, *names: str) -> bool:
         return self.ctx.has_fields(resource, *names)
 
-    def _execute(self, sql: str, params: list[Any] | None = None) -> Any:
+    def _timed(self, call: Any) -> Any:
+        """``call()``, interrupted after :attr:`time_limit` seconds (``TimeoutError``)."""
         fired: list[bool] = []
 
         def stop() -> None:
@@ -66,7 +66,7 @@ class RuleContext:
         timer.daemon = True
         timer.start()
         try:
-            return self.con.execute(sql, params or [])
+            return call()
         except Exception as exc:
             if fired:
                 raise TimeoutError(
@@ -77,7 +77,8 @@ class RuleContext:
 
     def select(self, sql: str) -> list[dict[str, Any]]:
         """The rows of ``sql`` (at most the finding cap) as dicts by column name."""
-        cur = self._execute(f"SELECT * FROM ({sql}) LIMIT {int(self.ctx.cap)}")
+        cur = self._timed(lambda: self.con.execute(
+            f"SELECT * FROM ({sql}) LIMIT {int(self.ctx.cap)}"))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
@@ -86,8 +87,8 @@ class RuleContext:
         import polars as pl
 
         cols = ", ".join(ident(n) for n in ["__line", *names])
-        rel = self._execute(f"SELECT {cols} FROM {ident(resource)} ORDER BY __line")
-        return pl.from_arrow(rel.to_arrow_table())
+        sql = f"SELECT {cols} FROM {ident(resource)} ORDER BY __line"
+        return pl.from_arrow(self._timed(lambda: self.con.sql(sql).to_arrow_table()))
 
 
 def _line_sql(res: Any, con: Any) -> str:

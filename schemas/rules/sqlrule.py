@@ -10,13 +10,10 @@ only, with DuckDB's file access switched off (:mod:`.runner`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from .base import Rule, ident, render
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .runner import RuleContext
+from .base import Rule, Statement, ident, render
 
 
 class SqlError(ValueError):
@@ -34,11 +31,15 @@ class Sql(Rule):
                 f"WHERE NOT coalesce(({self.decl['check']}), TRUE) ORDER BY __line")
 
     def reads(self, fields: Mapping[str, set[str]]) -> dict[str, set[str]]:
-        return columns_read(self.sql(), fields)
+        if self._reads is None:  # parsing the SQL once is enough
+            self._reads = columns_read(self.sql(), fields)
+        return self._reads
 
-    def queries(self, ctx: RuleContext) -> Iterable[tuple[str, str, str | None]]:
-        if ctx.has(self.resource):
-            yield self.resource, self.sql(), self.decl.get("field")
+    _reads: dict[str, set[str]] | None = None
+
+    def statements(self) -> list[Statement]:
+        return [Statement(self.resource, self.sql(), self.decl.get("field"),
+                          {self.resource: set(), **(self._reads or {})})]
 
     def message(self, row: Mapping[str, Any]) -> str:
         if self.decl.get("message"):

@@ -192,6 +192,7 @@ def test_no_rule_applies_without_declarations():
 
 def test_a_rule_reading_undeclared_fields_is_a_rule_error(tmp_path):
     """The typed views hold only the fields the rules declare they read."""
+    from semicon.schemas.rules.base import Statement
     from semicon.schemas.rules.kinds import Range
 
     text = "id,amount_low,amount_high,title\na,1,2,x\n"
@@ -201,8 +202,8 @@ def test_a_rule_reading_undeclared_fields_is_a_rule_error(tmp_path):
                         semicon={"rules": bundled_rules("range")[:1]})
 
     class ReadsTitle(Range):
-        def queries(self, ctx):
-            yield "t", 'SELECT __line, "title" FROM "t"', "title"
+        def statements(self):
+            return [Statement("t", 'SELECT __line, "title" FROM "t"', "title", {"t": set()})]
 
     import semicon.schemas.rules.declared as declared
 
