@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "datapackage"
 LETTER = BUNDLED / "sources" / "voortgangsbrief-halfgeleiderindustrie-2025.txt"
+#: the bundled package's version (release file names carry it)
+VERSION = json.loads((BUNDLED / "datapackage.json").read_text(encoding="utf-8"))["version"]
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from semicon.cli.main import cli
 
+from tests.conftest import VERSION
 from tests.serve.conftest import BUNDLED, free_port, wait_until_up
 
 SEMICON = [sys.executable, "-c", "from semicon.cli.main import cli; cli()"]
@@ -30,11 +31,11 @@ def test_serve_builds_then_serves_the_site_with_every_download(tmp_path: Path):
         wait_until_up(f"http://127.0.0.1:{port}/", proc, timeout=180)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as r:
             home = r.read().decode()
-        for download in ("semicon-nl-1.0.0.zip", "semicon-nl.duckdb", "semicon-nl.db",
+        for download in (f"semicon-nl-{VERSION}.zip", "semicon-nl.duckdb", "semicon-nl.db",
                          "parquet/funding_allocations.parquet"):
             assert f"/downloads/{download}" in home
         with urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/downloads/semicon-nl-1.0.0.zip", timeout=30) as r:
+                f"http://127.0.0.1:{port}/downloads/semicon-nl-{VERSION}.zip", timeout=30) as r:
             assert r.read(4) == b"PK\x03\x04"
         # the served zip has the mode of every other output: readable by any user
         served = out / "downloads" / "semicon-nl-1.0.0.zip"
@@ -73,7 +74,7 @@ def test_publish_writes_the_deploy_folder(tmp_path: Path):
     folder = out / "publish"
     assert result.output.endswith(f"wrote {folder}; start it with {folder / 'start.sh'}\n")
     for name in ("semicon-nl.db", "metadata.json", "requirements.txt", "start.sh",
-                 "downloads/semicon-nl-1.0.0.zip", "plugins", "templates"):
+                 f"downloads/semicon-nl-{VERSION}.zip", "plugins", "templates"):
         assert (folder / name).exists(), name
     # the zip is readable by a web server running as another user, like every other output
     for path in (out / "semicon-nl.db", out / "semicon-nl-1.0.0.zip",
@@ -85,7 +86,7 @@ def test_publish_again_reuses_the_release_zip_of_an_unchanged_build(tmp_path: Pa
     out = tmp_path / "dist"
     runner = CliRunner()
     assert runner.invoke(cli, ["publish", str(BUNDLED), "--out", str(out)]).exit_code == 0
-    zip_path = out / "semicon-nl-1.0.0.zip"
+    zip_path = out / f"semicon-nl-{VERSION}.zip"
     first = zip_path.stat().st_mtime_ns
     assert runner.invoke(cli, ["publish", str(BUNDLED), "--out", str(out)]).exit_code == 0
     assert zip_path.stat().st_mtime_ns == first
