@@ -38,7 +38,7 @@ def test_serve_builds_then_serves_the_site_with_every_download(tmp_path: Path):
                 f"http://127.0.0.1:{port}/downloads/semicon-nl-{VERSION}.zip", timeout=30) as r:
             assert r.read(4) == b"PK\x03\x04"
         # the served zip has the mode of every other output: readable by any user
-        served = out / "downloads" / "semicon-nl-1.0.0.zip"
+        served = out / "downloads" / f"semicon-nl-{VERSION}.zip"
         mode = stat.S_IMODE(served.stat().st_mode)
         assert mode == stat.S_IMODE((out / "semicon-nl.db").stat().st_mode)
         assert mode & 0o044 == 0o044
@@ -77,8 +77,8 @@ def test_publish_writes_the_deploy_folder(tmp_path: Path):
                  f"downloads/semicon-nl-{VERSION}.zip", "plugins", "templates"):
         assert (folder / name).exists(), name
     # the zip is readable by a web server running as another user, like every other output
-    for path in (out / "semicon-nl.db", out / "semicon-nl-1.0.0.zip",
-                 folder / "downloads" / "semicon-nl-1.0.0.zip"):
+    for path in (out / "semicon-nl.db", out / f"semicon-nl-{VERSION}.zip",
+                 folder / "downloads" / f"semicon-nl-{VERSION}.zip"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 
