@@ -17,6 +17,7 @@ COMMANDS = {
     "diff": "semicon.cli.diff:diff",
     "publish": "semicon.cli.serve:publish",
     "sync": "semicon.cli.sync:sync",
+    "coverage": "semicon.cli.coverage:coverage",
 }
 
 
@@ -63,4 +64,5 @@ def cli() -> None:
       semicon diff A B     what changed between two releases
       semicon publish      write a self-contained Datasette deploy folder
       semicon sync         regenerate datapackage.json from schemas/ and the CSVs
+      semicon coverage     which sentences of the source documents no row quotes
     """
