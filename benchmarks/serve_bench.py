@@ -216,9 +216,9 @@ def bare_query_path(db: str, query_path: str) -> str:
     name = query_path.rsplit("/", 1)[-1]
     if "?" in name:
         return query_path
-    from semicon.build.canned_queries import QUERIES
-
-    return f"/{db}?sql=" + quote(QUERIES[name]["sql"].strip())
+    queries = json.loads(BUNDLED.read_text())["semicon"]["site"]["queries"]
+    sql = queries[name]["sql"]
+    return f"/{db}?sql=" + quote("\n".join(sql) if isinstance(sql, list) else sql)
 
 
 def drain(base: str, probe: str, timeout: float = 60) -> None:

@@ -1,32 +1,35 @@
-"""Datasette 0.65.5 metadata generated from the data package descriptor and its Table Schemas.
+"""Datasette 0.65.5 metadata generated from the data package descriptor and its declarations.
 
-Nothing here is templated: every title, description, column description, facet, sort order,
-label column and full-text search setting is derived from the descriptor, so the site can never
-drift from the package. ``build_metadata`` is called by the build (``metadata.json``) and by
-``semicon serve``/``semicon publish``.
+Nothing here is templated and nothing names a dataset: every title, description and column
+description comes from the descriptor and its Table Schemas; facets, sort order, label and
+search columns, amounts, canned queries, home-page wording and source documents from the
+package's ``semicon.site`` declaration, or defaults inferred from the schemas
+(``semicon.build.site_declarations``). ``build_metadata`` is called by the build
+(``metadata.json``) and by ``semicon serve``/``semicon publish``.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from semicon.build.canned_queries import canned_queries
+from semicon.build.site_declarations import SiteDeclarations, TableDisplay, parse_site
+from semicon.build.site_documents import DocumentSite, document_sites, quote_fields
 
 # A table's FTS index is named the way sqlite-utils' ``enable_fts`` names it.
 FTS_SUFFIX = "_fts"
-# At most this many default facets per table: each is a GROUP BY on every page view.
-MAX_FACETS = 3
 # Tables with more rows than this get no *default* facets: every view of the table page would
 # run one GROUP BY over the whole table per facet (~50 ms each at 1,000,000 rows, indexed).
 # Their facets stay one click away (``?_facet=<column>``, linked from the home and table
 # pages) and cost one indexed GROUP BY only when asked for.
 LARGE_TABLE_ROWS = 100_000
-# Enum fields with more values than this make poor facets.
-MAX_FACET_VALUES = 25
-LABEL_CANDIDATES = ("title", "name", "label", "country_name")
+PLUGIN = "semicon-site"
+
+RowsOf = Callable[[str], list[dict[str, Any]]]
 
 
 def _schema(resource: dict[str, Any], package_dir: Path) -> dict[str, Any]:
@@ -71,96 +74,8 @@ def foreign_keys(schema: dict[str, Any], table: str) -> list[tuple[str, str, str
     return out
 
 
-def label_column(schema: dict[str, Any]) -> str | None:
-    """The human-readable column of a table (``title``/``name``…), if any."""
-    names = [f["name"] for f in schema["fields"]]
-    for cand in LABEL_CANDIDATES:
-        if cand in names:
-            return cand
-    pk = set(primary_key(schema))
-    for f in schema["fields"]:
-        if f.get("type", "string") == "string" and f["name"] not in pk and not f.get(
-            "constraints", {}
-        ).get("enum"):
-            return f["name"]
-    return None
-
-
-# Same rule as ``semicon.build.sqlite_db.fts_columns`` (used when that module imports).
-_FTS_WORDS = ("name", "title", "purpose", "description", "focus", "partner", "funder",
-              "recipient", "source_quote")
-
-
-def fts_columns(table: str, schema: dict[str, Any]) -> list[str]:
-    """The columns the build indexes in ``<table>_fts`` (``semicon.build.sqlite_db``)."""
-    try:
-        from semicon.build.package import Resource
-        from semicon.build.sqlite_db import fts_columns as build_fts_columns
-    except ImportError:
-        pk = set(primary_key(schema))
-        return [
-            f["name"] for f in schema["fields"]
-            if f.get("type", "string") == "string" and f["name"] not in pk
-            and not (f.get("constraints") or {}).get("enum")
-            and not (f.get("constraints") or {}).get("pattern")
-            and any(w in f["name"] for w in _FTS_WORDS)
-        ]
-    return build_fts_columns(Resource(name=table, paths=[], schema=schema))
-
-
 def _enum(field: dict[str, Any]) -> list[Any]:
     return list((field.get("constraints") or {}).get("enum") or [])
-
-
-# Facets a reader of the letter asks for first, where the table has these columns.
-FACET_HINTS: dict[str, list[str]] = {
-    "funding_allocations": ["funder_country", "currency", "status"],
-    "partnerships": ["partner_country", "kind"],
-    "events": ["status", "date_precision"],
-    "coalition_members": ["coalition_id", "role"],
-}
-
-
-def default_facets(table: str, schema: dict[str, Any]) -> list[str]:
-    """Useful default facets: small enums first, then foreign keys other than the source."""
-    names = {f["name"] for f in schema["fields"]}
-    hinted = [c for c in FACET_HINTS.get(table, []) if c in names]
-    if hinted:
-        return hinted[:MAX_FACETS]
-    facets: list[str] = []
-    pk = set(primary_key(schema))
-    for f in schema["fields"]:
-        n = len(_enum(f))
-        if 2 <= n <= MAX_FACET_VALUES and f["name"] not in pk:
-            facets.append(f["name"])
-    for col, other, _ in foreign_keys(schema, table):
-        # Every row cites the letter: a source_id facet would show one value; a self
-        # reference (parent_id) has as many values as parents.
-        if other in ("sources",) or other == table or col in pk or col in facets:
-            continue
-        facets.append(col)
-    # Country-like and currency columns are good facets even without an enum.
-    for f in schema["fields"]:
-        name = f["name"]
-        if name in facets or name in pk:
-            continue
-        if name in ("currency", "funder_country", "partner_country", "country_code", "funder"):
-            facets.append(name)
-    return facets[:MAX_FACETS]
-
-
-def default_sort(schema: dict[str, Any]) -> tuple[str, str] | None:
-    """``("sort"|"sort_desc", column)``: amounts largest first, otherwise chronological."""
-    names = {f["name"]: f for f in schema["fields"]}
-    if "amount" in names:
-        return ("sort_desc", "amount")
-    for cand in ("date", "announced_on", "period_start_year"):
-        if cand in names:
-            return ("sort", cand)
-    for f in schema["fields"]:
-        if f.get("type") in ("date", "datetime"):
-            return ("sort", f["name"])
-    return None
 
 
 def column_description(field: dict[str, Any]) -> str:
@@ -177,11 +92,45 @@ def column_description(field: dict[str, Any]) -> str:
     return " ".join(p for p in parts if p)
 
 
+def declarations_of(descriptor: Mapping[str, Any]) -> dict[str, Any]:
+    """The package's ``semicon`` property (empty when it declares nothing)."""
+    raw = descriptor.get("semicon")
+    return raw if isinstance(raw, dict) else {}
+
+
+def document_table(descriptor: Mapping[str, Any]) -> str | None:
+    """The table whose rows name the source documents, if the package declares one."""
+    table = (declarations_of(descriptor).get("provenance") or {}).get("documentTable")
+    return str(table["resource"]) if isinstance(table, Mapping) and table.get("resource") else None
+
+
+def table_displays(
+    descriptor: dict[str, Any],
+    package_dir: Path | None = None,
+    distinct: Mapping[str, Mapping[str, int]] | None = None,
+    row_counts: Mapping[str, int] | None = None,
+) -> dict[str, TableDisplay]:
+    """Every table's display (declared, else inferred), in descriptor order."""
+    site = parse_site(declarations_of(descriptor))
+    resources = table_resources(descriptor, package_dir)
+    referenced = {other for t, _, s in resources for _, other, _ in foreign_keys(s, t)}
+    doc_table = document_table(descriptor)
+    exclude = frozenset({doc_table} if doc_table else ())
+    distinct = distinct or {}
+    row_counts = row_counts or {}
+    return {
+        table: site.table(table, schema, referenced=table in referenced,
+                          exclude_facets=exclude, distinct=distinct.get(table),
+                          rows=row_counts.get(table))
+        for table, _, schema in resources
+    }
+
+
 def table_metadata(
     table: str,
     resource: dict[str, Any],
     schema: dict[str, Any],
-    referenced: set[str],
+    display: TableDisplay,
     rows: int | None = None,
 ) -> dict[str, Any]:
     """One table's metadata; ``rows`` (if known) decides whether facets are on by default."""
@@ -190,22 +139,17 @@ def table_metadata(
         "description": resource.get("description") or schema.get("description") or "",
         "columns": {f["name"]: column_description(f) for f in schema["fields"]},
     }
-    if table in referenced:
-        label = label_column(schema)
-        if label:
-            meta["label_column"] = label
-    facets = default_facets(table, schema)
-    if facets and (rows is None or rows <= LARGE_TABLE_ROWS):
-        meta["facets"] = facets
-    sort = default_sort(schema)
-    if sort:
-        meta[sort[0]] = sort[1]
-    if fts_columns(table, schema):
+    if display.label:
+        meta["label_column"] = display.label
+    if display.facets and (rows is None or rows <= LARGE_TABLE_ROWS):
+        meta["facets"] = display.facets
+    if display.sort:
+        meta["sort_desc" if display.sort.descending else "sort"] = display.sort.field
+    if display.search:
         meta["fts_table"] = table + FTS_SUFFIX
         meta["fts_pk"] = "rowid"
         meta["searchmode"] = "escaped"
-    pk = primary_key(schema)
-    if pk:
+    if primary_key(schema):
         meta["sortable_columns"] = [f["name"] for f in schema["fields"]]
     return meta
 
@@ -214,50 +158,45 @@ def _first(items: list[dict[str, Any]] | None) -> dict[str, Any]:
     return (items or [{}])[0]
 
 
-def letter_source(descriptor: dict[str, Any]) -> dict[str, Any]:
-    """The descriptor's source entry for the letter (the first source with a path)."""
-    for s in descriptor.get("sources") or []:
-        if s.get("path"):
-            return s
-    return _first(descriptor.get("sources"))
+def csv_rows(descriptor: Mapping[str, Any], package_dir: Path) -> RowsOf:
+    """Read a table's rows from its CSV file (text cells, by field name)."""
+
+    def rows_of(table: str) -> list[dict[str, Any]]:
+        for res in descriptor.get("resources") or []:
+            if res.get("name") != table or not isinstance(res.get("path"), str):
+                continue
+            path = Path(package_dir) / res["path"]
+            if not path.is_file():
+                return []
+            dialect = res.get("dialect") if isinstance(res.get("dialect"), dict) else {}
+            with path.open(encoding=res.get("encoding") or "utf-8-sig", newline="",
+                           errors="replace") as fh:
+                return list(csv.DictReader(fh, delimiter=dialect.get("delimiter", ",")))
+        return []
+
+    return rows_of
 
 
-def letter_row(descriptor: dict[str, Any], package_dir: Path) -> dict[str, str]:
-    """The ``sources`` table row of the letter (the first row with a ``text_path``), if any."""
-    for res in descriptor.get("resources", []):
-        if res.get("name") != "sources" or not isinstance(res.get("path"), str):
-            continue
-        path = Path(package_dir) / res["path"]
-        if not path.is_file():
-            return {}
-        with path.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-        for row in rows:
-            if row.get("text_path"):
-                return row
-        return rows[0] if rows else {}
-    return {}
+def _resource_map(descriptor: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    return {str(r.get("name")): r for r in descriptor.get("resources") or []
+            if isinstance(r, Mapping) and r.get("name")}
 
 
-def site_plugin_config(descriptor: dict[str, Any], package_dir: Path) -> dict[str, Any]:
-    """Configuration of the ``semicon-site`` plugin: letter and package facts for the pages."""
-    row = letter_row(descriptor, package_dir)
-    src = letter_source(descriptor)
-    letter = {
-        "source_id": row.get("source_id", ""),
-        "title": row.get("title") or src.get("title", ""),
-        "kind": row.get("kind", ""),
-        "kenmerk": row.get("identifier", ""),
-        "publisher": row.get("publisher", ""),
-        "date": row.get("date") or row.get("published_year", ""),
-        "url": next(
-            (u for u in (row.get("url"), src.get("path")) if str(u or "").startswith("http")), ""
-        ),
-    }
-    text_path = row.get("text_path") or ""
-    if not text_path:
-        found = sorted((Path(package_dir) / "sources").glob("*.txt"))
-        text_path = f"sources/{found[0].name}" if found else ""
+def site_documents(descriptor: dict[str, Any], package_dir: Path,
+                   rows_of: RowsOf | None = None) -> list[DocumentSite]:
+    """The source documents with a reading page (``semicon.build.site_documents``)."""
+    return document_sites(
+        declarations_of(descriptor), parse_site(declarations_of(descriptor)),
+        _resource_map(descriptor), Path(package_dir), database_name(descriptor),
+        rows_of or csv_rows(descriptor, package_dir),
+    )
+
+
+def site_plugin_config(descriptor: dict[str, Any], site: SiteDeclarations,
+                       displays: Mapping[str, TableDisplay],
+                       documents: list[DocumentSite], quotes: dict[str, dict[str, str]],
+                       ) -> dict[str, Any]:
+    """Configuration of the ``semicon-site`` plugin: wording, documents, quotes, amounts."""
     package = {
         k: descriptor.get(k)
         for k in ("name", "title", "version", "created", "homepage", "keywords")
@@ -265,44 +204,84 @@ def site_plugin_config(descriptor: dict[str, Any], package_dir: Path) -> dict[st
     }
     package["licenses"] = descriptor.get("licenses") or []
     package["contributors"] = descriptor.get("contributors") or []
-    return {"letter_file": text_path, "letter": letter, "package": package}
+    package["sources"] = [
+        {"title": str(s.get("title") or s.get("name") or ""),
+         "path": str(s.get("path") or "")}
+        for s in descriptor.get("sources") or [] if isinstance(s, Mapping)
+    ]
+    amounts = {
+        table: {col: cur.as_config() for col, cur in d.amounts.items()}
+        for table, d in displays.items() if d.amounts
+    }
+    config: dict[str, Any] = {
+        "home": {"about": site.home.about, "queries": site.home.queries,
+                 "search": site.home.search},
+        "package": package,
+        "documents": [d.as_config() for d in documents],
+    }
+    if quotes and documents:
+        config["quotes"] = quotes
+    if amounts:
+        config["amounts"] = amounts
+    if site.charts is not None:
+        config["charts"] = site.charts
+    return config
 
 
-def database_name(descriptor: dict[str, Any]) -> str:
+def database_name(descriptor: Mapping[str, Any]) -> str:
     """Datasette's name for the database: the SQLite file stem, ``<package name>``."""
-    return descriptor["name"]
+    return str(descriptor["name"])
+
+
+def _source_url(src: Mapping[str, Any], documents: list[DocumentSite]) -> str:
+    """The footer's source link: an http(s) original, else the source's reading page."""
+    path = str(src.get("path") or "")
+    if path.startswith(("http://", "https://")):
+        return path
+    for doc in documents:
+        if path and Path(path).name == doc.text.name:
+            return doc.url
+    return documents[0].url if documents else ""
 
 
 def build_metadata(
     descriptor: dict[str, Any],
     package_dir: Path,
     row_counts: dict[str, int] | None = None,
+    *,
+    rows_of: RowsOf | None = None,
+    distinct: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, Any]:
     """Datasette 0.65.5 ``metadata.json`` content for the package at ``package_dir``.
 
     ``row_counts`` (table -> rows, e.g. ``build.json``'s ``rows``): tables larger than
     ``LARGE_TABLE_ROWS`` get no default facets; their facets are offered as one-click links
-    (plugin configuration ``facet_links``) instead.
+    (plugin configuration ``facet_links``) instead. ``rows_of`` reads a table's rows (the
+    source documents' table; default: its CSV file); ``distinct`` (table -> column ->
+    distinct values) lets undeclared packages get facets on low-cardinality columns.
+    Raises ``ValueError`` for a declaration the site cannot use.
     """
     package_dir = Path(package_dir)
     row_counts = row_counts or {}
+    declarations = declarations_of(descriptor)
+    site = parse_site(declarations)
     resources = table_resources(descriptor, package_dir)
-    referenced: set[str] = set()
-    for table, _, schema in resources:
-        for _, other, _ in foreign_keys(schema, table):
-            referenced.add(other)
+    displays = table_displays(descriptor, package_dir, distinct, row_counts)
+    documents = site_documents(descriptor, package_dir, rows_of)
+    quotes = quote_fields(declarations, {t: [f["name"] for f in s["fields"]]
+                                         for t, _, s in resources})
     lic = _first(descriptor.get("licenses"))
-    src = letter_source(descriptor)
+    src = _first(descriptor.get("sources"))
     version = descriptor.get("version", "")
     title = descriptor.get("title") or descriptor["name"]
     tables = {
-        table: table_metadata(table, res, schema, referenced, row_counts.get(table))
+        table: table_metadata(table, res, schema, displays[table], row_counts.get(table))
         for table, res, schema in resources
     }
     facet_links = {
-        table: default_facets(table, schema)
-        for table, _, schema in resources
-        if default_facets(table, schema) and "facets" not in tables[table]
+        table: displays[table].facets
+        for table, _, _ in resources
+        if displays[table].facets and "facets" not in tables[table]
     }
     tables["_data_dictionary"] = {
         "title": "Data dictionary",
@@ -315,22 +294,21 @@ def build_metadata(
         "title": title,
         "description": descriptor.get("description", ""),
         "tables": tables,
-        "queries": canned_queries({t for t, _, _ in resources}),
+        "queries": canned_queries(site),
     }
     meta: dict[str, Any] = {
         "title": title,
         "description": descriptor.get("description", ""),
         "license": lic.get("title") or lic.get("name") or "",
         "license_url": lic.get("path") or "",
-        "source": src.get("title") or "",
-        # The letter is readable on the site itself; an http(s) original is linked there.
-        "source_url": src["path"] if str(src.get("path", "")).startswith("http") else "/letter",
+        "source": src.get("title") or src.get("name") or "",
+        "source_url": _source_url(src, documents),
         "about": f"{descriptor['name']} {version}".strip(),
-        "about_url": descriptor.get("homepage") or "/letter",
+        "about_url": descriptor.get("homepage") or (documents[0].url if documents else ""),
         "databases": {database_name(descriptor): db},
         "plugins": {
-            "semicon-site": {
-                **site_plugin_config(descriptor, package_dir),
+            PLUGIN: {
+                **site_plugin_config(descriptor, site, displays, documents, quotes),
                 **({"facet_links": facet_links} if facet_links else {}),
             }
         },
@@ -347,8 +325,14 @@ def sort_index_columns(
     whole table (measured: JSON API 0.6 req/s without, 241 req/s with).
     """
     out: dict[str, list[str]] = {}
-    for table, _, schema in table_resources(descriptor, package_dir):
-        sort = default_sort(schema)
-        if sort and sort[1] not in primary_key(schema)[:1]:
-            out[table] = [sort[1]]
+    schemas = {t: s for t, _, s in table_resources(descriptor, package_dir)}
+    for table, display in table_displays(descriptor, package_dir).items():
+        if display.sort and display.sort.field not in primary_key(schemas[table])[:1]:
+            out[table] = [display.sort.field]
     return out
+
+
+def search_columns(descriptor: dict[str, Any], package_dir: Path | None = None
+                   ) -> dict[str, list[str]]:
+    """table -> the columns the build indexes for full-text search (declared or inferred)."""
+    return {t: d.search for t, d in table_displays(descriptor, package_dir).items()}

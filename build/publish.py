@@ -13,6 +13,8 @@ from semicon.build.site import (
     DOWNLOADS_DIR_NAME,
     PLUGINS_DIR,
     REQUIREMENTS,
+    SITE_DIR_NAME,
+    SOURCES_DIR_NAME,
     STATIC_DIR,
     TEMPLATES_DIR,
     datasette_args,
@@ -30,8 +32,9 @@ def requirements_txt() -> str:
     return "\n".join(lines) + "\n"
 
 
-def start_args(db_name: str) -> list[str]:
-    """``datasette serve`` arguments of the publish folder, relative to it."""
+def start_args(db_name: str, sources: bool = True) -> list[str]:
+    """``datasette serve`` arguments of the publish folder, relative to it (``sources``:
+    whether it has a folder of source documents)."""
     args = datasette_args(
         Path(db_name),
         Path("metadata.json"),
@@ -40,15 +43,15 @@ def start_args(db_name: str) -> list[str]:
         static=Path("static"),
         inspect=Path("inspect-data.json"),
         downloads=Path(DOWNLOADS_DIR_NAME),
+        sources=Path(SOURCES_DIR_NAME) if sources else None,
         host="HOST",
         port=0,
     )
-    args += ["--static", "sources:sources"]
     return args
 
 
-def _start_sh(db_name: str) -> str:
-    args = start_args(db_name)
+def _start_sh(db_name: str, sources: bool) -> str:
+    args = start_args(db_name, sources)
     i = args.index("--host")
     fixed = shlex.join(args[:i])
     return (
@@ -59,8 +62,8 @@ def _start_sh(db_name: str) -> str:
     )
 
 
-def _publish_readme(db_name: str, name: str) -> str:
-    args = start_args(db_name)
+def _publish_readme(db_name: str, name: str, sources: bool) -> str:
+    args = start_args(db_name, sources)
     i = args.index("--host")
     static = []
     for j, a in enumerate(args):
@@ -135,22 +138,22 @@ def write_publish(descriptor_path: Path, out: Path) -> Path:
     tmp.mkdir(parents=True)
     _copy(db, tmp / db.name)
     counts = row_counts(json.loads(inspect.read_text(encoding="utf-8")))
-    (tmp / "metadata.json").write_text(site_metadata(descriptor_path, counts), "utf-8")
+    (tmp / "metadata.json").write_text(site_metadata(descriptor_path, counts, db), "utf-8")
     _copy(inspect, tmp / "inspect-data.json")
     _copy(TEMPLATES_DIR, tmp / "templates")
     _copy(PLUGINS_DIR, tmp / "plugins")
     _copy(STATIC_DIR, tmp / "static")
-    sources = descriptor_path.parent / "sources"
+    sources = out / SITE_DIR_NAME / SOURCES_DIR_NAME
     if sources.is_dir():
-        _copy(sources, tmp / "sources")
+        _copy(sources, tmp / SOURCES_DIR_NAME)
     write_downloads(out, tmp / DOWNLOADS_DIR_NAME)
     if (out / "build.json").is_file():
         _copy(out / "build.json", tmp / "build.json")
     (tmp / "requirements.txt").write_text(requirements_txt(), "utf-8")
     start = tmp / "start.sh"
-    start.write_text(_start_sh(db.name), "utf-8")
+    start.write_text(_start_sh(db.name, sources.is_dir()), "utf-8")
     start.chmod(0o755)
-    (tmp / "README.md").write_text(_publish_readme(db.name, name), "utf-8")
+    (tmp / "README.md").write_text(_publish_readme(db.name, name, sources.is_dir()), "utf-8")
     if target.exists():
         shutil.rmtree(target)
     os.replace(tmp, target)

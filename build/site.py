@@ -10,12 +10,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from semicon.build.datasette_metadata import build_metadata
+from semicon.build.datasette_metadata import (
+    LARGE_TABLE_ROWS,
+    build_metadata,
+    site_documents,
+    table_resources,
+)
 from semicon.build.errors import BuildError
 from semicon.schemas.package import read_descriptor
 
@@ -89,8 +95,8 @@ def datasette_args(
         args += ["--inspect-file", str(inspect)]
     if downloads is not None:
         args += ["--static", f"downloads:{downloads}"]
-    if sources is not None and Path(sources).is_dir():
-        args += ["--static", f"sources:{sources}"]
+    if sources is not None:
+        args += ["--static", f"{SOURCES_DIR_NAME}:{sources}"]
     args += datasette_settings_args()
     args += ["--cors", "--host", host, "--port", str(port)]
     return args
@@ -102,6 +108,8 @@ def datasette_command(*args: str) -> list[str]:
 
 
 SITE_DIR_NAME = "site"
+#: the source documents' texts, served at ``/sources/``
+SOURCES_DIR_NAME = "sources"
 DOWNLOADS_DIR_NAME = "downloads"
 #: the build outputs a visitor may download (the rest of the output folder is not served)
 DOWNLOAD_PATTERNS = ("*.zip", "*.duckdb", "*.db", "build.json", "metadata.json", "parquet")
@@ -182,18 +190,96 @@ def row_counts(inspect_data: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
-def site_metadata(descriptor_path: Path, counts: dict[str, int]) -> str:
+def _sqlite_reader(db: Path):
+    """Read-only access to the built SQLite file: rows of a table, distinct counts."""
+    return sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True)
+
+
+def _rows_of(db: Path):
+    def rows_of(table: str) -> list[dict[str, Any]]:
+        con = _sqlite_reader(db)
+        try:
+            cur = con.execute(f'SELECT * FROM "{table.replace(chr(34), chr(34) * 2)}"')
+            names = [d[0] for d in cur.description]
+            return [{k: ("" if v is None else str(v)) for k, v in zip(names, row, strict=True)}
+                    for row in cur]
+        except sqlite3.Error:
+            return []
+        finally:
+            con.close()
+
+    return rows_of
+
+
+def distinct_counts(db: Path, descriptor: dict[str, Any], package_dir: Path,
+                    counts: dict[str, int]) -> dict[str, dict[str, int]]:
+    """table -> column -> distinct values, for the tables small enough to get default facets
+    (what lets a package that declares no facets get some on low-cardinality columns)."""
+    out: dict[str, dict[str, int]] = {}
+    con = _sqlite_reader(db)
+    try:
+        for table, _, schema in table_resources(descriptor, package_dir):
+            if not 0 < counts.get(table, 0) <= LARGE_TABLE_ROWS:
+                continue
+            cols = [f["name"] for f in schema["fields"]]
+            q = [f'COUNT(DISTINCT "{c.replace(chr(34), chr(34) * 2)}")' for c in cols]
+            t = table.replace(chr(34), chr(34) * 2)
+            row = con.execute(f'SELECT {", ".join(q)} FROM "{t}"').fetchone()
+            out[table] = dict(zip(cols, row, strict=True))
+    except sqlite3.Error:
+        return {}
+    finally:
+        con.close()
+    return out
+
+
+def site_metadata(descriptor_path: Path, counts: dict[str, int], db: Path | None = None) -> str:
+    """The site's ``metadata.json`` text; with the built ``db``, document rows and column
+    cardinalities are read from it."""
     descriptor = read_descriptor(descriptor_path)
-    meta = build_metadata(descriptor, descriptor_path.parent, row_counts=counts)
+    base = descriptor_path.parent
+    extra: dict[str, Any] = {}
+    if db is not None and db.is_file():
+        extra = {"rows_of": _rows_of(db),
+                 "distinct": distinct_counts(db, descriptor, base, counts)}
+    try:
+        meta = build_metadata(descriptor, base, row_counts=counts, **extra)
+    except ValueError as exc:
+        raise BuildError(f"the site declaration cannot be used: {exc}") from None
     return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_document_texts(descriptor_path: Path, db: Path, target: Path) -> Path | None:
+    """The folder ``target`` holding the text of every source document with a reading page
+    (served at ``/sources/``); ``None`` when the package has none."""
+    descriptor = read_descriptor(descriptor_path)
+    docs = site_documents(descriptor, descriptor_path.parent, _rows_of(db))
+    if not docs:
+        if target.exists():
+            shutil.rmtree(target)
+        return None
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    for doc in docs:
+        _link_or_copy(doc.text, tmp / doc.file)
+    old = target.with_name(f".{target.name}.{os.getpid()}.old")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old.exists():
+        shutil.rmtree(old)
+    return target
 
 
 def site_files(descriptor_path: Path, out: Path) -> tuple[Path, Path, Path]:
     """The SQLite file, the site's metadata and its ``datasette inspect`` file.
 
-    Both are written to ``<out>/site/`` (only when they changed). The metadata is generated
-    with the served file's row counts, so tables over ``LARGE_TABLE_ROWS`` rows get no
-    default facets (see ``semicon.build.datasette_metadata``).
+    Both are written to ``<out>/site/`` (only when they changed), with the source documents'
+    texts in ``<out>/site/sources/``. The metadata is generated with the served file's row
+    counts, so tables over ``LARGE_TABLE_ROWS`` rows get no default facets (see
+    ``semicon.build.datasette_metadata``).
     """
     descriptor = read_descriptor(descriptor_path)
     db = out / f"{descriptor['name']}.db"
@@ -203,18 +289,20 @@ def site_files(descriptor_path: Path, out: Path) -> tuple[Path, Path, Path]:
     inspect = site / "inspect-data.json"
     data = write_inspect_file(db, inspect)
     metadata = site / "metadata.json"
-    _write_if_changed(metadata, site_metadata(descriptor_path, row_counts(data)))
+    _write_if_changed(metadata, site_metadata(descriptor_path, row_counts(data), db))
+    write_document_texts(descriptor_path, db, site / SOURCES_DIR_NAME)
     return db, metadata, inspect
 
 
 def serve_args(descriptor_path: Path, out: Path, host: str, port: int) -> list[str]:
     db, metadata, inspect = site_files(descriptor_path, out)
+    sources = out / SITE_DIR_NAME / SOURCES_DIR_NAME
     return datasette_args(
         db,
         metadata,
         inspect=inspect,
         downloads=write_downloads(out, out / DOWNLOADS_DIR_NAME),
-        sources=descriptor_path.parent / "sources",
+        sources=sources if sources.is_dir() else None,
         host=host,
         port=port,
     )

@@ -1,8 +1,8 @@
 """Write the SQLite file for Datasette from DuckDB tables, as Arrow, through ADBC.
 
 Same tables and rows as the DuckDB file, primary and foreign keys declared, indexes on
-foreign keys, facet columns and default sort columns, FTS5 on the text columns journalists
-search, the views, ``_build`` and ``_data_dictionary``.
+foreign keys, facet columns and default sort columns, FTS5 on the text columns declared
+(or inferred) searchable, the views, ``_build`` and ``_data_dictionary``.
 
 Rows go from DuckDB to SQLite as Arrow record batches (``adbc_driver_sqlite``'s bulk ingest:
 a prepared ``INSERT`` bound from C, no Python object per value). Tables are created first with
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,25 +28,13 @@ import duckdb
 import pyarrow as pa
 from semicon.build.duckdb_db import export_select_sql, qualified
 from semicon.build.package import Package, Resource
-from semicon.schemas.sqltypes import field_type, quote_ident, sqlite_type
+from semicon.schemas.sqltypes import quote_ident, sqlite_type
 
 SQLiteError = adbc_driver_manager.Error  # what the ADBC driver raises
 
 q = quote_ident
 PAGE_SIZE = 4096
 BATCH_ROWS = 100_000
-FTS_WORDS = (
-    "name",
-    "title",
-    "purpose",
-    "description",
-    "focus",
-    "partner",
-    "funder",
-    "recipient",
-    "source_quote",
-)
-_FTS_RE = re.compile("|".join(FTS_WORDS))
 PRAGMAS = (
     f"PRAGMA page_size = {PAGE_SIZE}",
     "PRAGMA auto_vacuum = NONE",
@@ -72,18 +59,12 @@ def driver_version() -> str:
     return getattr(adbc_driver_sqlite, "__version__", "unknown")
 
 
-def fts_columns(resource: Resource) -> list[str]:
-    """Free-text string fields: no enum or pattern, named like name/title/purpose/... ."""
-    out = []
-    for f in resource.fields:
-        c = f.get("constraints") or {}
-        if field_type(f) != "string" or c.get("enum") or c.get("pattern"):
-            continue
-        if f["name"] in resource.primary_key:
-            continue
-        if _FTS_RE.search(f["name"]):
-            out.append(f["name"])
-    return out
+def search_columns(package: Package) -> dict[str, list[str]]:
+    """Per table, the columns indexed for full-text search: declared in the package
+    (``semicon.site.resources.<T>.search``) or its free-text fields (``site_declarations``)."""
+    from semicon.build.datasette_metadata import search_columns as declared
+
+    return declared(package.descriptor, package.base_dir)
 
 
 def facet_columns(resource: Resource) -> list[tuple[str, ...]]:
@@ -261,8 +242,9 @@ def write_sqlite(
                 )
         timings["sqlite_indexes"] = time.perf_counter() - t
         t = time.perf_counter()
+        search = search_columns(package)
         for resource in package.resources:
-            cols = fts_columns(resource)
+            cols = search.get(resource.name) or []
             if cols:
                 fts = f"{resource.name}_fts"
                 sq.execute(

@@ -1,27 +1,40 @@
-"""Table-specific views, generated only where the fields they need exist.
+"""SQL views the package declares under ``semicon.views``, for DuckDB and SQLite alike.
 
-The SQL is plain enough to run unchanged in DuckDB and SQLite (``printf``, ``rtrim``,
-``CASE``, ``LEFT JOIN``), so both output files carry the same views.
+A view is either written out (``{"sql": "SELECT ..."}``) or derived from one table
+(``{"resource": T}``): every column of ``T``, the label of each row a single-field foreign
+key references (``labels``, on by default) as ``<stem>_<label>``, and readable amounts
+(``readable``: ``{"<column>": {"field": F, "currency": {"field": C} | "EUR"}}``, such as
+"EUR 2.51 billion"). The generated SQL (``printf``, ``rtrim``, ``CASE``, ``LEFT JOIN``) runs
+unchanged in DuckDB and SQLite, so both output files carry the same views. A package without
+the declaration gets no views.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
 
+from semicon.build.errors import BuildError
 from semicon.build.package import Package, Resource
-from semicon.schemas.sqltypes import field_type, quote_ident, sql_string
+from semicon.build.site_declarations import infer_label, parse_site
+from semicon.schemas.sqltypes import quote_ident, sql_string
 
 q = quote_ident
-_LABELS = ("title", "name", "short_name", "full_name", "label")
 
 
-def label_field(resource: Resource) -> str | None:
-    """The field that names a row for people: title, name, or something ending in _name."""
-    strings = [f["name"] for f in resource.fields if field_type(f) == "string"]
-    for name in _LABELS:
-        if name in strings:
-            return name
-    return next((n for n in strings if n.endswith(("_name", "_title"))), None)
+def label_field(package: Package, resource: Resource) -> str | None:
+    """The field that names a row for people: declared (``site.resources.<T>.label``) or
+    inferred from the schema (a text field named like title/name/label)."""
+    site = parse_site(_declarations(package))
+    declared = site.resources.get(resource.name) or {}
+    if declared.get("label"):
+        return str(declared["label"])
+    return infer_label(resource.schema)
+
+
+def _declarations(package: Package) -> dict[str, Any]:
+    raw = package.descriptor.get("semicon")
+    return raw if isinstance(raw, dict) else {}
 
 
 def _stem(field_name: str) -> str:
@@ -34,8 +47,9 @@ def _stem(field_name: str) -> str:
 def joined_labels(package: Package, resource: Resource) -> tuple[list[str], list[str]]:
     """Columns and LEFT JOINs naming each single-field foreign key's referenced row.
 
-    A referenced table's label (title/name) is added as ``<stem>_<label>``, and its
-    ``country_name`` too when it has one (e.g. a members table referencing countries).
+    The referenced table's label is added as ``<stem>_<label>`` (``parent_id`` -> title:
+    ``parent_title``), or as the label itself when it already starts with the stem
+    (``country_code`` -> ``country_name``); never over a column the table has.
     """
     taken = set(resource.field_names)
     columns: list[str] = []
@@ -44,26 +58,20 @@ def joined_labels(package: Package, resource: Resource) -> tuple[list[str], list
         target = package.resource(fk.resource)
         if target is None or len(fk.fields) != 1:
             continue
-        wanted = []
-        label = label_field(target)
-        if label:
-            wanted.append(label)
-        if "country_name" in target.field_names and "country_name" not in wanted:
-            wanted.append("country_name")
+        label = label_field(package, target)
+        if not label or label not in target.field_names:
+            continue
+        stem = _stem(fk.fields[0])
+        out = label if label.startswith(f"{stem}_") else f"{stem}_{label}"
+        if out in taken:
+            continue
+        taken.add(out)
         alias = f"r{i}"
-        added = False
-        for w in wanted:
-            out = w if w == "country_name" else f"{_stem(fk.fields[0])}_{w}"
-            if out in taken:
-                continue
-            taken.add(out)
-            columns.append(f"{alias}.{q(w)} AS {q(out)}")
-            added = True
-        if added:
-            joins.append(
-                f"LEFT JOIN {q(target.name)} AS {alias} "
-                f"ON t.{q(fk.fields[0])} = {alias}.{q(fk.reference_fields[0])}"
-            )
+        columns.append(f"{alias}.{q(label)} AS {q(out)}")
+        joins.append(
+            f"LEFT JOIN {q(target.name)} AS {alias} "
+            f"ON t.{q(fk.fields[0])} = {alias}.{q(fk.reference_fields[0])}"
+        )
     return columns, joins
 
 
@@ -94,40 +102,37 @@ def readable_amount_sql(amount: str, currency: str | None) -> str:
     )
 
 
-def amount_fields(resource: Resource) -> tuple[str | None, str | None]:
-    """The amount field and the currency (a column reference or a literal) of a resource."""
-    numeric = [f["name"] for f in resource.fields if field_type(f) in ("number", "integer")]
-    amount = next(
-        (n for n in numeric if n == "amount" or n.startswith("amount") or n.endswith("_amount")),
-        None,
-    )
-    if amount is None:
-        return None, None
-    currency_col = next((n for n in resource.field_names if "currency" in n), None)
-    if currency_col:
-        return amount, f"t.{q(currency_col)}"
-    for code in ("eur", "usd", "gbp", "jpy", "cny", "krw", "twd"):
-        if amount.endswith(f"_{code}"):
-            return amount, sql_string(code.upper())
-    return amount, None
+def _currency_sql(raw: Any, resource: Resource, view: str) -> str | None:
+    if isinstance(raw, Mapping) and raw.get("field"):
+        _need(resource, str(raw["field"]), view)
+        return f"t.{q(str(raw['field']))}"
+    if isinstance(raw, str) and raw:
+        return sql_string(raw)
+    return None
 
 
-def funding_allocations_view(package: Package, resource: Resource) -> str | None:
-    """Each allocation with its parent's (and other references') title and a readable amount."""
-    amount, currency = amount_fields(resource)
-    columns, joins = joined_labels(package, resource)
-    if amount is None and not columns:
-        return None
-    if amount is not None and "amount_readable" not in resource.field_names:
-        columns.append(f"{readable_amount_sql(f't.{q(amount)}', currency)} AS amount_readable")
-    return _select(resource, columns, joins)
+def _need(resource: Resource, name: str, view: str) -> None:
+    if name not in resource.field_names:
+        raise BuildError(f"view {view}: {resource.name} has no field {name!r}")
 
 
-def labelled_view(package: Package, resource: Resource) -> str | None:
-    """Each row with the names of the rows it references (e.g. coalition and country names)."""
-    columns, joins = joined_labels(package, resource)
-    if not columns:
-        return None
+def derived_view(package: Package, view: str, raw: Mapping[str, Any]) -> str:
+    """The SELECT of a view derived from one table (``resource``, ``labels``, ``readable``)."""
+    resource = package.resource(str(raw["resource"]))
+    if resource is None:
+        raise BuildError(f"view {view}: no table {raw['resource']!r} in the package")
+    columns: list[str] = []
+    joins: list[str] = []
+    if raw.get("labels", True):
+        columns, joins = joined_labels(package, resource)
+    for name, spec in (raw.get("readable") or {}).items():
+        if name in resource.field_names:
+            raise BuildError(f"view {view}: column {name!r} is already a field of "
+                             f"{resource.name}")
+        amount = str(spec.get("field", ""))
+        _need(resource, amount, view)
+        currency = _currency_sql(spec.get("currency"), resource, view)
+        columns.append(f"{readable_amount_sql(f't.{q(amount)}', currency)} AS {q(name)}")
     return _select(resource, columns, joins)
 
 
@@ -142,25 +147,32 @@ def _select(resource: Resource, columns: list[str], joins: list[str]) -> str:
     return sql
 
 
-# table name -> (view name, generator)
-VIEWS: dict[str, tuple[str, Callable[[Package, Resource], str | None]]] = {
-    "funding_allocations": ("funding_allocations_readable", funding_allocations_view),
-    "coalition_members": ("coalition_members_named", labelled_view),
-    "partnerships": ("partnerships_named", labelled_view),
-    "board_members": ("board_members_named", labelled_view),
-    "events": ("events_named", labelled_view),
-}
+def _sql_text(raw: Any) -> str:
+    if isinstance(raw, list):
+        return "\n".join(str(line) for line in raw).strip()
+    return str(raw).strip()
 
 
 def view_statements(package: Package) -> list[tuple[str, str]]:
-    """(view name, SELECT) for every view whose table and fields exist in the package."""
-    out = []
+    """(view name, SELECT) for every declared view, in declaration order.
+
+    Raises ``BuildError`` for a view that names a missing table or field or the name of a
+    table.
+    """
+    raw = _declarations(package).get("views") or {}
+    if not isinstance(raw, Mapping):
+        return []
     names = {r.name for r in package.resources}
-    for table, (view, make) in VIEWS.items():
-        resource = package.resource(table)
-        if resource is None or view in names:
-            continue
-        sql = make(package, resource)
-        if sql:
-            out.append((view, sql))
+    out = []
+    for view, spec in raw.items():
+        if view in names:
+            raise BuildError(f"view {view}: a table of the package has that name")
+        if not isinstance(spec, Mapping):
+            raise BuildError(f"view {view}: expected an object with 'sql' or 'resource'")
+        if spec.get("sql"):
+            out.append((view, _sql_text(spec["sql"])))
+        elif spec.get("resource"):
+            out.append((view, derived_view(package, view, spec)))
+        else:
+            raise BuildError(f"view {view}: expected an object with 'sql' or 'resource'")
     return out

@@ -1,9 +1,10 @@
-"""Pages of the semicon-nl site (Datasette plugin, loaded with ``--plugins-dir``).
+"""Pages of the site (Datasette plugin, loaded with ``--plugins-dir``).
 
-- ``register_routes``: ``/``, the home page without Datasette's ``IndexView`` bookkeeping, and
-  ``/letter``, the source letter as readable text, with the quote being cited highlighted
-  (``/letter?quote=...``).
-- ``extra_template_vars``: package, letter, build and download facts for the home page;
+- ``register_routes``: ``/``, the home page without Datasette's ``IndexView`` bookkeeping,
+  and one reading page per source document the package declares (``documents`` in the
+  ``semicon-site`` configuration): the document's text, the passage being cited highlighted
+  (``<page>?quote=...``). A package without source documents has no such page.
+- ``extra_template_vars``: package, document, build and download facts for the home page;
   one-click facet links for tables too large for default facets.
 """
 
@@ -32,23 +33,21 @@ def _db_dirs(datasette) -> list[Path]:
             if getattr(db, "path", None)]
 
 
-def find_letter(datasette) -> Path | None:
-    """The letter text: absolute ``letter_path``, else ``letter_file`` next to the database,
-    in a ``sources/`` folder there, or in any ``--static`` mount."""
-    cfg = _config(datasette)
-    candidates = []
-    if cfg.get("letter_path"):
-        candidates.append(Path(cfg["letter_path"]))
-    name = cfg.get("letter_file") or ""
-    if name:
-        base = Path(name).name
-        roots = _db_dirs(datasette) + [Path(d) for _, d in datasette.static_mounts]
-        for root in roots:
-            candidates += [root / name, root / base, root / "sources" / base]
-    for c in candidates:
-        if c.is_file():
-            return c
+def document_text(datasette, doc: dict) -> Path | None:
+    """The text file of ``doc``: its ``file`` in the ``sources`` static mount."""
+    name = Path(str(doc.get("file") or "")).name
+    if not name:
+        return None
+    for mount, folder in datasette.static_mounts:
+        if mount == "sources" and (Path(folder) / name).is_file():
+            return Path(folder) / name
     return None
+
+
+def document(datasette, url: str) -> dict | None:
+    """The configured document whose reading page is at ``url``."""
+    return next((d for d in _config(datasette).get("documents") or [] if d.get("url") == url),
+                None)
 
 
 def highlight(text: str, quote: str) -> tuple[str, bool]:
@@ -71,31 +70,35 @@ def highlight(text: str, quote: str) -> tuple[str, bool]:
     )
 
 
-async def letter_page(datasette, request):
-    cfg = _config(datasette)
-    path = find_letter(datasette)
+async def _not_found(datasette, request, message: str):
+    return Response.html(
+        await datasette.render_template(
+            "error.html",
+            {"ok": False, "error": message, "status": 404, "title": "Not found"},
+            request=request,
+        ),
+        status=404,
+    )
+
+
+async def document_page(datasette, request):
+    """A source document's reading page, the ``?quote=`` passage marked ``#quote``."""
+    doc = document(datasette, request.path)
+    path = document_text(datasette, doc) if doc else None
     if path is None:
-        return Response.html(
-            await datasette.render_template(
-                "error.html",
-                {"ok": False, "error": "The letter text is not available.", "status": 404,
-                 "title": "Not found"},
-                request=request,
-            ),
-            status=404,
-        )
-    text = path.read_text(encoding="utf-8")
+        return await _not_found(datasette, request, "This document is not available.")
+    text = path.read_text(encoding="utf-8", errors="replace")
     quote = (request.args.get("quote") or "")[:4000]
     body, found = highlight(text, quote)
     return Response.html(
         await datasette.render_template(
-            "letter.html",
+            "document.html",
             {
-                "letter": cfg.get("letter") or {},
-                "letter_html": Markup(body),
+                "document": doc,
+                "document_html": Markup(body),
                 "quote": quote,
                 "quote_found": found,
-                "letter_download": "/sources/" + path.name,
+                "document_download": "/sources/" + path.name,
             },
             request=request,
         )
@@ -135,9 +138,17 @@ async def home_page(datasette, request):
 
 
 @hookimpl
-def register_routes():
-    return [(r"^/$", home_page), (r"^/letter$", letter_page)]
+def register_routes(datasette):
+    routes = [(r"^/$", home_page)]
+    for doc in _config(datasette).get("documents") or []:
+        routes.append((f"^{re.escape(doc['url'])}$", document_page))
+    return routes
 
+
+def inline_code(text: str) -> Markup:
+    """Plain text as HTML, each `backquoted` span set as code."""
+    parts = html.escape(text).split("`")
+    return Markup("".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts)))
 
 
 def _human_size(n: int) -> str:
@@ -155,7 +166,7 @@ def downloads(datasette) -> list[dict]:
     if root is None or not root.is_dir():
         return []
     kinds = [
-        ("*.zip", "Data package (CSV + datapackage.json + letter)"),
+        ("*.zip", "Data package (zip)"),
         ("*.duckdb", "DuckDB database"),
         ("*.db", "SQLite database"),
         ("parquet/*.parquet", "Parquet"),
@@ -204,7 +215,7 @@ def facet_links(datasette, database: str | None, table: str | None, request) -> 
 def extra_template_vars(template, database, table, datasette, request):
     if template == "table.html":
         return {"semicon_facet_links": facet_links(datasette, database, table, request)}
-    if template not in ("index.html", "letter.html"):
+    if template not in ("index.html", "document.html"):
         return None
 
     async def inner():
@@ -247,7 +258,9 @@ def extra_template_vars(template, database, table, datasette, request):
         return {
             "semicon": cfg,
             "package": cfg.get("package") or {},
-            "letter": cfg.get("letter") or {},
+            "documents": cfg.get("documents") or [],
+            "home": cfg.get("home") or {},
+            "home_about": inline_code((cfg.get("home") or {}).get("about") or ""),
             "site_tables": cache["tables"],
             "site_tables_html": cache["tables_html"],
             "downloads": cache["downloads"],

@@ -96,6 +96,19 @@ SAMPLE_ROWS: dict[str, list[list[Any]]] = {
     "coalition_members": [["C1", "NL", 2023], ["C1", "DE", 2024], ["C2", "BE", ""]],
 }
 SAMPLE_SCHEMAS = [SOURCES, FUNDING, COUNTRIES, COALITIONS, MEMBERS]
+# The sample package's declarations (docs/declarations.md): two views, a default sort.
+SAMPLE_SEMICON: dict[str, Any] = {
+    "site": {"resources": {"funding_allocations": {"sort": {"field": "amount",
+                                                            "descending": True}}}},
+    "views": {
+        "funding_allocations_readable": {
+            "resource": "funding_allocations",
+            "readable": {"amount_readable": {"field": "amount",
+                                             "currency": {"field": "currency"}}},
+        },
+        "coalition_members_named": {"resource": "coalition_members"},
+    },
+}
 
 
 def write_package(
@@ -104,8 +117,10 @@ def write_package(
     rows: dict[str, list[list[Any]]],
     name: str = "testpkg",
     version: str = "1.0.0",
+    semicon: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``datapackage.json`` and one CSV per schema under ``root``; return the descriptor."""
+    """Write ``datapackage.json`` and one CSV per schema under ``root``; return the descriptor
+    (with ``semicon`` as its declarations, if given)."""
     (root / "data").mkdir(parents=True, exist_ok=True)
     resources = []
     for spec in schemas:
@@ -131,6 +146,8 @@ def write_package(
         "version": version,
         "resources": resources,
     }
+    if semicon is not None:
+        descriptor["semicon"] = semicon
     path = root / "datapackage.json"
     path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
     return path
@@ -138,7 +155,8 @@ def write_package(
 
 @pytest.fixture
 def make_package(tmp_path: Path) -> Callable[..., Path]:
-    """Builder: ``make_package(rows=..., schemas=..., root=...)`` -> descriptor path."""
+    """Builder: ``make_package(rows=..., schemas=..., root=...)`` -> descriptor path; the
+    sample schemas come with the sample declarations."""
 
     def make(
         rows: dict[str, list[list[Any]]] | None = None,
@@ -146,6 +164,8 @@ def make_package(tmp_path: Path) -> Callable[..., Path]:
         root: Path | None = None,
         **kw: Any,
     ) -> Path:
+        if schemas is None:
+            kw.setdefault("semicon", SAMPLE_SEMICON)
         return write_package(
             root or tmp_path / "pkg",
             schemas or SAMPLE_SCHEMAS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
@@ -18,6 +19,11 @@ from semicon.build.site import datasette_command, serve_args
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "datapackage" / "datapackage.json"
+
+
+def declared_queries(descriptor: Path = BUNDLED) -> dict[str, dict]:
+    """The canned queries a package declares (``semicon.site.queries``)."""
+    return json.loads(descriptor.read_text())["semicon"]["site"]["queries"]
 
 
 def free_port() -> int:
@@ -70,8 +76,6 @@ def start_site(descriptor: Path, out: Path, log: Path) -> Site:
     except Exception:
         proc.kill()
         raise RuntimeError(log.read_text()[-3000:]) from None
-    import json
-
     name = json.loads(descriptor.read_text())["name"]
     return Site(url, out, descriptor, name, proc)
 
@@ -89,3 +93,35 @@ def site(tmp_path_factory) -> Iterator[Site]:
             s.proc.wait(10)
         except subprocess.TimeoutExpired:
             s.proc.kill()
+
+
+REAL_PACKAGES = ROOT / "tests" / "real_packages"
+REAL = sorted(p.name for p in REAL_PACKAGES.iterdir() if (p / "datapackage.json").is_file())
+
+
+def in_process(descriptor: Path, out: Path):
+    """The built package at ``out`` as ``semicon serve`` runs it, as an in-process Datasette
+    (same metadata, templates, plugins and static mounts; no socket)."""
+    from datasette.app import Datasette
+    from semicon.build.site import (
+        DOWNLOADS_DIR_NAME,
+        PLUGINS_DIR,
+        SITE_DIR_NAME,
+        SOURCES_DIR_NAME,
+        STATIC_DIR,
+        TEMPLATES_DIR,
+        site_files,
+        write_downloads,
+    )
+
+    db, metadata, inspect = site_files(descriptor, out)
+    mounts = [("site-static", str(STATIC_DIR)),
+              ("downloads", str(write_downloads(out, out / DOWNLOADS_DIR_NAME)))]
+    sources = out / SITE_DIR_NAME / SOURCES_DIR_NAME
+    if sources.is_dir():
+        mounts.append((SOURCES_DIR_NAME, str(sources)))
+    return Datasette(
+        immutables=[str(db)], metadata=json.loads(metadata.read_text()),
+        template_dir=str(TEMPLATES_DIR), plugins_dir=str(PLUGINS_DIR), static_mounts=mounts,
+        inspect_data=json.loads(inspect.read_text()), settings={"suggest_facets": False},
+    )

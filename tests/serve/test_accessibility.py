@@ -82,7 +82,7 @@ def test_dutch_text_is_marked_dutch(site, browser):
     langs = quotes.evaluate_all("qs => qs.map(q => q.closest('[lang]').lang)")
     assert set(langs) == {"nl"}
     page.goto(site.url + "/letter")
-    assert page.locator("pre.letter-text").evaluate("e => e.closest('[lang]').lang") == "nl"
+    assert page.locator("pre.document-text").evaluate("e => e.closest('[lang]').lang") == "nl"
     page.close()
 
 

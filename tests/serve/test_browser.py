@@ -7,7 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from semicon.build.canned_queries import QUERIES
+
+from tests.serve.conftest import declared_queries
+
+QUERIES = declared_queries()
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]

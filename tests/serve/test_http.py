@@ -11,7 +11,10 @@ import urllib.error
 from urllib.parse import urlsplit
 
 import pytest
-from semicon.build.canned_queries import QUERIES
+
+from tests.serve.conftest import declared_queries
+
+QUERIES = declared_queries()
 
 from tests.conftest import VERSION
 

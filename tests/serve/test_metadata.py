@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from datasette.utils import module_from_path
-from semicon.build.canned_queries import QUERIES, canned_queries
+from semicon.build.canned_queries import canned_queries
 from semicon.build.data_dictionary import COLUMNS, data_dictionary_rows
 from semicon.build.datasette_metadata import build_metadata
+from semicon.build.site_declarations import parse_site
 
 ROOT = Path(__file__).resolve().parents[2]
 PKG = ROOT / "datapackage"
@@ -83,13 +84,18 @@ def test_tables_follow_the_schemas(meta, descriptor):
     assert tables["events"]["sort"] == "date"
 
 
-def test_canned_queries_have_titles_and_descriptions(meta, descriptor):
+def test_canned_queries_are_the_declared_ones(meta, descriptor):
+    declared = descriptor["semicon"]["site"]["queries"]
     queries = meta["databases"][descriptor["name"]]["queries"]
-    assert set(queries) == set(QUERIES)
-    for q in queries.values():
-        assert q["title"] and q["description"] and q["sql"].lower().startswith(("select", "with"))
-    assert canned_queries({"events"}) == {"timeline": canned_queries(set(QUERIES["timeline"][
-        "tables"]))["timeline"]}
+    assert list(queries) == list(declared)
+    for name, q in queries.items():
+        assert q["title"] == declared[name]["title"] and q["description"]
+        assert q["sql"] == "\n".join(declared[name]["sql"])
+        assert q["sql"].lower().startswith(("select", "with"))
+    # a query's SQL may also be one string; a package that declares none has none
+    one = parse_site({"site": {"queries": {"n": {"title": "N", "sql": " select 1 "}}}})
+    assert canned_queries(one) == {"n": {"title": "N", "description": "", "sql": "select 1"}}
+    assert canned_queries(parse_site({})) == {}
 
 
 def test_data_dictionary_rows(descriptor):
