@@ -11,7 +11,7 @@ Each side is a package folder, a ``datapackage.json`` or a release zip. The diff
   ``hash``; ``version`` and ``created`` are reported as release facts, not as changes.
 
 Non-tabular (``"type": "file"``) resources, which release zips add for the Parquet files,
-databases and source letter, are compared only when both sides list them (by hash).
+databases and source documents, are compared only when both sides list them (by hash).
 
 Version bump rule: a schema change or a removed table needs a major bump; new rows or new
 tables a minor one; corrections, removed rows and metadata changes a patch.
@@ -580,7 +580,7 @@ def _same_file(
 ) -> bool:
     """Whether a file resource listed by one side only is at the same path on the other side.
 
-    (A release zip lists the source letter as a resource; the package folder has the file
+    (A release zip lists the source document as a resource; the package folder has the file
     without listing it.) A differing file there is recorded as a file change.
     """
     path = res.get("path")

@@ -10,11 +10,11 @@ from importlib.metadata import version
 from pathlib import Path
 
 from semicon.build.site import (
+    DOCUMENTS_DIR_NAME,
     DOWNLOADS_DIR_NAME,
     PLUGINS_DIR,
     REQUIREMENTS,
     SITE_DIR_NAME,
-    SOURCES_DIR_NAME,
     STATIC_DIR,
     TEMPLATES_DIR,
     datasette_args,
@@ -32,8 +32,8 @@ def requirements_txt() -> str:
     return "\n".join(lines) + "\n"
 
 
-def start_args(db_name: str, sources: bool = True) -> list[str]:
-    """``datasette serve`` arguments of the publish folder, relative to it (``sources``:
+def start_args(db_name: str, documents: bool = True) -> list[str]:
+    """``datasette serve`` arguments of the publish folder, relative to it (``documents``:
     whether it has a folder of source documents)."""
     args = datasette_args(
         Path(db_name),
@@ -43,15 +43,15 @@ def start_args(db_name: str, sources: bool = True) -> list[str]:
         static=Path("static"),
         inspect=Path("inspect-data.json"),
         downloads=Path(DOWNLOADS_DIR_NAME),
-        sources=Path(SOURCES_DIR_NAME) if sources else None,
+        documents=Path(DOCUMENTS_DIR_NAME) if documents else None,
         host="HOST",
         port=0,
     )
     return args
 
 
-def _start_sh(db_name: str, sources: bool) -> str:
-    args = start_args(db_name, sources)
+def _start_sh(db_name: str, documents: bool) -> str:
+    args = start_args(db_name, documents)
     i = args.index("--host")
     fixed = shlex.join(args[:i])
     return (
@@ -62,8 +62,8 @@ def _start_sh(db_name: str, sources: bool) -> str:
     )
 
 
-def _publish_readme(db_name: str, name: str, sources: bool) -> str:
-    args = start_args(db_name, sources)
+def _publish_readme(db_name: str, name: str, documents: bool) -> str:
+    args = start_args(db_name, documents)
     i = args.index("--host")
     static = []
     for j, a in enumerate(args):
@@ -143,17 +143,17 @@ def write_publish(descriptor_path: Path, out: Path) -> Path:
     _copy(TEMPLATES_DIR, tmp / "templates")
     _copy(PLUGINS_DIR, tmp / "plugins")
     _copy(STATIC_DIR, tmp / "static")
-    sources = out / SITE_DIR_NAME / SOURCES_DIR_NAME
-    if sources.is_dir():
-        _copy(sources, tmp / SOURCES_DIR_NAME)
+    documents = out / SITE_DIR_NAME / DOCUMENTS_DIR_NAME
+    if documents.is_dir():
+        _copy(documents, tmp / DOCUMENTS_DIR_NAME)
     write_downloads(out, tmp / DOWNLOADS_DIR_NAME)
     if (out / "build.json").is_file():
         _copy(out / "build.json", tmp / "build.json")
     (tmp / "requirements.txt").write_text(requirements_txt(), "utf-8")
     start = tmp / "start.sh"
-    start.write_text(_start_sh(db.name, sources.is_dir()), "utf-8")
+    start.write_text(_start_sh(db.name, documents.is_dir()), "utf-8")
     start.chmod(0o755)
-    (tmp / "README.md").write_text(_publish_readme(db.name, name, sources.is_dir()), "utf-8")
+    (tmp / "README.md").write_text(_publish_readme(db.name, name, documents.is_dir()), "utf-8")
     if target.exists():
         shutil.rmtree(target)
     os.replace(tmp, target)

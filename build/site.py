@@ -72,7 +72,7 @@ def datasette_args(
     static: Path = STATIC_DIR,
     inspect: Path | None = None,
     downloads: Path | None = None,
-    sources: Path | None = None,
+    documents: Path | None = None,
     host: str = "127.0.0.1",
     port: int = 8001,
 ) -> list[str]:
@@ -95,8 +95,8 @@ def datasette_args(
         args += ["--inspect-file", str(inspect)]
     if downloads is not None:
         args += ["--static", f"downloads:{downloads}"]
-    if sources is not None:
-        args += ["--static", f"{SOURCES_DIR_NAME}:{sources}"]
+    if documents is not None:
+        args += ["--static", f"{DOCUMENTS_DIR_NAME}:{documents}"]
     args += datasette_settings_args()
     args += ["--cors", "--host", host, "--port", str(port)]
     return args
@@ -108,8 +108,8 @@ def datasette_command(*args: str) -> list[str]:
 
 
 SITE_DIR_NAME = "site"
-#: the source documents' texts, served at ``/sources/``
-SOURCES_DIR_NAME = "sources"
+#: the source documents' texts, served at ``/documents/``
+DOCUMENTS_DIR_NAME = "documents"
 DOWNLOADS_DIR_NAME = "downloads"
 #: the build outputs a visitor may download (the rest of the output folder is not served)
 DOWNLOAD_PATTERNS = ("*.zip", "*.duckdb", "*.db", "build.json", "metadata.json", "parquet")
@@ -251,7 +251,7 @@ def site_metadata(descriptor_path: Path, counts: dict[str, int], db: Path | None
 
 def write_document_texts(descriptor_path: Path, db: Path, target: Path) -> Path | None:
     """The folder ``target`` holding the text of every source document with a reading page
-    (served at ``/sources/``); ``None`` when the package has none."""
+    (served at ``/documents/``); ``None`` when the package has none."""
     descriptor = read_descriptor(descriptor_path)
     docs = site_documents(descriptor, descriptor_path.parent, _rows_of(db))
     if not docs:
@@ -277,7 +277,7 @@ def site_files(descriptor_path: Path, out: Path) -> tuple[Path, Path, Path]:
     """The SQLite file, the site's metadata and its ``datasette inspect`` file.
 
     Both are written to ``<out>/site/`` (only when they changed), with the source documents'
-    texts in ``<out>/site/sources/``. The metadata is generated with the served file's row
+    texts in ``<out>/site/documents/``. The metadata is generated with the served file's row
     counts, so tables over ``LARGE_TABLE_ROWS`` rows get no default facets (see
     ``semicon.build.datasette_metadata``).
     """
@@ -290,19 +290,19 @@ def site_files(descriptor_path: Path, out: Path) -> tuple[Path, Path, Path]:
     data = write_inspect_file(db, inspect)
     metadata = site / "metadata.json"
     _write_if_changed(metadata, site_metadata(descriptor_path, row_counts(data), db))
-    write_document_texts(descriptor_path, db, site / SOURCES_DIR_NAME)
+    write_document_texts(descriptor_path, db, site / DOCUMENTS_DIR_NAME)
     return db, metadata, inspect
 
 
 def serve_args(descriptor_path: Path, out: Path, host: str, port: int) -> list[str]:
     db, metadata, inspect = site_files(descriptor_path, out)
-    sources = out / SITE_DIR_NAME / SOURCES_DIR_NAME
+    documents = out / SITE_DIR_NAME / DOCUMENTS_DIR_NAME
     return datasette_args(
         db,
         metadata,
         inspect=inspect,
         downloads=write_downloads(out, out / DOWNLOADS_DIR_NAME),
-        sources=sources if sources.is_dir() else None,
+        documents=documents if documents.is_dir() else None,
         host=host,
         port=port,
     )

@@ -23,7 +23,7 @@ _LABEL_NAMES = ("title", "name", "label")
 _SORTABLE_TYPES = ("date", "datetime")
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Top-level paths the site itself uses: a document page may not take one of them.
-RESERVED_SLUGS = frozenset({"-", "static", "site-static", "downloads", "sources", "favicon.ico",
+RESERVED_SLUGS = frozenset({"-", "static", "site-static", "downloads", "documents", "favicon.ico",
                             "robots.txt"})
 DOCUMENTS_PREFIX = "/-/documents/"
 

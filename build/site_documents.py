@@ -2,7 +2,7 @@
 
 Each document whose text is a file of the package gets a reading page: at ``/<slug>`` when
 ``site.documents.pages`` gives it one, else at ``/-/documents/<id>``. The text is served as a
-plain-text download from the site's ``sources`` folder. Fields that quote a document link to
+plain-text download from the site's ``documents`` folder. Fields that quote a document link to
 its page, the quoted passage highlighted. A package without provenance has no such page.
 """
 

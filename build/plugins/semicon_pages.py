@@ -21,6 +21,9 @@ from datasette.utils.asgi import Response
 from datasette.version import __version__ as datasette_version
 from markupsafe import Markup
 
+#: the static mount holding the source documents' texts (``semicon.build.site``)
+DOCUMENTS_MOUNT = "documents"
+
 
 def _config(datasette) -> dict:
     """The site's plugin configuration (``semicon-site`` in ``metadata.json``)."""
@@ -34,12 +37,12 @@ def _db_dirs(datasette) -> list[Path]:
 
 
 def document_text(datasette, doc: dict) -> Path | None:
-    """The text file of ``doc``: its ``file`` in the ``sources`` static mount."""
+    """The text file of ``doc``: its ``file`` in the ``documents`` static mount."""
     name = Path(str(doc.get("file") or "")).name
     if not name:
         return None
     for mount, folder in datasette.static_mounts:
-        if mount == "sources" and (Path(folder) / name).is_file():
+        if mount == DOCUMENTS_MOUNT and (Path(folder) / name).is_file():
             return Path(folder) / name
     return None
 
@@ -58,7 +61,7 @@ def highlight(text: str, quote: str) -> tuple[str, bool]:
     pattern = r"\s+".join(re.escape(w) for w in words[:80])
     m = re.search(pattern, text)
     if not m:
-        # Quotes may drop the letter's hyphenation at line ends: try with the first words only.
+        # Quotes may drop the text's hyphenation at line ends: try with the first words only.
         return html.escape(text), False
     return (
         html.escape(text[: m.start()])
@@ -98,7 +101,7 @@ async def document_page(datasette, request):
                 "document_html": Markup(body),
                 "quote": quote,
                 "quote_found": found,
-                "document_download": "/sources/" + path.name,
+                "document_download": f"/{DOCUMENTS_MOUNT}/{path.name}",
             },
             request=request,
         )

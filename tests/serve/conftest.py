@@ -104,10 +104,10 @@ def in_process(descriptor: Path, out: Path):
     (same metadata, templates, plugins and static mounts; no socket)."""
     from datasette.app import Datasette
     from semicon.build.site import (
+        DOCUMENTS_DIR_NAME,
         DOWNLOADS_DIR_NAME,
         PLUGINS_DIR,
         SITE_DIR_NAME,
-        SOURCES_DIR_NAME,
         STATIC_DIR,
         TEMPLATES_DIR,
         site_files,
@@ -117,9 +117,9 @@ def in_process(descriptor: Path, out: Path):
     db, metadata, inspect = site_files(descriptor, out)
     mounts = [("site-static", str(STATIC_DIR)),
               ("downloads", str(write_downloads(out, out / DOWNLOADS_DIR_NAME)))]
-    sources = out / SITE_DIR_NAME / SOURCES_DIR_NAME
-    if sources.is_dir():
-        mounts.append((SOURCES_DIR_NAME, str(sources)))
+    documents = out / SITE_DIR_NAME / DOCUMENTS_DIR_NAME
+    if documents.is_dir():
+        mounts.append((DOCUMENTS_DIR_NAME, str(documents)))
     return Datasette(
         immutables=[str(db)], metadata=json.loads(metadata.read_text()),
         template_dir=str(TEMPLATES_DIR), plugins_dir=str(PLUGINS_DIR), static_mounts=mounts,

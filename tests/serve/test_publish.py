@@ -21,7 +21,7 @@ def published(site) -> Path:
 
 def test_publish_folder_is_complete(published, site):
     names = {p.name for p in published.iterdir()}
-    assert {f"{site.db_name}.db", "metadata.json", "templates", "plugins", "static", "sources",
+    assert {f"{site.db_name}.db", "metadata.json", "templates", "plugins", "static", "documents",
             "requirements.txt", "start.sh", "README.md", "downloads"} <= names
     reqs = (published / "requirements.txt").read_text().splitlines()
     assert all("==" in r for r in reqs)
@@ -31,7 +31,7 @@ def test_publish_folder_is_complete(published, site):
     assert plugins == {p.name for p in PLUGINS_DIR.glob("*.py")}
     assert {"semicon_security.py", "semicon_cache.py", "semicon_pages.py",
             "semicon_cells.py"} <= plugins
-    assert list((published / "sources").glob("*.txt"))
+    assert list((published / "documents").glob("*.txt"))
     assert "datasette publish cloudrun" in (published / "README.md").read_text()
     assert os.access(published / "start.sh", os.X_OK)
 
