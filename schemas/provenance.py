@@ -2,9 +2,9 @@
 
 Declared under ``semicon.provenance`` (docs/declarations.md)::
 
-    {"lang": "nl",
-     "documents": [{"id": "letter", "resource": "letter-text", "title": "...", "lang": "nl"}],
-     "documentTable": {"resource": "sources", "id": "source_id", "path": "text_path",
+    {"lang": "en",
+     "documents": [{"id": "report", "resource": "report-text", "title": "...", "lang": "en"}],
+     "documentTable": {"resource": "documents", "id": "source_id", "path": "text_path",
                        "title": "title"},
      "quotes": [{"source": "source_id", "quote": "source_quote"}]}
 
