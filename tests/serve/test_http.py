@@ -12,11 +12,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import VERSION
 from tests.serve.conftest import declared_queries
 
 QUERIES = declared_queries()
-
-from tests.conftest import VERSION
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMERIC = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
