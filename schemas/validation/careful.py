@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import rawscan
+from . import longform, rawscan
 from .findings import Finding
 from .resource import Resource
 from .tables import insert_records, view_select
@@ -13,7 +14,9 @@ from .tables import insert_records, view_select
 
 def load_slow(con: Any, r: Resource, file: Path, dialect: rawscan.Dialect, encoding: str,
               findings: list[Finding]) -> None:
-    """Python's csv over the whole file: exact records, lines and cells, any encoding."""
+    """Python's csv over the whole file: exact records, lines and cells, any encoding.
+
+    A wide table (longform.py) is stored one cell a row."""
     try:
         "".encode(encoding)
     except LookupError:
@@ -24,12 +27,20 @@ def load_slow(con: Any, r: Resource, file: Path, dialect: rawscan.Dialect, encod
             "encoding-error", f'Line {line} cannot be decoded as "{encoding}": {reason}',
             line=line))
     reader = rawscan.RecordReader(file, dialect, encoding)
-    insert_records(con, f"r{r.index}_st", r, reader)
+    store_records(con, r, reader)
     if reader.unterminated_line is not None:
         findings.append(r.finding(
             "unterminated-quote",
             f"A quoted cell starting on line {reader.unterminated_line} is never closed: it "
             "swallows the rest of the file", line=reader.unterminated_line))
+
+
+def store_records(con: Any, r: Resource, records: Iterable[tuple[int, list[str]]]) -> None:
+    """Store (line, cells) records and create the resource's view over them."""
+    if longform.is_wide(r):
+        longform.store_long(con, r, records)
+        return
+    insert_records(con, f"r{r.index}_st", r, records)
     r.view = f"r{r.index}_v"
     con.execute(f"CREATE VIEW {r.view} AS "
                 f"{view_select(r, f'r{r.index}_st', keys='__k, __extra')}")

@@ -13,6 +13,7 @@ from . import rawscan, sqlchecks
 from .careful import load_slow
 from .fastload import drop_loaded, fast_usable, finish_fast, in_file_order, load_fast
 from .findings import Finding
+from .longform import WIDE_COLUMNS
 from .resource import Resource
 from .sqlchecks import Column
 
@@ -97,6 +98,7 @@ def load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
     scanner.start()
     fast = (
         bool(header)
+        and len(header) <= WIDE_COLUMNS
         and one_line
         and encoding in ("utf-8", "utf8")
         and dialect.header
@@ -106,7 +108,9 @@ def load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
     if header:
         r.columns = _columns(schema, header)
         r.by_name = {c.name: c for c in r.columns}
-    threads = _load_threads()
+    # a file smaller than a sample interval is read on one thread: row order is then
+    # given, and the order check (a second statement as wide as the table) is not needed
+    threads = 1 if size <= SAMPLE_EVERY else _load_threads()
     rejected = load_fast(con, r, dialect, threads=threads) if fast else None
     scanner.join()
     scan = box[0]

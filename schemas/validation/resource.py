@@ -39,6 +39,9 @@ class Resource:
     #: text fields whose cells are kept for every row (keys, rules); other cells are kept
     #: only on rows with a finding. ``None``: keep everything.
     keep: set[str] | None = None
+    #: a wide table stored one cell a row: its columns grouped by how they are checked
+    #: (see longform.py); empty for tables stored one column a field
+    long_groups: list[list[Column]] = field(default_factory=list)
 
     def line_of(self, key: int) -> int:
         """CSV line of a row key ``__k``: row order for DuckDB rows, -line for the others."""

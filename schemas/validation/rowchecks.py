@@ -6,6 +6,7 @@ from typing import Any
 
 from . import sqlchecks
 from .findings import Finding
+from .longform import long_row_checks
 from .resource import Resource
 from .sqlchecks import Column
 
@@ -32,6 +33,9 @@ def _show(ch: str) -> str:
 
 
 def row_checks(con: Any, r: Resource, findings: list[Finding], cap: int) -> None:
+    if r.long_groups:
+        long_row_checks(con, r, findings, cap, _cell_message)
+        return
     cap += len(r.bounds)
     flags = sqlchecks.row_flags(r.columns)
     sql = sqlchecks.row_check_sql(r.view, r.columns, flags, limit=cap)

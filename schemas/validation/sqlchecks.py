@@ -392,7 +392,14 @@ def blank_sql(columns: Sequence[Column], extra: str = "__extra") -> str:
 
 def bad_sql(columns: Sequence[Column], flags: Sequence[Flag], extra: str = "__extra",
             *, never_null: bool = False) -> str:
-    """SQL: the row has any finding (a flag, blank, extra cells). Computed while loading.
+    """SQL: the row has any finding (the OR of :func:`bad_terms`)."""
+    return " OR ".join(bad_terms(columns, flags, extra, never_null=never_null)) or "FALSE"
+
+
+def bad_terms(columns: Sequence[Column], flags: Sequence[Flag], extra: str = "__extra",
+              *, never_null: bool = False) -> list[str]:
+    """SQL terms, one of which is true when the row has a finding (a flag, blank, extra
+    cells). Computed while loading.
 
     Every term costs a pass over the rows, so terms implied by others are left out: with
     ``never_null`` (rows parsed by DuckDB, see :data:`NULL_STRING`) no cell is missing,
@@ -407,7 +414,7 @@ def bad_sql(columns: Sequence[Column], flags: Sequence[Flag], extra: str = "__ex
         terms.append(blank_sql(columns, extra))
     if extra != "0":
         terms.append(f"{extra} > 0")
-    return " OR ".join(terms) or "FALSE"
+    return terms
 
 
 def line_order(prefix: str = "") -> str:
@@ -435,6 +442,14 @@ def row_check_sql(view: str, columns: Sequence[Column], flags: Sequence[Flag],
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return sql
+
+
+def raw_cell(col: Column) -> str:
+    """SQL: the cell's text; where only its typed value is stored for every row (the text
+    is kept on rows with a finding), that value as text, as frictionless prints it."""
+    if col.tcol is None:
+        return col.col
+    return f"coalesce({col.col}, CAST({col.tcol} AS VARCHAR))"
 
 
 def duplicate_sql(view: str, keys: Sequence[Column], *, skip_all_null: bool,
@@ -473,7 +488,7 @@ def foreign_key_sql(view: str, keys: Sequence[Column], ref_view: str,
                     ref_keys: Sequence[Column], *, limit: int | None = None) -> str:
     """Rows whose (typed) foreign key is not found among the referenced rows' keys."""
     typed = ", ".join(f"{k.typed} AS k{i}" for i, k in enumerate(keys))
-    raws = ", ".join(f"{k.col} AS r{i}" for i, k in enumerate(keys))
+    raws = ", ".join(f"{raw_cell(k)} AS r{i}" for i, k in enumerate(keys))
     ref_typed = []
     for i, (k, r) in enumerate(zip(keys, ref_keys, strict=True)):
         expr = r.typed

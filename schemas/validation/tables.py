@@ -21,16 +21,30 @@ def stored_select(r: Resource, source: str, *, extra: str,
     """
     typed = "".join(f", {c.typed_definition} AS {c.tcol}" for c in r.columns if c.tcol)
     flags = sqlchecks.row_flags(r.columns)
-    bad = sqlchecks.bad_sql(r.columns, flags, extra=extra, never_null=never_null)
+    terms = sqlchecks.bad_terms(r.columns, flags, extra=extra, never_null=never_null)
     packed = packed_cells(r)
+    packed_cols = {c.col for c in packed}
     out = list(passthrough)
-    out += [c.col for c in r.columns if c not in packed]
+    out += [c.col for c in r.columns if c.col not in packed_cols]
     if packed:
         out.append(f"CASE WHEN __bad THEN [{', '.join(c.col for c in packed)}] END AS __cells")
     out += stored_typed(r)
     out.append("__bad")
-    return (f"SELECT {', '.join(out)} FROM (SELECT *, ({bad}) AS __bad FROM "
-            f"(SELECT *{typed} FROM {source}))")
+    inner = f"(SELECT *{typed} FROM {source})"
+    groups = [terms[i:i + BAD_GROUP] for i in range(0, len(terms), BAD_GROUP)]
+    if len(groups) > 1:
+        # DuckDB's expression rewriter takes time quadratic in the size of one expression:
+        # a wide table's flag is the OR of one column per group of terms
+        parts = ", ".join(f"({' OR '.join(g)}) AS __b{i}" for i, g in enumerate(groups))
+        inner = f"(SELECT *, {parts} FROM {inner})"
+        bad = " OR ".join(f"__b{i}" for i in range(len(groups)))
+    else:
+        bad = " OR ".join(terms) or "FALSE"
+    return f"SELECT {', '.join(out)} FROM (SELECT *, ({bad}) AS __bad FROM {inner})"
+
+
+#: terms of the row flag per column of a wide table (see :func:`stored_select`)
+BAD_GROUP = 64
 
 
 def packed_cells(r: Resource) -> list[sqlchecks.Column]:
@@ -47,8 +61,8 @@ def stored_typed(r: Resource) -> list[str]:
 
 def stored_columns(r: Resource) -> list[str]:
     """Every column of a stored table but the passthrough ones, in order."""
-    packed = packed_cells(r)
-    return ([c.col for c in r.columns if c not in packed] + (["__cells"] if packed else [])
+    packed = {c.col for c in packed_cells(r)}
+    return ([c.col for c in r.columns if c.col not in packed] + (["__cells"] if packed else [])
             + stored_typed(r) + ["__bad"])
 
 

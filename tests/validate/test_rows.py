@@ -255,3 +255,22 @@ def test_sample_lines_match_the_file(tmp_path, monkeypatch):
     assert len(scan.samples) > 100
     assert all(lines[line - 1].encode() == raw for line, raw in scan.samples)
     assert scan.newlines == 3000
+
+
+def test_foreign_key_keeps_the_failing_typed_value(tmp_path):
+    """An integer key is stored typed; the finding still names the cell, like frictionless."""
+    ref = csv_resource("ref", [{"name": "id", "type": "integer"}], primaryKey=["id"])
+    child = csv_resource(
+        "child", [S, {"name": "ref_id", "type": "integer"}],
+        foreignKeys=[{"fields": ["ref_id"], "reference": {"resource": "ref", "fields": ["id"]}}],
+    )
+    pkg = write_package(tmp_path, [ref, child], {
+        "data/ref.csv": "id\n1\n2\n",
+        "data/child.csv": "id,ref_id\na,1\nb,7\n",
+    })
+    report = validate_package(pkg)
+    assert codes(report) == [("foreign-key", 3, "ref_id")]
+    assert report.findings[0].value == "7"
+    assert report.findings[0].message == (
+        'Row at line "3" violates the foreign key: for "ref_id": values "7" not found in the '
+        'lookup table "ref" as "id"')
