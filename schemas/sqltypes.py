@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+#: the type a field's cells are typed as (validation, and the build before it narrows
+#: them to what the data holds: see ``build/duckdb_db.py`` storage_types)
 DUCKDB_TYPES: dict[str, str] = {
     "string": "VARCHAR",
-    "integer": "BIGINT",
+    "integer": "HUGEINT",
     "number": "DOUBLE",
     "boolean": "BOOLEAN",
     "date": "DATE",
-    "datetime": "TIMESTAMP",
+    "datetime": "TIMESTAMPTZ",
     "year": "INTEGER",
     "any": "VARCHAR",
 }
@@ -33,8 +35,13 @@ def field_type(field: dict[str, Any]) -> str:
 
 
 def duckdb_type(field: dict[str, Any]) -> str:
-    """The DuckDB column type for a Table Schema field."""
-    return DUCKDB_TYPES[field_type(field)]
+    """The DuckDB type a Table Schema field's cells are typed as (``list``: a list of its
+    ``itemType``)."""
+    ftype = field_type(field)
+    if ftype == "list":
+        item = field.get("itemType", "string")
+        return f"{DUCKDB_TYPES.get(item, 'VARCHAR')}[]"
+    return DUCKDB_TYPES[ftype]
 
 
 def sqlite_type(field: dict[str, Any]) -> str:
@@ -51,8 +58,9 @@ def quote_ident(name: str) -> str:
 # (ISO strings or JSON), so the DuckDB file stays readable by DuckDB 1.1 without extensions.
 DUCKDB_TYPES.update(
     {
-        "time": "TIME",
+        "time": "TIMETZ",
         "yearmonth": "VARCHAR",
+        "list": "VARCHAR[]",
         "duration": "VARCHAR",
         "object": "VARCHAR",
         "array": "VARCHAR",
@@ -64,6 +72,7 @@ SQLITE_TYPES.update(
     {
         "time": "TEXT",
         "yearmonth": "TEXT",
+        "list": "TEXT",
         "duration": "TEXT",
         "object": "TEXT",
         "array": "TEXT",

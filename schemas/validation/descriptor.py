@@ -11,7 +11,7 @@ from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.sqltypes import DUCKDB_TYPES
 
 from .findings import FATAL_CODES, Finding, make
-from .paths import unsafe_reason
+from .paths import remote_reason, unsafe_reason
 
 _KNOWN_PROFILE_RE = re.compile(
     r"^(https://(datapackage\.org|specs\.frictionlessdata\.io)/[\w./-]+"
@@ -48,8 +48,11 @@ def load_descriptor(path: Path, findings: list[Finding]) -> dict[str, Any]:
     return data
 
 
-def check_paths(base: Path, data: dict[str, Any], findings: list[Finding]) -> None:
-    """Refuse unsafe paths (resource data, schema/dialect references) before any read."""
+def check_paths(base: Path, data: dict[str, Any], findings: list[Finding], *,
+                allow_remote: bool = False) -> None:
+    """Refuse unsafe paths (resource data, schema/dialect references) before any read.
+
+    A remote resource path is refused unless ``allow_remote`` (then https only)."""
     for i, res in enumerate(data["resources"]):
         if not isinstance(res, dict):
             findings.append(make("resource-error", f"Resource {i + 1} is not a JSON object"))
@@ -66,6 +69,9 @@ def check_paths(base: Path, data: dict[str, Any], findings: list[Finding]) -> No
                 refs.append((key, res[key]))
         for key, p in refs:
             reason = unsafe_reason(base, p)
+            if key == "path" and isinstance(p, str) and p.lower().startswith(
+                    ("http://", "https://")):
+                reason = remote_reason(p, allow_remote)
             if reason:
                 findings.append(make(
                     "unsafe-path", f'Refused {key} "{p}" of resource "{name}": {reason}',
@@ -104,7 +110,7 @@ def metadata_findings(data: dict[str, Any]) -> list[Finding]:
         from frictionless import FrictionlessException, Package
 
         try:
-            errors = list(Package.metadata_validate(data))
+            errors = list(Package.metadata_validate(_frictionless_form(data)))
         except FrictionlessException as exc:
             errors = [exc.error]
     except Exception as exc:  # frictionless itself failed on odd input
@@ -113,6 +119,17 @@ def metadata_findings(data: dict[str, Any]) -> list[Finding]:
         code = err.type if err.type in FATAL_CODES else "package-error"
         out.append(make(code, err.message))
     return out
+
+
+def _frictionless_form(data: dict[str, Any]) -> dict[str, Any]:
+    """The descriptor as frictionless 5 expects it: a v2 multipart ``path`` array is its
+    ``path`` and ``extrapaths`` there."""
+    resources = []
+    for res in data["resources"]:
+        if isinstance(res, dict) and isinstance(res.get("path"), list) and res["path"]:
+            res = {**res, "path": res["path"][0], "extrapaths": res["path"][1:]}
+        resources.append(res)
+    return {**data, "resources": resources}
 
 
 def structure_findings(data: dict[str, Any]) -> list[Finding]:

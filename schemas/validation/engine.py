@@ -42,13 +42,15 @@ def validate_package(
     source_texts: dict[str, str] | None = None,
     pandera_schemas: bool = False,
     allow_python: bool = False,
+    allow_remote: bool = False,
 ) -> Report:
     """Validate a Data Package; never raises for bad input (it becomes findings).
 
     ``severities`` maps codes to ``error``/``warning``; ``source_texts`` maps a source
     document's text path to its text (instead of reading the file); ``pandera_schemas``
     also runs the pandera schemas generated from the Table Schemas over the typed rows;
-    ``allow_python`` runs the package's ``python`` rules (its own code).
+    ``allow_python`` runs the package's ``python`` rules (its own code); ``allow_remote``
+    fetches ``https://`` resource paths (refused otherwise).
     """
     started = time.perf_counter()
     report = Report(descriptor=str(descriptor))
@@ -59,7 +61,7 @@ def validate_package(
     with contextlib.suppress(Stop):
         _validate(Path(descriptor), findings, rows, cap=cap, progress=progress,
                   source_texts=source_texts, pandera_schemas=pandera_schemas, capped=capped,
-                  allow_python=allow_python)
+                  allow_python=allow_python, allow_remote=allow_remote)
     severities = severities or {}
     findings = [
         f if f.code not in severities else _with_severity(f, severities[f.code])
@@ -104,10 +106,11 @@ def _validate(
     pandera_schemas: bool,
     capped: list[str],
     allow_python: bool,
+    allow_remote: bool = False,
 ) -> None:
     data = load_descriptor(descriptor, findings)
     base = (descriptor if descriptor.is_dir() else descriptor.parent).resolve()
-    check_paths(base, data, findings)
+    check_paths(base, data, findings, allow_remote=allow_remote)
     if any(f.code == "unsafe-path" for f in findings):
         raise Stop
     from semicon.schemas import rules as rules_mod
@@ -117,7 +120,7 @@ def _validate(
     try:
         _validate_data(base, data, declarations, findings, rows, cap=cap, progress=progress,
                        source_texts=source_texts, pandera_schemas=pandera_schemas,
-                       capped=capped, allow_python=allow_python)
+                       capped=capped, allow_python=allow_python, allow_remote=allow_remote)
     finally:  # a bad declaration is reported whatever else stops the run
         findings.extend(declarations.findings)
 
@@ -135,6 +138,7 @@ def _validate_data(
     pandera_schemas: bool,
     capped: list[str],
     allow_python: bool,
+    allow_remote: bool = False,
 ) -> None:
     from semicon.schemas import rules as rules_mod
     meta = MetadataCheck(data)
@@ -151,8 +155,11 @@ def _validate_data(
     tmp = tempfile.TemporaryDirectory(prefix="semicon-validate-")
     memory = os.environ.get("SEMICON_VALIDATE_MEMORY", DEFAULT_MEMORY_LIMIT)
     con = duckdb.connect(config={"temp_directory": tmp.name, "memory_limit": memory})
+    files = Path(tmp.name) / "files"  # decompressed, joined and fetched resource files
+    files.mkdir()
     try:
         con.execute("SET preserve_insertion_order = true")
+        con.execute("SET TimeZone = 'UTC'")  # a datetime without a zone is read as UTC
         con.execute("SET enable_progress_bar = false")
         bad_patterns = pattern_findings(con, data)
         if bad_patterns:
@@ -163,7 +170,8 @@ def _validate_data(
         try:
             for i, res in enumerate(data["resources"]):
                 r = load_resource(con, base, i, res, findings, bar,
-                                  keep=None if pandera_schemas else keep.get(res["name"], set()))
+                                  keep=None if pandera_schemas else keep.get(res["name"], set()),
+                                  tmp=files, allow_remote=allow_remote)
                 resources[r.name] = r
                 rows[r.name] = r.rows
             findings.extend(meta.result())

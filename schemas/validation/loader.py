@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import rawscan, sqlchecks
-from .careful import load_slow
+from . import rawscan, sources, sqlchecks
+from .careful import load_slow, store_records
 from .fastload import drop_loaded, fast_usable, finish_fast, in_file_order, load_fast
 from .findings import Finding
 from .longform import WIDE_COLUMNS
@@ -47,34 +47,65 @@ class ProgressBar:
 
 def load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
                   findings: list[Finding], bar: ProgressBar, *,
-                  keep: set[str] | None = None) -> Resource:
-    """Check and load one resource; ``usable`` is set when its rows can be checked."""
+                  keep: set[str] | None = None, tmp: Path | None = None,
+                  allow_remote: bool = False) -> Resource:
+    """Check and load one resource; ``usable`` is set when its rows can be checked.
+
+    ``tmp`` holds decompressed, joined and downloaded files (sources.py)."""
     name = res["name"]
     schema = res.get("schema") or {"fields": []}
     r = Resource(index=index, name=name, schema=schema, keep=keep)
     path = res.get("path")
-    if "data" in res and path is None:
-        findings.append(r.finding("unsupported-resource",
-                                  f'Resource "{name}" holds inline data: not checked',
-                                  severity="warning"))
+    r.path = path if isinstance(path, str) else ", ".join(map(str, path)) \
+        if isinstance(path, list) else None
+    if not is_tabular(res):
+        return r  # a file resource (a document): nothing to check row by row
+    try:
+        table = sources.open_table(base, res, tmp or base, allow_remote=allow_remote)
+        if table.records is not None:
+            return _load_records(con, r, res, table, findings)
+    except sources.Refused as exc:
+        findings.append(r.finding(exc.code, str(exc)))
         return r
-    if isinstance(path, list):
-        findings.append(r.finding("unsupported-resource",
-                                  f'Resource "{name}" has several files: not supported'))
-        return r
-    r.path = path
-    fmt = (res.get("format") or Path(path).suffix.lstrip(".")).lower()
-    if fmt not in ("csv", "tsv", "txt"):
-        findings.append(r.finding("unsupported-resource",
-                                  f'Resource "{name}" has format "{fmt}": only CSV is checked',
-                                  severity="warning"))
-        return r
-    file = base / path
+    assert table.file is not None
+    return _load_csv(con, r, res, table, findings, bar)
+
+
+def is_tabular(res: dict[str, Any]) -> bool:
+    """Whether a resource holds a table: a schema, inline rows, ``type: table`` or a
+    tabular format; a ``type: file`` resource or a document without a schema does not."""
+    if isinstance(res.get("schema"), dict | str) or res.get("type") == "table":
+        return True
+    if res.get("type") not in (None, "table") or res.get("profile") == "data-resource":
+        return False
+    if "data" in res and res.get("path") is None:
+        return isinstance(res.get("data"), list)
+    return sources.table_format(res) in ("csv", "tsv", *sources.NDJSON_FORMATS,
+                                         *sources.EXCEL_FORMATS, "xls", "ods")
+
+
+def _load_records(con: Any, r: Resource, res: dict[str, Any], table: sources.Table,
+                  findings: list[Finding]) -> Resource:
+    """Inline data, JSON, NDJSON, spreadsheets: records stored like re-parsed CSV rows."""
+    records = table.records
+    header = list(getattr(records, "header", []))
+    dialect = rawscan.Dialect.from_resource(res)
+    r.columns = _columns(r.schema, header, dialect)
+    r.by_name = {c.name: c for c in r.columns}
+    findings.extend(_label_findings(r, header, dialect))
+    store_records(con, r, records)  # type: ignore[arg-type]
+    r.rows = con.execute(f"SELECT count(*) FROM {r.view}").fetchall()[0][0]
+    r.usable = True
+    return r
+
+
+def _load_csv(con: Any, r: Resource, res: dict[str, Any], table: sources.Table,
+              findings: list[Finding], bar: ProgressBar) -> Resource:
+    """A CSV file: byte scan beside DuckDB's parse, the careful parser where needed."""
+    name, path = r.name, r.path
+    file = table.file
+    assert file is not None
     r.file = file
-    if not file.is_file():
-        findings.append(r.finding("missing-file", f'File "{path}" of resource "{name}" '
-                                  "does not exist"))
-        return r
     encoding = str(res.get("encoding") or "utf-8").lower().replace("_", "-")
     algo, expected_hash = _parse_hash(res.get("hash"))
     with file.open("rb") as fh:
@@ -85,6 +116,9 @@ def load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
         return r
     dialect = rawscan.Dialect.from_resource(res)
     header, one_line = rawscan.read_header(file, dialect, encoding)
+    labels: list[str] | None = header
+    if not dialect.header:  # no header row: the schema names the columns
+        header, labels = [str(f["name"]) for f in r.schema.get("fields", [])], None
     # the byte scan (size, hash, lines, NUL) runs while DuckDB parses the file;
     # the progress bar counts the bytes scanned, then the rows checked
     size = file.stat().st_size
@@ -101,12 +135,12 @@ def load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
         and len(header) <= WIDE_COLUMNS
         and one_line
         and encoding in ("utf-8", "utf8")
-        and dialect.header
+        and dialect.plain
         and dialect.double_quote
         and len(dialect.delimiter) == 1
     )
     if header:
-        r.columns = _columns(schema, header)
+        r.columns = _columns(r.schema, header, dialect)
         r.by_name = {c.name: c for c in r.columns}
     # a file smaller than a sample interval is read on one thread: row order is then
     # given, and the order check (a second statement as wide as the table) is not needed
@@ -119,8 +153,13 @@ def load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
         # never seen with DuckDB 2.0, but line numbers depend on it: redo on one thread
         drop_loaded(con, r)
         rejected = load_fast(con, r, dialect, threads=1, attempt=1)
+    declared_scan = scan
+    if table.original is None:
+        algo = None  # several files: no one file the hash is of
+    elif table.original != file:  # compressed or downloaded: the hash is of those bytes
+        declared_scan = rawscan.scan_file(table.original, hashes=(algo,) if algo else ())
     if algo and expected_hash:
-        actual = scan.md5 if algo == "md5" else scan.sha256
+        actual = declared_scan.md5 if algo == "md5" else declared_scan.sha256
         if actual != expected_hash:
             findings.append(r.finding(
                 "hash-count",
@@ -128,17 +167,19 @@ def load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
                 f'expected is "{expected_hash}" and actual is "{actual}"',
                 value=actual))
     declared = res.get("bytes")
-    if isinstance(declared, int) and not isinstance(declared, bool) and declared != scan.size:
+    if (isinstance(declared, int) and not isinstance(declared, bool)
+            and table.original is not None and declared != declared_scan.size):
         findings.append(r.finding(
             "byte-count",
             "The data source does not match the expected byte count: "
-            f'expected is "{declared}" and actual is "{scan.size}"',
-            value=str(scan.size)))
+            f'expected is "{declared}" and actual is "{declared_scan.size}"',
+            value=str(declared_scan.size)))
     if scan.size == 0 or not header:
         findings.append(r.finding("empty-file", f'File "{path}" is empty: no header row',
                                   line=1))
         return r
-    findings.extend(_label_findings(r, header))
+    if labels is not None:
+        findings.extend(_label_findings(r, labels, dialect))
     for line in scan.nul_lines:
         findings.append(r.finding("nul-byte", f"Line {line} contains a NUL byte", line=line))
     ok = rejected is not None and not scan.nul_lines and scan.decode_ok
@@ -164,8 +205,10 @@ def _parse_hash(value: Any) -> tuple[str | None, str | None]:
     return algo, digest.lower()
 
 
-def _label_findings(r: Resource, header: list[str]) -> list[Finding]:
+def _label_findings(r: Resource, header: list[str],
+                    dialect: rawscan.Dialect | None = None) -> list[Finding]:
     out: list[Finding] = []
+    same_case = dialect is None or dialect.case_sensitive_header
     fields = r.schema.get("fields", [])
     seen: dict[str, int] = {}
     lowered: dict[str, str] = {}
@@ -184,7 +227,7 @@ def _label_findings(r: Resource, header: list[str]) -> list[Finding]:
                                  f'Label "{label}" in the header at position "{pos}" is '
                                  f'duplicated to a label: at position "{seen[label]}"',
                                  line=1, field=fname, value=label))
-        elif label != fname:
+        elif label != fname and (same_case or label.casefold() != str(fname).casefold()):
             out.append(r.finding("incorrect-label",
                                  f'Label "{label}" in field {fname} at position "{pos}" does '
                                  "not match the field name in the schema",
@@ -205,12 +248,16 @@ def _label_findings(r: Resource, header: list[str]) -> list[Finding]:
     return out
 
 
-def _columns(schema: dict[str, Any], header: list[str]) -> list[Column]:
+def _columns(schema: dict[str, Any], header: list[str],
+             dialect: rawscan.Dialect | None = None) -> list[Column]:
     fields = schema.get("fields", [])
+    null = dialect.null_sequence if dialect is not None else None
     cols = []
     for i, label in enumerate(header):
         fld = fields[i] if i < len(fields) else {"name": label, "type": "any"}
         mv = tuple(sqlchecks.missing_values(fld, schema))
+        if null is not None and null not in mv:
+            mv += (null,)
         tcol = f"p{i}" if sqlchecks.has_parser(fld) else None
         cols.append(Column(position=i + 1, col=f"c{i}", fld=fld, mv=mv, tcol=tcol))
     return cols

@@ -43,3 +43,13 @@ def is_within(base: Path, target: Path) -> bool:
     root = os.path.realpath(base)
     real = os.path.realpath(target)
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def remote_reason(url: str, allowed: bool) -> str | None:
+    """Why a remote resource path is refused: always without ``--allow-remote``, and for
+    plain http even with it; None when it may be fetched."""
+    if not allowed:
+        return "remote path; pass --allow-remote to fetch it over https"
+    if not url.lower().startswith("https://"):
+        return "only https is fetched (--allow-remote)"
+    return None

@@ -14,7 +14,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,38 +167,97 @@ def undecodable_lines(path: Path, encoding: str = "utf-8") -> list[tuple[int, st
 
 @dataclass(frozen=True)
 class Dialect:
+    """A CSV dialect: every property of Data Package v2's (and ``format: tsv``)."""
+
     delimiter: str = ","
     quote: str = '"'
     double_quote: bool = True
     escape: str | None = None
     header: bool = True
+    line_terminator: str = "\r\n"
+    null_sequence: str | None = None
+    skip_initial_space: bool = False
+    header_rows: tuple[int, ...] = (1,)
+    header_join: str = " "
+    comment_rows: tuple[int, ...] = ()
+    comment_char: str | None = None
+    #: frictionless compares labels with field names case-sensitively unless told not to
+    case_sensitive_header: bool = True
 
     @classmethod
     def from_resource(cls, resource: dict) -> Dialect:
         d = resource.get("dialect") or {}
         if not isinstance(d, dict):
             d = {}
+        tsv = str(resource.get("format") or "").lower() == "tsv"
+        rows = d.get("headerRows", [1])
+        rows = tuple(int(n) for n in rows if isinstance(n, int)) if isinstance(rows, list) \
+            else (1,)
+        comments = d.get("commentRows", [])
+        comments = tuple(int(n) for n in comments if isinstance(n, int)) \
+            if isinstance(comments, list) else ()
+        null = d.get("nullSequence")
+        comment = d.get("commentChar")
         return cls(
-            delimiter=str(d.get("delimiter", ",")) or ",",
+            delimiter=str(d.get("delimiter", "\t" if tsv else ",")) or ",",
             quote=str(d.get("quoteChar", '"')) or '"',
             double_quote=bool(d.get("doubleQuote", True)),
             escape=d.get("escapeChar"),
-            header=bool(d.get("header", True)),
+            header=bool(d.get("header", True)) and bool(rows),
+            line_terminator=str(d.get("lineTerminator", "\r\n")) or "\r\n",
+            null_sequence=null if isinstance(null, str) else None,
+            skip_initial_space=bool(d.get("skipInitialSpace", False)),
+            header_rows=rows or (1,),
+            header_join=str(d.get("headerJoin", " ")),
+            comment_rows=comments,
+            comment_char=comment if isinstance(comment, str) and comment else None,
+            case_sensitive_header=bool(d.get("caseSensitiveHeader", True)),
         )
+
+    @property
+    def plain(self) -> bool:
+        """Whether DuckDB's reader can parse the file (one header row, nothing skipped)."""
+        return (self.header and self.header_rows == (1,) and not self.comment_rows
+                and self.comment_char is None and not self.skip_initial_space
+                and self.line_terminator in ("\r\n", "\n", "\r"))
 
     def reader(self, stream) -> Iterator[list[str]]:
         kwargs = {
             "delimiter": self.delimiter,
             "quotechar": self.quote,
             "doublequote": self.double_quote,
+            "skipinitialspace": self.skip_initial_space,
         }
         if self.escape:
             kwargs["escapechar"] = self.escape
         return csv.reader(stream, **kwargs)
 
+    def lines(self, fh) -> Iterable[str]:
+        """The file's lines for the csv module (split on a custom ``lineTerminator``)."""
+        if self.line_terminator in ("\r\n", "\n", "\r"):
+            return fh
+        return _split_lines(fh, self.line_terminator)
+
+
+def _split_lines(fh, terminator: str) -> Iterator[str]:
+    pending = ""
+    while block := fh.read(1 << 20):
+        pending += block
+        *whole, pending = pending.split(terminator)
+        for line in whole:
+            yield line + "\n"
+    if pending:
+        yield pending
+
 
 def read_header(path: Path, dialect: Dialect, encoding: str = "utf-8") -> tuple[list[str], bool]:
-    """The first record of the file and whether it sits on one physical line."""
+    """The header (the first record, or the joined header rows) and whether it sits on one
+    physical line; a dialect without header gives ``[]``."""
+    if not dialect.plain:
+        reader = RecordReader(path, dialect, encoding)
+        for _ in reader:
+            break
+        return reader.header, False
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
     text = head.decode(encoding, errors="replace")
@@ -228,26 +287,38 @@ class RecordReader:
         self.unterminated_line: int | None = None
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        d = self.dialect
+        last_header = max(d.header_rows) if d.header else 0
+        header_rows: list[list[str]] = []
         with self.path.open("r", encoding=self.encoding, errors="replace", newline="") as fh:
-            reader = self.dialect.reader(fh)
+            reader = d.reader(d.lines(fh))
             previous = 0
             pending: tuple[int, list[str]] | None = None
-            first = True
+            number = kept = 0  # rows read; rows that are not comments
             try:
                 for cells in reader:
                     start = previous + 1
                     previous = reader.line_num
-                    if first:
-                        if cells and cells[0].startswith("\ufeff"):
-                            cells[0] = cells[0][1:]
-                        self.header = cells
-                        first = False
+                    number += 1
+                    if number == 1 and cells and cells[0].startswith("\ufeff"):
+                        cells[0] = cells[0][1:]
+                    if number in d.comment_rows or (
+                            d.comment_char and cells and cells[0].startswith(d.comment_char)):
+                        continue
+                    kept += 1
+                    if kept <= last_header:
+                        if kept in d.header_rows:
+                            header_rows.append(cells)
+                        if kept == last_header:
+                            self.header = _join_header(header_rows, d.header_join)
                         continue
                     if pending is not None:
                         yield pending
                     pending = (start, cells)
             except csv.Error:
                 pass
+        if kept < last_header and header_rows:
+            self.header = _join_header(header_rows, d.header_join)
         if pending is not None:
             if self._unterminated(pending[0]):
                 self.unterminated_line = pending[0]
@@ -260,7 +331,7 @@ class RecordReader:
             for _ in range(start - 1):
                 if not fh.readline():
                     return False
-            strict = csv.reader(fh, delimiter=self.dialect.delimiter,
+            strict = csv.reader(self.dialect.lines(fh), delimiter=self.dialect.delimiter,
                                 quotechar=self.dialect.quote,
                                 doublequote=self.dialect.double_quote, strict=True)
             try:
@@ -269,3 +340,11 @@ class RecordReader:
             except csv.Error as exc:
                 return "unexpected end of data" in str(exc)
         return False
+
+
+def _join_header(rows: list[list[str]], join: str) -> list[str]:
+    """Labels from several header rows: the cells of each column joined (empty ones left out)."""
+    if len(rows) == 1:
+        return rows[0]
+    width = max((len(r) for r in rows), default=0)
+    return [join.join(r[i] for r in rows if i < len(r) and r[i] != "") for i in range(width)]

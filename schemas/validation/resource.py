@@ -13,6 +13,13 @@ from semicon.schemas.sqltypes import quote_ident
 from .findings import Finding, make
 from .sqlchecks import Column
 
+#: typed values as frames hold them: 64-bit integers (larger ones null), times in UTC
+_FRAME_TYPES = {
+    "integer": "TRY_CAST({} AS BIGINT)",
+    "datetime": "CAST({} AS TIMESTAMP)",
+    "time": "CAST(timezone('UTC', {}) AS TIME)",
+}
+
 #: findings kept per check query when no ``max_errors`` is given (bounds memory)
 DEFAULT_CAP = 100_000
 
@@ -101,7 +108,12 @@ class Context:
         import polars as pl
 
         res = self.resources[resource]
-        frame = pl.from_arrow(
-            self.con.sql(self.typed_sql(resource, names, where)).to_arrow_table())
+        names = list(names)
+        cols = ", ".join(
+            _FRAME_TYPES.get(res.by_name[n].fld.get("type", "string"), "{}").format(
+                quote_ident(n)) + f" AS {quote_ident(n)}" for n in names)
+        frame = pl.from_arrow(self.con.sql(
+            f"SELECT __k, {cols} FROM ({self.typed_sql(resource, names, where)})"
+        ).to_arrow_table())
         lines = res.lines_of(frame["__k"].to_numpy())
         return frame.with_columns(pl.Series("__line", lines)).drop("__k").sort("__line")

@@ -46,7 +46,34 @@ def _in_list(expr: str, values: Sequence[Any]) -> str:
 
 
 def _strptime_format(fmt: str) -> str:
-    return fmt
+    """A ``format`` pattern for DuckDB's strptime (Table Schema v1's ``fmt:`` prefix removed)."""
+    return fmt[4:] if fmt.startswith("fmt:") else fmt
+
+
+#: what ``format: any`` reads besides ISO forms, in dateutil's order (month before day)
+ANY_DATE_FORMATS = ("%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d %B %Y", "%B %d, %Y",
+                    "%d %b %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%Y%m%d")
+ZONE_RE = r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)"
+TIME_TEXT_RE = TIME_RE + r"(\.[0-9]+)?" + ZONE_RE + "?"
+DURATION_NUM = r"[0-9]+([.,][0-9]+)?"
+DURATION_RE = (rf"[+-]?P({DURATION_NUM}Y)?({DURATION_NUM}M)?({DURATION_NUM}W)?({DURATION_NUM}D)?"
+               rf"(T({DURATION_NUM}H)?({DURATION_NUM}M)?({DURATION_NUM}S)?)?")
+YEARMONTH_TEXT_RE = r"\s*[+]?[0-9]+(_[0-9]+)*\s*-\s*[+]?0*(1[0-2]|[1-9])\s*"
+GEOJSON_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                 "MultiPolygon", "GeometryCollection", "Feature", "FeatureCollection")
+
+
+def _formats(formats: Sequence[str]) -> str:
+    return "[" + ", ".join(sql_string(f) for f in formats) + "]"
+
+
+def _in_range(expr: str, low: int, high: int) -> str:
+    return f"coalesce(TRY_CAST({expr} AS DOUBLE) BETWEEN {low} AND {high}, FALSE)"
+
+
+def _zoned(c: str) -> str:
+    """Text with a trailing ``Z`` written ``+00``, as DuckDB's zoned types read it."""
+    return f"CASE WHEN suffix({c}, 'Z') THEN {c}[:-2] || '+00' ELSE {c} END"
 
 
 def parse_expr(fld: dict[str, Any], c: str) -> str:
@@ -57,14 +84,15 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
         s = c
         if fld.get("bareNumber") is False:
             s = f"regexp_replace({c}, '^[^-0-9]*|[^0-9]*$', '', 'g')"
-        # Python int(): optional whitespace and sign, digits with single underscores.
-        # A cell that is its own canonical form (``CAST(TRY_CAST(s) AS VARCHAR) = s``:
-        # digits, no sign but '-', no leading zero) is an integer for both; only the
+        # Python int(): optional whitespace and sign, digits with single underscores, any
+        # size. A cell that is its own canonical form (``CAST(TRY_CAST(s) AS VARCHAR) =
+        # s``: digits, no sign but '-', no leading zero) is an integer for both; only the
         # others pay for the regular expression (about 3x cheaper on typical data).
         return (
             f"CASE WHEN CAST(TRY_CAST({s} AS BIGINT) AS VARCHAR) = {s} "
-            f"OR regexp_full_match({s}, {sql_string(INT_RE)}) "
-            f"THEN TRY_CAST({s} AS BIGINT) END"
+            f"THEN TRY_CAST({s} AS BIGINT) "
+            f"WHEN regexp_full_match({s}, {sql_string(INT_RE)}) "
+            f"THEN TRY_CAST({s} AS HUGEINT) END"
         )
     if ftype == "number":
         s = c
@@ -99,24 +127,29 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
                 f"THEN TRY_CAST({c} AS DATE) END"
             )
         if fmt == "any":
-            return f"TRY_CAST({c} AS DATE)"
+            return (f"coalesce(TRY_CAST({c} AS DATE), "
+                    f"CAST(TRY_CAST({c} AS TIMESTAMP) AS DATE), "
+                    f"CAST(try_strptime(trim({c}), {_formats(ANY_DATE_FORMATS)}) AS DATE))")
         return f"CAST(try_strptime({c}, {sql_string(_strptime_format(fmt))}) AS DATE)"
     if ftype == "datetime":
         if fmt == "default":
             return (
                 f"CASE WHEN length({c}) >= 19 AND substr({c}, 17, 1) = ':' "
-                f"THEN TRY_CAST({c} AS TIMESTAMP) END"
+                f"THEN TRY_CAST({c} AS TIMESTAMPTZ) END"
             )
         if fmt == "any":
-            return f"TRY_CAST({c} AS TIMESTAMP)"
-        return f"try_strptime({c}, {sql_string(_strptime_format(fmt))})"
+            return (f"coalesce(TRY_CAST({c} AS TIMESTAMPTZ), CAST(try_strptime(trim({c}), "
+                    f"{_formats(ANY_DATE_FORMATS)}) AS TIMESTAMPTZ))")
+        return (f"CAST(try_strptime({c}, {sql_string(_strptime_format(fmt))}) "
+                "AS TIMESTAMPTZ)")
     if ftype == "time":
         if fmt in ("default", "any"):
             return (
-                f"CASE WHEN regexp_full_match({c}, {sql_string(TIME_RE)}) "
-                f"THEN TRY_CAST({c} AS TIME) END"
+                f"CASE WHEN regexp_full_match({c}, {sql_string(TIME_TEXT_RE)}) "
+                f"THEN TRY_CAST({_zoned(c)} AS TIMETZ) END"
             )
-        return f"CAST(try_strptime({c}, {sql_string(_strptime_format(fmt))}) AS TIME)"
+        return (f"CAST(CAST(try_strptime({c}, {sql_string(_strptime_format(fmt))}) AS TIME) "
+                "AS TIMETZ)")
     if ftype == "year":
         return (
             f"CASE WHEN length({c}) = 4 AND regexp_full_match({c}, {sql_string(INT_RE)}) "
@@ -125,7 +158,29 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
             f"END END"
         )
     if ftype == "yearmonth":
-        return f"CASE WHEN regexp_full_match({c}, {sql_string(YEARMONTH_RE)}) THEN {c} END"
+        return (f"CASE WHEN regexp_full_match({c}, {sql_string(YEARMONTH_TEXT_RE)}) "
+                f"THEN {c} END")
+    if ftype == "duration":
+        return (f"CASE WHEN regexp_full_match({c}, {sql_string(DURATION_RE)}) "
+                f"AND NOT suffix({c}, 'P') AND NOT suffix({c}, 'T') THEN {c} END")
+    if ftype == "geopoint":
+        return f"CASE WHEN {_geopoint_ok(c, fmt)} THEN {c} END"
+    if ftype == "geojson":
+        kinds = ("Topology",) if fmt == "topojson" else GEOJSON_TYPES
+        check = (f" AND json_extract_string(TRY_CAST({c} AS JSON), '$.type') IN "
+                 f"({', '.join(sql_string(k) for k in kinds)})"
+                 if fmt in ("default", "topojson") else "")
+        return (f"CASE WHEN json_valid({c}) AND json_type(TRY_CAST({c} AS JSON)) = 'OBJECT'"
+                f"{check} THEN {c} END")
+    if ftype == "list":
+        item = {"type": fld.get("itemType", "string")}
+        items = f"string_split({c}, {sql_string(fld.get('delimiter', ','))})"
+        parsed = parse_expr(item, "__item")
+        if parsed == "__item":
+            return items
+        return (f"CASE WHEN list_bool_and(list_transform({items}, "
+                f"lambda __item: ({parsed}) IS NOT NULL)) "
+                f"THEN list_transform({items}, lambda __item: {parsed}) END")
     if ftype in ("object", "array"):
         kind = "OBJECT" if ftype == "object" else "ARRAY"
         return (
@@ -136,8 +191,24 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
         regex = {"uuid": UUID_RE, "email": EMAIL_RE, "uri": URI_RE}.get(fmt)
         if regex:
             return f"CASE WHEN regexp_full_match({c}, {sql_string(regex)}) THEN {c} END"
-    # string, any and types without a parser (geopoint, geojson, duration): kept as text
+    # string and any: kept as text
     return c
+
+
+def _geopoint_ok(c: str, fmt: str) -> str:
+    """SQL: ``c`` is a point (``lon, lat``; a JSON array; a JSON object) within range."""
+    if fmt in ("array", "object"):
+        kind, keys = ("ARRAY", ("$[0]", "$[1]")) if fmt == "array" else ("OBJECT",
+                                                                        ("$.lon", "$.lat"))
+        size = (f"json_array_length(TRY_CAST({c} AS JSON))" if fmt == "array"
+                else f"len(json_keys(TRY_CAST({c} AS JSON)))")
+        lon, lat = (f"json_extract_string(TRY_CAST({c} AS JSON), {sql_string(k)})"
+                    for k in keys)
+        return (f"json_valid({c}) AND json_type(TRY_CAST({c} AS JSON)) = '{kind}' "
+                f"AND {size} = 2 AND {_in_range(lon, -180, 180)} AND {_in_range(lat, -90, 90)}")
+    lon, lat = (f"trim(split_part({c}, ',', {i}))" for i in (1, 2))
+    return (f"len(string_split({c}, ',')) = 2 AND {_in_range(lon, -180, 180)} "
+            f"AND {_in_range(lat, -90, 90)}")
 
 
 def missing_values(fld: dict[str, Any], schema: dict[str, Any]) -> list[str]:
@@ -154,10 +225,12 @@ def null_expr(c: str, mv: Sequence[str]) -> str:
     return f"({c} IS NULL OR {_in_list(c, mv)})"
 
 
-def typed_expr(fld: dict[str, Any], c: str, mv: Sequence[str]) -> str:
-    """Typed value of text column ``c``: NULL for missing cells, missing values, bad cells."""
+def typed_expr(fld: dict[str, Any], c: str, mv: Sequence[str], cast: str | None = None) -> str:
+    """Typed value of text column ``c``: NULL for missing cells, missing values, bad cells.
+
+    ``cast``: the SQL type to give it (default: :func:`duckdb_type`)."""
     parsed = parse_expr(fld, c)
-    cast = duckdb_type(fld)
+    cast = cast or duckdb_type(fld)
     if parsed == c:
         if cast == "VARCHAR":
             return f"CASE WHEN {null_expr(c, mv)} THEN NULL ELSE {c} END"
@@ -179,16 +252,23 @@ def literal(fld: dict[str, Any], value: Any) -> str:
     return f"CAST({parsed} AS {duckdb_type(fld)})"
 
 
-def typed_select_sql(resource_schema: dict[str, Any], text_table: str) -> str:
+def typed_select_sql(resource_schema: dict[str, Any], text_table: str,
+                     types: dict[str, str] | None = None) -> str:
     """``SELECT`` turning ``text_table`` (VARCHAR columns named like the fields) into types.
 
-    Missing values and cells that do not parse become NULL: validate first.
+    Missing values and cells that do not parse become NULL: validate first. ``types`` maps
+    field names to the SQL type to give them (default: :func:`duckdb_type`); a type of
+    ``VARCHAR`` for a typed field keeps its text, trimmed.
     """
     cols = []
     for fld in resource_schema.get("fields", []):
         ident = quote_ident(fld["name"])
         mv = missing_values(fld, resource_schema)
-        cols.append(f"{typed_expr(fld, ident, mv)} AS {ident}")
+        cast = (types or {}).get(fld["name"])
+        expr = typed_expr(fld, ident, mv, cast)
+        if cast == "VARCHAR" and has_parser(fld):  # beyond what the type can hold
+            expr = f"CASE WHEN {null_expr(ident, mv)} THEN NULL ELSE trim({ident}) END"
+        cols.append(f"{expr} AS {ident}")
     return f"SELECT {', '.join(cols)} FROM {text_table}"
 
 
@@ -331,8 +411,10 @@ def row_flags(columns: Sequence[Column], *, formula_check: bool = True) -> list[
         guard = "" if parsed else f"{present} AND "
         flags.append(Flag(f"({c} IS NULL)", "missing-cell", col))
         if parsed:
-            flags.append(Flag(f"({present} AND {typed} IS NULL)", "type-error", col,
-                              f'type is "{col.type_label}"'))
+            error = f"({present} AND {typed} IS NULL)"
+            if ftype == "integer":  # beyond 128 bits: not typed, an integer all the same
+                error = f"({present} AND {typed} IS NULL AND NOT {_any_size_integer(col)})"
+            flags.append(Flag(error, "type-error", col, f'type is "{col.type_label}"'))
         cons = fld.get("constraints", {}) or {}
         if cons.get("required"):
             req = (f"({c} = '')" if list(col.mv) == [""]
@@ -345,6 +427,11 @@ def row_flags(columns: Sequence[Column], *, formula_check: bool = True) -> list[
                 flags.append(Flag(
                     f"({value} {op} {literal(fld, cons[name])})",
                     "constraint-error", col, constraint_note(name, _py_str(cons[name]))))
+        if ftype == "list":
+            for name, op in (("minLength", "<"), ("maxLength", ">")):
+                if isinstance(cons.get(name), int):
+                    flags.append(Flag(f"(len({typed}) {op} {int(cons[name])})",
+                                      "constraint-error", col, constraint_note(name, cons[name])))
         if "minLength" in cons and ftype in STRING_TYPES:
             flags.append(Flag(f"({guard}length({value}) < {int(cons['minLength'])})",
                               "constraint-error", col,
@@ -364,6 +451,14 @@ def row_flags(columns: Sequence[Column], *, formula_check: bool = True) -> list[
         if formula_check and ftype in STRING_TYPES:
             flags.append(Flag(formula_sql(c), "formula-injection", col))
     return flags
+
+
+def _any_size_integer(col: Column) -> str:
+    """SQL: the cell is an integer for Python's ``int()``, whatever its size."""
+    s = col.col
+    if col.fld.get("bareNumber") is False:
+        s = f"regexp_replace({s}, '^[^-0-9]*|[^0-9]*$', '', 'g')"
+    return f"regexp_full_match({s}, {sql_string(INT_RE)})"
 
 
 #: a pattern starting with a literal letter, digit or '_' that no quantifier makes optional
@@ -463,9 +558,9 @@ def duplicate_sql(view: str, keys: Sequence[Column], *, skip_all_null: bool,
     else:
         where = "WHERE " + " OR ".join(f"k{i} IS NOT NULL" for i in range(len(keys)))
     join = " AND ".join(f"s.k{i} IS NOT DISTINCT FROM d.k{i}" for i in range(len(keys)))
-    out = ", ".join([f"s.k{i}" for i in range(len(keys))]
+    out = ", ".join([f"CAST(s.k{i} AS VARCHAR)" for i in range(len(keys))]
                     + [f"s.r{i}" for i in range(len(keys))])
-    raws = ", ".join(f"{k.col} AS r{i}" for i, k in enumerate(keys))
+    raws = ", ".join(f"{raw_cell(k)} AS r{i}" for i, k in enumerate(keys))
     sql = (
         f"WITH s AS (SELECT __k, {typed}, {raws} FROM {view}), "
         f"d AS (SELECT {names} FROM s {where} GROUP BY ALL HAVING count(*) > 1) "

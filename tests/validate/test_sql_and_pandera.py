@@ -42,7 +42,9 @@ def test_load_and_type_a_table(tmp_path):
     ]
     types = [r[1] for r in con.execute(
         f"DESCRIBE {typed_select_sql(SCHEMA, 't_text')}").fetchall()]
-    assert types == ["VARCHAR", "BIGINT", "DOUBLE", "DATE", "BOOLEAN", "INTEGER"]
+    assert types == ["VARCHAR", "HUGEINT", "DOUBLE", "DATE", "BOOLEAN", "INTEGER"]
+    narrow = typed_select_sql(SCHEMA, "t_text", {"n": "BIGINT"})
+    assert [r[1] for r in con.execute(f"DESCRIBE {narrow}").fetchall()][1] == "BIGINT"
 
 
 def test_generated_pandera_schema():
