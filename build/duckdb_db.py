@@ -9,13 +9,19 @@ it, a test checks).
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from semicon.build.errors import BuildError
 from semicon.build.package import Resource
 from semicon.schemas.sqltypes import duckdb_type, field_type, quote_ident, sql_string
+from semicon.schemas.validation.rawscan import Dialect, RecordReader
+from semicon.schemas.validation.sources import Refused, open_table
+from semicon.schemas.validation.sqlchecks import ZONE_RE, missing_values, null_expr
+from semicon.schemas.validation.sqlchecks import typed_expr as engine_typed
 from semicon.schemas.validation.sqlchecks import typed_select_sql as engine_select
 
 STORAGE_VERSION = "v1.0.0"
@@ -30,72 +36,205 @@ def qualified(table: str, alias: str = OUT) -> str:
     return f"{alias}.main.{quote_ident(table)}"
 
 
-# ---------------------------------------------------------------- typed values from CSV text
-def read_csv_sql(resource: Resource) -> str:
+# ---------------------------------------------------------------- typed values from the cells
+def _descriptor(resource: Resource) -> dict[str, Any]:
+    """The resource as a descriptor for ``sources.open_table`` (absolute paths)."""
+    desc: dict[str, Any] = {"name": resource.name, "schema": resource.schema,
+                            "dialect": resource.dialect, "encoding": resource.encoding}
+    for key in ("format", "compression", "data"):
+        value = getattr(resource, key, None)
+        if value is not None:
+            desc[key] = value
+    if resource.paths:
+        paths = [p.as_posix() for p in resource.paths]
+        desc["path"] = paths[0] if len(paths) == 1 else paths
+    return desc
+
+
+def read_csv_sql(resource: Resource, file: Path | None = None) -> str:
     """A ``read_csv`` call returning every declared column as text, in schema order."""
-    paths = "[" + ", ".join(sql_string(p.as_posix()) for p in resource.paths) + "]"
+    dialect = Dialect.from_resource(_descriptor(resource))
+    files = [file] if file is not None else resource.paths
+    paths = "[" + ", ".join(sql_string(p.as_posix()) for p in files) + "]"
     columns = "{" + ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in resource.field_names) + "}"
-    d = resource.dialect
-    quote_char = d.get("quoteChar", '"')
     nulls = "[" + ", ".join(sql_string(v) for v in resource.missing_values()) + "]"
     options = [
-        f"header = {'true' if d.get('header', True) else 'false'}",
+        "header = true",
         "auto_detect = false",
         f"columns = {columns}",
-        f"delim = {sql_string(d.get('delimiter', ','))}",
-        f"quote = {sql_string(quote_char)}",
-        f"escape = {sql_string(quote_char)}",
+        f"delim = {sql_string(dialect.delimiter)}",
+        f"quote = {sql_string(dialect.quote)}",
+        f"escape = {sql_string(dialect.escape or dialect.quote)}",
         f"nullstr = {nulls}",
         "strict_mode = true",
     ]
-    encoding = resource.encoding.lower().replace("_", "-")
-    if encoding not in ("utf-8", "utf8", "utf-8-sig"):
-        options.append(f"encoding = {sql_string(encoding)}")
     return f"read_csv({paths}, {', '.join(options)})"
 
 
-def typed_select_sql(resource: Resource, source: str | None = None) -> str:
-    """``SELECT`` of every field, typed, from the resource's CSV files (or ``source``).
+def _plain_csv(resource: Resource, table: Any) -> bool:
+    """Whether DuckDB's CSV reader reads the file as validation did (else: Python's)."""
+    encoding = resource.encoding.lower().replace("_", "-")
+    return (table.file is not None and table.records is None
+            and Dialect.from_resource(_descriptor(resource)).plain
+            and encoding in ("utf-8", "utf8", "utf-8-sig"))
+
+
+def text_table(con: duckdb.DuckDBPyConnection, resource: Resource, ref: str,
+               tmp: Path) -> str:
+    """The resource's cells as text in table ``ref`` (one VARCHAR column a field), read as
+    the validation read them: DuckDB for a plain UTF-8 CSV file, Python otherwise (other
+    encodings and dialects, compressed and multipart files, inline data, JSON, XLSX)."""
+    desc = _descriptor(resource)
+    try:
+        table = open_table(Path("/"), desc, tmp)
+    except Refused as exc:
+        raise BuildError(f"reading {resource.name} failed: {exc}") from None
+    if _plain_csv(resource, table):
+        con.execute(f"CREATE OR REPLACE TABLE {ref} AS SELECT * FROM "
+                    f"{read_csv_sql(resource, table.file)}")
+        return ref
+    records = table.records if table.records is not None else RecordReader(
+        table.file, Dialect.from_resource(desc), resource.encoding)  # type: ignore[arg-type]
+    names = resource.field_names
+    mv = set(resource.missing_values())
+    cols: list[list[str | None]] = [[] for _ in names]
+    for _line, cells in records:
+        for i, col in enumerate(cols):
+            cell = cells[i] if i < len(cells) else None
+            col.append(None if cell in mv else cell)
+    select = ", ".join(f"unnest(${i + 1}::VARCHAR[]) AS {quote_ident(n)}"
+                       for i, n in enumerate(names))
+    con.execute(f"CREATE OR REPLACE TABLE {ref} AS SELECT {select}", cols)
+    return ref
+
+
+def storage_types(con: duckdb.DuckDBPyConnection, resource: Resource,
+                  source: str) -> dict[str, str]:
+    """The DuckDB type each field is stored as: its type, narrowed to what the data holds.
+
+    Integers are BIGINT where every value fits, DECIMAL(38,0) up to 38 digits, else text;
+    a datetime or time column with a time zone in any cell is TIMESTAMPTZ or TIMETZ (the
+    instant kept), else TIMESTAMP or TIME; lists of integers are BIGINT[].
+    """
+    types: dict[str, str] = {}
+    aggregates: list[str] = []
+    asks: list[tuple[str, str]] = []
+    for f in resource.fields:
+        name, ftype = f["name"], field_type(f)
+        ident = quote_ident(name)
+        mv = missing_values(f, resource.schema)
+        if ftype == "integer":
+            h = engine_typed(f, ident, mv)
+            present = f"NOT {null_expr(ident, mv)}"
+            aggregates += [f"min({h})", f"max({h})", f"bool_or({present} AND {h} IS NULL)"]
+            asks.append((name, ftype))
+        elif ftype in ("datetime", "time"):
+            aggregates.append(f"coalesce(bool_or(regexp_matches(trim({ident}), "
+                              f"{sql_string(ZONE_RE + '$')})), FALSE)")
+            asks.append((name, ftype))
+        else:
+            types[name] = duckdb_type(f).replace("HUGEINT", "BIGINT")
+    if not asks:
+        return types
+    row = list(con.execute(f"SELECT {', '.join(aggregates)} FROM {source}").fetchall()[0])
+    for name, ftype in asks:
+        if ftype == "integer":
+            low, high, beyond = row[:3]
+            del row[:3]
+            if not beyond and (low is None or low >= -(1 << 63)) and (
+                    high is None or high < (1 << 63)):
+                types[name] = "BIGINT"
+            elif not beyond and max(abs(low), abs(high)) < 10**38:
+                types[name] = "DECIMAL(38,0)"
+            else:
+                types[name] = "VARCHAR"
+        else:
+            zoned = row.pop(0)
+            types[name] = {"datetime": ("TIMESTAMP", "TIMESTAMPTZ"),
+                           "time": ("TIME", "TIMETZ")}[ftype][bool(zoned)]
+    return types
+
+
+def typed_select_sql(resource: Resource, source: str | None = None,
+                     types: dict[str, str] | None = None) -> str:
+    """``SELECT`` of every field, typed, from ``source`` (default: the CSV files read as
+    text) as ``types`` says (default: the validation's types).
 
     The validation engine's typing (``sqlchecks.typed_select_sql``): the build types values
     exactly as ``semicon validate`` checked them.
     """
-    return engine_select(resource.schema, source or read_csv_sql(resource))
+    return engine_select(resource.schema, source or read_csv_sql(resource), types)
+
+
+def stored_types(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
+    """Column name -> DuckDB type of a table or subquery."""
+    return {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+
+
+def stage_types(con: duckdb.DuckDBPyConnection, resource: Resource) -> dict[str, str]:
+    """The types of a resource's staged (typed) rows: what every output stores."""
+    return stored_types(con, stage_ref(resource))
 
 
 # ---------------------------------------------------------------- canonical (export) values
-def export_expr(f: dict[str, Any], column: str) -> str:
-    """A typed column as SQLite stores it: text, BIGINT or DOUBLE (also used for hashing)."""
-    t = field_type(f)
-    if t in ("integer", "year", "boolean"):
+def export_expr(f: dict[str, Any], column: str, stored: str | None = None) -> str:
+    """A typed column as SQLite stores it: text, BIGINT or DOUBLE (also used for hashing).
+
+    ``stored`` is the column's type in the relation read (default: from the field's type);
+    a text column is taken as already exported.
+    """
+    t = stored or _default_stored(f)
+    if t in ("BIGINT", "INTEGER", "BOOLEAN", "HUGEINT"):
         return f"CAST({column} AS BIGINT)"
-    if t == "number":
+    if t == "DOUBLE":
         return f"CAST({column} AS DOUBLE)"
-    if t == "datetime":
+    if t in ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
         return f"replace(CAST({column} AS VARCHAR), ' ', 'T')"
+    if t in ("TIME WITH TIME ZONE", "TIMETZ"):
+        return f"CAST(timezone('UTC', {column}) AS VARCHAR)"
     return f"CAST({column} AS VARCHAR)"
 
 
-def export_columns(resource: Resource) -> list[str]:
-    """The export expressions of every field of ``resource``, in schema order."""
-    return [export_expr(f, quote_ident(f["name"])) for f in resource.fields]
+def _default_stored(f: dict[str, Any]) -> str:
+    return {"integer": "BIGINT", "year": "INTEGER", "boolean": "BOOLEAN", "number": "DOUBLE",
+            "datetime": "TIMESTAMP"}.get(field_type(f), "VARCHAR")
 
 
-def export_select_sql(resource: Resource, source: str) -> str:
+def sqlite_affinity(stored: str) -> str:
+    """The SQLite column type of a stored DuckDB type."""
+    if stored in ("BIGINT", "INTEGER", "BOOLEAN"):
+        return "INTEGER"
+    if stored == "DOUBLE":
+        return "REAL"
+    return "TEXT"
+
+
+def export_columns(resource: Resource, types: dict[str, str] | None = None) -> list[str]:
+    """The export expressions of every field of ``resource``, in schema order; ``types``
+    are the stored types of the relation read."""
+    return [export_expr(f, quote_ident(f["name"]), (types or {}).get(f["name"]))
+            for f in resource.fields]
+
+
+def export_select_sql(resource: Resource, source: str,
+                      types: dict[str, str] | None = None) -> str:
     cols = ", ".join(
         f"{e} AS {quote_ident(f['name'])}"
-        for e, f in zip(export_columns(resource), resource.fields, strict=True)
+        for e, f in zip(export_columns(resource, types), resource.fields, strict=True)
     )
     return f"SELECT {cols} FROM {source}"
 
 
 # ---------------------------------------------------------------- DDL
-def check_constraints(f: dict[str, Any]) -> list[str]:
-    """CHECK expressions for a field's constraints (enum, ranges, lengths, pattern)."""
+def check_constraints(f: dict[str, Any], target: str | None = None) -> list[str]:
+    """CHECK expressions for a field's constraints (enum, ranges, lengths, pattern);
+    ``target`` is the column's stored type."""
     c = f.get("constraints") or {}
     col = quote_ident(f["name"])
     t = field_type(f)
-    target = duckdb_type(f)
+    target = target or duckdb_type(f)
+    if target == "VARCHAR" and t not in ("string", "any"):
+        return []  # integers beyond 38 digits kept as text: checked by the validation
     checks: list[str] = []
 
     def lit(v: Any) -> str:
@@ -127,22 +266,23 @@ def check_constraints(f: dict[str, Any]) -> list[str]:
 
 
 def create_table_sql(resource: Resource, table_ref: str, *,
-                     self_references: bool = True) -> str:
+                     self_references: bool = True, types: dict[str, str] | None = None) -> str:
     """``CREATE TABLE`` with types, NOT NULL, UNIQUE, CHECK, PRIMARY and FOREIGN KEY.
 
     ``self_references=False`` leaves out the foreign keys of a table to itself (see
-    :func:`self_reference_breaks`).
+    :func:`self_reference_breaks`); ``types`` are the stored types (default: the fields').
     """
     pk = resource.primary_key
     lines = []
     for f in resource.fields:
         c = f.get("constraints") or {}
-        parts = [quote_ident(f["name"]), duckdb_type(f)]
+        stored = (types or {}).get(f["name"]) or duckdb_type(f)
+        parts = [quote_ident(f["name"]), stored]
         if c.get("required") or f["name"] in pk:
             parts.append("NOT NULL")
         if c.get("unique") and [f["name"]] != pk:
             parts.append("UNIQUE")
-        parts += [f"CHECK ({chk})" for chk in check_constraints(f)]
+        parts += [f"CHECK ({chk})" for chk in check_constraints(f, stored)]
         lines.append(" ".join(parts))
     if pk:
         lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in pk)})")
@@ -183,6 +323,7 @@ def _describe(title: str | None, description: str | None) -> str:
 def connect(temp_dir: Path | None = None, memory_limit: str = "500MB") -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with bounded memory (spilling into ``temp_dir``)."""
     con = duckdb.connect(config={"memory_limit": memory_limit})
+    con.execute("SET TimeZone = 'UTC'")  # as the validation reads datetimes without a zone
     if temp_dir is not None:
         con.execute(f"SET temp_directory = {sql_string(temp_dir.as_posix())}")
     con.execute("SET preserve_insertion_order = true")
@@ -220,7 +361,15 @@ def stage_table(
     """
     attach_stage(con, path)
     ref = stage_ref(resource)
-    con.execute(f"CREATE OR REPLACE TABLE {ref} AS {typed_select_sql(resource)}")
+    text = qualified(f"{resource.name}__text", STAGE)
+    with tempfile.TemporaryDirectory(prefix="semicon-stage-") as tmp:
+        text_table(con, resource, text, Path(tmp))
+    try:
+        types = storage_types(con, resource, text)
+        con.execute(f"CREATE OR REPLACE TABLE {ref} AS "
+                    f"{typed_select_sql(resource, text, types)}")
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {text}")
     return ref
 
 
@@ -272,7 +421,8 @@ def load_table(
     """
     ref = qualified(resource.name)
     breaks = self_reference_breaks(con, resource, source)
-    con.execute(create_table_sql(resource, ref, self_references=breaks is not None))
+    con.execute(create_table_sql(resource, ref, self_references=breaks is not None,
+                                 types=stored_types(con, source)))
     for stmt in comment_sql(resource, ref):
         con.execute(stmt)
     cols = ", ".join(quote_ident(n) for n in resource.field_names)

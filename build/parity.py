@@ -13,10 +13,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
-from semicon.build.duckdb_db import export_columns, qualified, typed_select_sql
+from semicon.build.duckdb_db import (
+    export_columns,
+    qualified,
+    stored_types,
+    typed_select_sql,
+)
 from semicon.build.errors import ParityError
 from semicon.build.package import Resource
-from semicon.schemas.sqltypes import field_type, quote_ident, sql_string
+from semicon.schemas.sqltypes import quote_ident, sql_string
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ def _hex(value: object) -> str:
 
 def digest(con: duckdb.DuckDBPyConnection, resource: Resource, source: str) -> Digest:
     """Row count, primary-key hash and content hash of ``source`` (a table or subquery)."""
-    exprs = export_columns(resource)
+    exprs = export_columns(resource, stored_types(con, source))
     by_name = dict(zip(resource.field_names, exprs, strict=True))
     pk = [by_name[n] for n in resource.primary_key]
     pk_sql = f"sum(CAST(hash({', '.join(pk)}) AS HUGEINT))" if pk else "NULL"
@@ -59,14 +64,9 @@ def parquet_digest(con: duckdb.DuckDBPyConnection, resource: Resource, path: Pat
     return digest(con, resource, f"read_parquet({sql_string(path.as_posix())})")
 
 
-def _sentinel(f: dict) -> str:
+def _sentinel(affinity: str) -> str:
     """A SQLite literal of the storage class the column holds (see ``sqlite_digest``)."""
-    t = field_type(f)
-    if t in ("integer", "year", "boolean"):
-        return "0"
-    if t == "number":
-        return "0.5"
-    return "''"
+    return {"INTEGER": "0", "REAL": "0.5"}.get(affinity, "''")
 
 
 def sqlite_digest(
@@ -81,14 +81,23 @@ def sqlite_digest(
     import adbc_driver_sqlite.dbapi as adbc
 
     names = ", ".join(quote_ident(n) for n in resource.field_names)
+    sq = adbc.connect(str(sqlite_path))
+    try:
+        cur = sq.cursor()
+        cur.execute(f"SELECT name, type FROM pragma_table_info({sql_string(resource.name)})")
+        declared = dict(cur.fetchall())
+        cur.close()
+    except BaseException:
+        sq.close()
+        raise
     first = ", ".join(
-        f"{_sentinel(f)} AS {quote_ident(f['name'])}" for f in resource.fields
+        f"{_sentinel(str(declared.get(f['name'], 'TEXT')).upper())} "
+        f"AS {quote_ident(f['name'])}" for f in resource.fields
     )
     sql = (
         f"SELECT 0 AS __sentinel, {first} "
         f"UNION ALL SELECT 1, {names} FROM {quote_ident(resource.name)}"
     )
-    sq = adbc.connect(str(sqlite_path))
     try:
         cur = sq.cursor()
         try:

@@ -26,7 +26,12 @@ import adbc_driver_sqlite
 import adbc_driver_sqlite.dbapi as adbc
 import duckdb
 import pyarrow as pa
-from semicon.build.duckdb_db import export_select_sql, qualified
+from semicon.build.duckdb_db import (
+    export_select_sql,
+    qualified,
+    sqlite_affinity,
+    stored_types,
+)
 from semicon.build.package import Package, Resource
 from semicon.schemas.sqltypes import quote_ident, sqlite_type
 
@@ -113,13 +118,16 @@ def index_name(resource: Resource, group: tuple[str, ...]) -> str:
     return "idx_" + resource.name + "_" + "_".join(group)
 
 
-def create_table_sql(resource: Resource) -> str:
-    """SQLite ``CREATE TABLE`` from the Table Schema: types, NOT NULL, primary/foreign keys."""
+def create_table_sql(resource: Resource, types: dict[str, str] | None = None) -> str:
+    """SQLite ``CREATE TABLE`` from the Table Schema: types, NOT NULL, primary/foreign keys.
+
+    ``types`` are the DuckDB types the rows are stored as (default: the fields')."""
     pk = resource.primary_key
     lines = []
     for f in resource.fields:
         c = f.get("constraints") or {}
-        col = f"{q(f['name'])} {sqlite_type(f)}"
+        stored = (types or {}).get(f["name"])
+        col = f"{q(f['name'])} {sqlite_affinity(stored) if stored else sqlite_type(f)}"
         if c.get("required") or f["name"] in pk:
             col += " NOT NULL"
         lines.append(col)
@@ -193,7 +201,8 @@ def copy_table(
     source: str | None = None,
 ) -> int:
     """Stream one DuckDB table (``source``, default the output file's) into SQLite; rows."""
-    reader = arrow_reader(ddb, export_select_sql(resource, source or qualified(resource.name)))
+    source = source or qualified(resource.name)
+    reader = arrow_reader(ddb, export_select_sql(resource, source, stored_types(ddb, source)))
     if on_rows:
         reader = _counted(reader, on_rows)
     return sq.ingest(resource.name, reader)
@@ -229,8 +238,9 @@ def write_sqlite(
         sq.execute("BEGIN")
         t = time.perf_counter()
         for resource in package.resources:
-            sq.execute(create_table_sql(resource))
             src = (sources or {}).get(resource.name)
+            sq.execute(create_table_sql(resource,
+                                        stored_types(ddb, src or qualified(resource.name))))
             counts[resource.name] = copy_table(ddb, sq, resource, on_rows, src)
         timings["sqlite_rows"] = time.perf_counter() - t
         t = time.perf_counter()
