@@ -38,11 +38,14 @@ def _use_color(output: str | None) -> bool:
 @click.option("--allow-python", is_flag=True,
               help="Run the package's python rules (its own code); without this flag "
               "they are reported as skipped.")
+@click.option("--allow-remote", is_flag=True,
+              help="Fetch https:// resource paths (at most 100 MB and 30 s each); without "
+              "this flag they are refused.")
 @quiet_option
 @debug_option
 def validate(package: Path, fmt: str, output: str | None, max_errors: int | None,
              severities: dict[str, str], pandera_schemas: bool, allow_python: bool,
-             quiet: bool, debug: bool) -> None:
+             allow_remote: bool, quiet: bool, debug: bool) -> None:
     """Validate PACKAGE (default: datapackage/datapackage.json).
 
     Checks the descriptor and files, every row against its Table Schema (the findings
@@ -67,6 +70,7 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
         report = validate_package(
             Path(package), max_errors=max_errors, severities=severities,
             progress=not quiet, pandera_schemas=pandera_schemas, allow_python=allow_python,
+            allow_remote=allow_remote,
         )
         text = render(report, fmt, color=_use_color(output) and fmt == "text")
     except Exception as exc:  # an internal error: no traceback unless --debug

@@ -66,7 +66,7 @@ CODES: dict[str, str] = {
     "unsafe-path": "a resource path is absolute, contains '..', has a URL scheme or is a "
     "symlink leaving the package folder; nothing is read",
     "missing-file": "a resource file does not exist",
-    "unsupported-resource": "a resource is not a CSV file on disk (inline data, other format)",
+    "unsupported-resource": "a table in a format that is not read (ODS, XLS, ...)",
     "hash-count": "the file does not match the declared hash",
     "byte-count": "the file size does not match the declared bytes",
     "encoding-error": "bytes that are not valid in the declared encoding",

@@ -188,7 +188,8 @@ def fetch(url: str, target: Path, *, max_bytes: int | None = None,
             if not resp.geturl().lower().startswith("https://"):
                 raise Refused("unsafe-path", f'Refused "{url}": redirected away from https')
             size = 0
-            while block := resp.read(1 << 16):
+            # read1: what has arrived, so that a trickle cannot outlast the time limit
+            while block := resp.read1(1 << 16):
                 size += len(block)
                 if size > max_bytes:
                     raise Refused("resource-error",
