@@ -57,7 +57,8 @@ def test_types_kept_in_every_output(tmp_path):
     assert rows == [("a", "2020-01-01 12:00:00+00", BIG, "9" * 45, [1, 2], "2020-01-02"),
                     ("b", "2020-01-01 15:00:00+00", "-5", "7", [3], "2020-01-03")]
     sq = sqlite3.connect(result.outputs["sqlite"])
-    assert sq.execute("SELECT at, naive, clock, big, huge, small FROM t ORDER BY id").fetchall() == [
+    rows = sq.execute("SELECT at, naive, clock, big, huge, small FROM t ORDER BY id").fetchall()
+    assert rows == [
         ("2020-01-01T12:00:00+00", "2020-01-01T15:00:00", "12:00:00+00", BIG, "9" * 45, 1),
         ("2020-01-01T15:00:00+00", "2020-01-01T16:30:00", "15:00:00+00", "-5", "7", 2),
     ]

@@ -24,7 +24,7 @@ BODY = b"id,n\na,1\nb,x\n"
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         if self.path == "/slow.csv":  # a trickle: one byte every 50 ms
             self.send_response(200)
             self.end_headers()
