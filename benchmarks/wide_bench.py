@@ -6,14 +6,15 @@
 Writes one package per width under ``benchmarks/out/wide-<N>/`` (a CSV of 4 rows whose
 columns cycle through string, integer, number, date and boolean fields, one cell a type
 error so the findings are checked too), runs the CLI as a subprocess (best of ``--repeat``
-wall times) and prints the time per column, which stays flat when the time is linear in
-the number of columns.
+wall times) and prints the time per column and the time each column added since the
+previous width costs, which stays flat when the time is linear in the number of columns.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -46,10 +47,15 @@ def write_wide(folder: Path, columns: int, rows: int = 4) -> Path:
     return path
 
 
-def run(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess]:
+def run(cmd: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall and CPU seconds (user + system of the child) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    return time.perf_counter() - started, proc
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc
 
 
 def main() -> None:
@@ -59,27 +65,33 @@ def main() -> None:
     parser.add_argument("--build", action="store_true", help="also time semicon build")
     args = parser.parse_args()
     semicon = str(Path(sys.executable).with_name("semicon"))
-    print(f"{'columns':>8} {'validate s':>11} {'ms/column':>10}"
-          + (f" {'build s':>9}" if args.build else ""))
+    print(f"{'columns':>8} {'validate s':>11} {'cpu s':>7} {'ms/column':>10} "
+          f"{'ms/added column':>16}" + (f" {'build s':>9}" if args.build else ""))
+    previous: tuple[int, float] | None = None
     for columns in args.columns:
         folder = HERE / "out" / f"wide-{columns}"
         pkg = write_wide(folder, columns)
-        best = float("inf")
+        best = cpu_best = float("inf")
         for _ in range(args.repeat):
-            wall, proc = run([semicon, "validate", str(pkg), "--format", "json"])
+            wall, cpu, proc = run([semicon, "validate", str(pkg), "--format", "json"])
             report = json.loads(proc.stdout)
             found = [(f["code"], f["line"], f["field"]) for f in report["findings"]]
             if found != [("type-error", 5, "col_1")]:
                 raise SystemExit(f"{columns} columns: unexpected findings {found[:5]}")
-            best = min(best, wall)
-        line = f"{columns:>8} {best:>11.2f} {1000 * best / columns:>10.3f}"
+            best, cpu_best = min(best, wall), min(cpu_best, cpu)
+        # the time each column added since the previous width costs: flat when linear
+        added = (f"{1000 * (best - previous[1]) / (columns - previous[0]):>16.3f}"
+                 if previous else f"{'':>16}")
+        previous = (columns, best)
+        line = (f"{columns:>8} {best:>11.2f} {cpu_best:>7.2f} {1000 * best / columns:>10.3f} "
+                f"{added}")
         if args.build:
             (folder / "data" / "wide.csv").write_text(
                 (folder / "data" / "wide.csv").read_text().replace("not a number", "7"))
             build_best = float("inf")
             for _ in range(args.repeat):
                 with tempfile.TemporaryDirectory() as out:
-                    wall, proc = run([semicon, "build", str(pkg), "--out", out, "-q"])
+                    wall, _cpu, proc = run([semicon, "build", str(pkg), "--out", out, "-q"])
                 if proc.returncode != 0:
                     line += f" build failed: {(proc.stderr or proc.stdout).strip()[:120]}"
                     break

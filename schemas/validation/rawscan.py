@@ -189,6 +189,8 @@ class Dialect:
         d = resource.get("dialect") or {}
         if not isinstance(d, dict):
             d = {}
+        if isinstance(d.get("csv"), dict):  # frictionless 5's form: {"csv": {...}}
+            d = {**d, **d["csv"]}
         tsv = str(resource.get("format") or "").lower() == "tsv"
         rows = d.get("headerRows", [1])
         rows = tuple(int(n) for n in rows if isinstance(n, int)) if isinstance(rows, list) \

@@ -112,7 +112,10 @@ def open_table(base: Path, res: dict[str, Any], tmp: Path, *,
              for i, (p, f) in enumerate(zip(paths, local, strict=True))]
     original = local[0] if len(local) == 1 else None
     if len(plain) > 1:
-        plain = [_joined(plain, tmp / f"{_safe(name)}-joined")]
+        # each CSV part carries the header row, as frictionless reads them
+        dialect = res.get("dialect") if isinstance(res.get("dialect"), dict) else {}
+        headers = fmt in (*CSV_FORMATS, "") and dialect.get("header", True) is not False
+        plain = [_joined(plain, tmp / f"{_safe(name)}-joined", skip_headers=headers)]
     file = plain[0]
     if fmt in CSV_FORMATS or fmt == "":
         return Table(file=file, original=original, format=fmt or "csv")
@@ -157,11 +160,14 @@ def _decompressed(res: dict[str, Any], path: str, file: Path, tmp: Path, i: int)
     return target
 
 
-def _joined(parts: list[Path], target: Path) -> Path:
-    """The parts of a multipart resource, one after the other (a line break between)."""
+def _joined(parts: list[Path], target: Path, *, skip_headers: bool) -> Path:
+    """The parts of a multipart resource, one after the other (a line break between);
+    with ``skip_headers``, the first line of every part after the first is left out."""
     with target.open("wb") as dst:
-        for part in parts:
+        for i, part in enumerate(parts):
             with part.open("rb") as src:
+                if skip_headers and i > 0:
+                    src.readline()
                 last = b""
                 while block := src.read(1 << 20):
                     dst.write(block)

@@ -92,7 +92,7 @@ def test_files_read_as_validated(tmp_path):
     pkg = write_package(tmp_path / "pkg", resources, {
         "data/g.csv.gz": gzip.compress(b"id,n\na,1\nb,2\n"),
         "data/p1.csv": "id,n\na,1\n",
-        "data/p2.csv": "b,2\n",
+        "data/p2.csv": "id,n\nb,2\n",
         "data/l.csv": "id,n\nZürich,1\nb,2\n".encode("latin-1"),
         "data/d.csv": "# made by hand\nskipped;row\nid;n\na;1\n#b;2\nb;2\n",
     }, name="forms")

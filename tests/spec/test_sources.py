@@ -119,8 +119,9 @@ def test_broken_gzip_is_refused(tmp_path):
 
 # ------------------------------------------------------------------------- multipart
 def test_multipart_lines_run_on(tmp_path):
+    """Every part repeats the header (left out after the first part, as frictionless does)."""
     pkg = write_package(tmp_path, [resource("t", path=["data/1.csv", "data/2.csv"])],
-                        {"data/1.csv": "id,n\na,1", "data/2.csv": "b,2\nc,y\n"})
+                        {"data/1.csv": "id,n\na,1", "data/2.csv": "id,n\nb,2\nc,y\n"})
     report = validate_package(pkg)
     assert found(report) == [type_error("t", 4, "y")]
     assert report.findings[0].path == "data/1.csv, data/2.csv"
