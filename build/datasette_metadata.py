@@ -223,6 +223,9 @@ def site_plugin_config(descriptor: dict[str, Any], site: SiteDeclarations,
         config["quotes"] = quotes
     if amounts:
         config["amounts"] = amounts
+    langs = {table: dict(d.lang) for table, d in displays.items() if d.lang}
+    if langs:
+        config["langs"] = langs
     if site.charts is not None:
         config["charts"] = site.charts
     return config

@@ -77,6 +77,8 @@ class TableDisplay:
     search: list[str] = field(default_factory=list)
     sort: Sort | None = None
     amounts: dict[str, Currency] = field(default_factory=dict)
+    #: column -> language of its text, where it is not the site's (English)
+    lang: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ class SiteDeclarations:
             currency = _currency(group.get("currency"))
             for col in group.get("fields") or []:
                 out.amounts[col] = currency
+        out.lang = {str(col): str(lang) for col, lang in (raw.get("lang") or {}).items()}
         return out
 
 
@@ -166,7 +169,8 @@ def _check_fields(table: str, raw: Mapping[str, Any], names: set[str]) -> None:
     """Raise ``ValueError`` naming the first declared column ``table`` does not have."""
     sort = _sort(raw.get("sort"))
     wanted = [*(raw.get("facets") or []), *(raw.get("search") or []),
-              *([raw["label"]] if raw.get("label") else []), *([sort.field] if sort else [])]
+              *([raw["label"]] if raw.get("label") else []), *([sort.field] if sort else []),
+              *(raw.get("lang") or {})]
     for group in raw.get("amounts") or []:
         wanted += list(group.get("fields") or [])
         currency = _currency(group.get("currency"))

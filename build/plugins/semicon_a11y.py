@@ -1,7 +1,8 @@
 """Accessibility of Datasette's own pages (Datasette plugin, loaded with ``--plugins-dir``).
 
 Datasette 0.65's templates leave a few WCAG 2.1 AA gaps: no ``lang`` on ``<html>``, form
-controls without a name, no skip link. ``prepare_jinja2_environment`` wraps the template
+controls without a name, no skip link, search results without the language of the
+quotes they show. ``prepare_jinja2_environment`` wraps the template
 loader so each gap is closed by one small, named edit of the template text as Datasette ships
 it (``PATCHES``); a test checks that every edit still finds its place in the installed
 templates. ``extra_css_urls`` adds the contrast and focus styles to every page.
@@ -23,6 +24,12 @@ def _named(tag: str, name: str) -> tuple[str, str]:
         return tag, tag[:-1] + attribute + ">"
     return tag, tag + attribute
 
+
+CELL_LANG_JS = """var CELL_LANGS = {{ (semicon_cell_langs or {})|tojson }};
+function cellLang(table, column) {
+  var lang = (CELL_LANGS[table] || {})[column];
+  return safe(lang ? ` lang="${htmlEscape(lang)}"` : "");
+}"""
 
 #: a results table scrolls sideways: keyboard users must be able to focus it to scroll
 _SCROLLABLE = (SCROLLER, '<div class="table-wrapper" tabindex="0" role="region" aria-label="Rows">')
@@ -51,7 +58,13 @@ PATCHES: dict[str, list[tuple[str, str]]] = {
     "_codemirror_foot.html": [
         ('mode: "text/x-sql",', 'mode: "text/x-sql",\n          screenReaderLabel: "SQL query",'),
     ],
-    "search_all.html": [_named('id="search-all-q">', "Search all tables")],
+    "search_all.html": [
+        _named('id="search-all-q">', "Search all tables"),
+        # search results are drawn by script: quotes of a source document keep its language
+        ("var NUM_RESULTS = 5;", "var NUM_RESULTS = 5;\n" + CELL_LANG_JS),
+        ("autoescape`<td>${displayCell(row[column])}</td>`",
+         "autoescape`<td${cellLang(table, column)}>${displayCell(row[column])}</td>`"),
+    ],
 }
 
 
@@ -82,6 +95,30 @@ def prepare_jinja2_environment(env: Environment) -> None:
         env.loader = PatchingLoader(env.loader)
         if env.cache is not None:
             env.cache.clear()
+
+
+def cell_langs(config: dict) -> dict[str, dict[str, str]]:
+    """Table -> column -> language of its text, where it is not the site's.
+
+    ``config`` is the ``semicon-site`` plugin configuration the build writes: columns declared
+    in another language (``langs``), and quoting columns where every document they may quote
+    shares one language.
+    """
+    out = {table: dict(cols) for table, cols in (config.get("langs") or {}).items()}
+    langs = {d.get("lang") for d in config.get("documents") or []}
+    if len(langs) == 1 and None not in langs and "" not in langs:
+        lang = langs.pop()
+        for table, spec in (config.get("quotes") or {}).items():
+            if spec.get("quote"):
+                out.setdefault(table, {})[spec["quote"]] = lang
+    return out
+
+
+@hookimpl
+def extra_template_vars(template, datasette) -> dict:
+    if template != "search_all.html":
+        return {}
+    return {"semicon_cell_langs": cell_langs(datasette.plugin_config("semicon-site") or {})}
 
 
 @hookimpl

@@ -5,6 +5,8 @@ package's declarations:
 
 - a field that quotes a source document (``quotes``) links to that passage on the document's
   reading page (``semicon_pages.py``);
+- a column whose text is in another language than the site's (``langs``) says so
+  (``lang``), for screen readers;
 - a declared amount (``amounts``) is shown with thousands separators and its currency, taken
   from a column of the same row or a fixed code (never converted).
 
@@ -67,21 +69,27 @@ def quote_link(cfg: dict, row, table: str | None, column: str) -> dict | None:
     return documents[0] if len(documents) == 1 else None
 
 
-@hookimpl
-def render_cell(row, value, column, table, database, datasette):
-    if value is None:
+def quoted(cfg: dict, row, table: str | None, column: str, value: str) -> Markup | None:
+    """A quote linked to its passage on its document's reading page, in its language."""
+    doc = quote_link(cfg, row, table, column)
+    if doc is None:
         return None
-    cfg = _config(datasette)
-    if isinstance(value, str) and value:
-        doc = quote_link(cfg, row, table, column)
-        if doc is None:
-            return None
-        href = doc["url"] + "?quote=" + urlquote(value[:QUOTE_CHARS]) + "#quote"
-        return Markup(
-            '<q class="source-quote"{}>{}</q> <a class="source-link" href="{}">'
-            "in the {}&nbsp;&rarr;</a>"
-        ).format(Markup(' lang="{}"').format(doc["lang"]) if doc.get("lang") else "", value,
-                 href, (doc.get("label") or "source document").lower())
+    href = doc["url"] + "?quote=" + urlquote(value[:QUOTE_CHARS]) + "#quote"
+    return Markup(
+        '<q class="source-quote"{}>{}</q> <a class="source-link" href="{}">'
+        "in the {}&nbsp;&rarr;</a>"
+    ).format(Markup(' lang="{}"').format(doc["lang"]) if doc.get("lang") else "", value,
+             href, (doc.get("label") or "source document").lower())
+
+
+def in_language(cfg: dict, table: str | None, column: str, value: str) -> Markup | None:
+    """Text of a column declared to be in another language, marked with that language."""
+    lang = _per_column(cfg.get("langs") or {}, table, column)
+    return Markup('<span lang="{}">{}</span>').format(lang, value) if lang else None
+
+
+def amount(cfg: dict, row, table: str | None, column: str, value) -> Markup | None:
+    """A declared amount with thousands separators and its currency."""
     currency = _per_column(cfg.get("amounts") or {}, table, column)
     if currency is None or not isinstance(value, int | float) or isinstance(value, bool):
         return None
@@ -89,3 +97,15 @@ def render_cell(row, value, column, table, database, datasette):
     return Markup('<span class="amount" data-value="{}">{}</span>').format(
         value, format_amount(value, code)
     )
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if value is None:
+        return None
+    cfg = _config(datasette)
+    if isinstance(value, str):
+        if not value:
+            return None
+        return quoted(cfg, row, table, column, value) or in_language(cfg, table, column, value)
+    return amount(cfg, row, table, column, value)

@@ -74,6 +74,21 @@ def test_every_page_type_passes_wcag_21_aa(site, browser, width):
     assert found == {}
 
 
+def declared_langs(descriptor: Path) -> dict[str, dict[str, str]]:
+    """Table -> column -> language, as the bundled package declares them."""
+    import json
+
+    site = json.loads(descriptor.read_text())["semicon"]["site"]["resources"]
+    return {t: d["lang"] for t, d in site.items() if d.get("lang")}
+
+
+def cell_langs(page, column: str) -> list[str]:
+    """The language of every non-empty cell of ``column`` in the page's results tables."""
+    return page.locator(f"td.col-{column}").evaluate_all(
+        "tds => tds.filter(td => td.innerText.trim())"
+        ".map(td => (td.querySelector('[lang]') || td.closest('[lang]')).lang)")
+
+
 def test_dutch_text_is_marked_dutch(site, browser):
     page = browser.new_page()
     page.goto(f"{site.url}/{site.db_name}/funding_allocations")
@@ -81,6 +96,19 @@ def test_dutch_text_is_marked_dutch(site, browser):
     assert quotes.count() >= 10
     langs = quotes.evaluate_all("qs => qs.map(q => q.closest('[lang]').lang)")
     assert set(langs) == {"nl"}
+    declared = declared_langs(site.descriptor)
+    assert declared, "the bundled package declares its Dutch columns"
+    for table, columns in declared.items():
+        page.goto(f"{site.url}/{site.db_name}/{table}?_size=max")
+        for column, lang in columns.items():
+            assert set(cell_langs(page, column)) == {lang}, (table, column)
+    # search results are drawn by script from JSON: quotes keep their language there too
+    page.goto(site.url + "/-/search?q=Beethoven")
+    page.wait_for_selector("#search-all-results td", timeout=15000)
+    found = page.locator("#search-all-results td").evaluate_all(
+        "tds => tds.filter(td => td.closest('table').querySelectorAll('th')[td.cellIndex]"
+        ".innerText == 'source_quote').map(td => td.closest('[lang]').lang)")
+    assert found and set(found) == {"nl"}
     page.goto(site.url + "/letter")
     assert page.locator("pre.document-text").evaluate("e => e.closest('[lang]').lang") == "nl"
     page.close()
