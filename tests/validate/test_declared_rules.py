@@ -365,7 +365,9 @@ def test_provenance_parsed_for_the_site():
     fields = {name: {f["name"] for f in r["schema"]["fields"]} for name, r in resources.items()}
     quoting = prov.quoting_fields(fields)
     assert quoting["funding_allocations"] == Quoting(source="source_id", quote="source_quote")
-    assert "sources" not in quoting  # it has no source_quote
+    # the document table quotes the footnote that cites each document, per resource
+    assert quoting["sources"] == Quoting(source="cited_in", quote="citation_quote",
+                                         resource="sources")
 
 
 def test_provenance_with_a_file_resource_and_a_per_resource_quote():
