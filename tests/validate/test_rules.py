@@ -14,10 +14,19 @@ STR = {"name": "id", "type": "string"}
 DECLARED = json.loads((BUNDLED / "datapackage.json").read_text(encoding="utf-8"))["semicon"]
 
 
-def bundled_rules(*kinds: str, code: str | None = None) -> list[dict]:
-    """The bundled package's declared rules of these kinds (and code)."""
+def bundled_rules(*kinds: str, code: str | None = None,
+                  on: set[str] | None = None) -> list[dict]:
+    """The bundled package's declared rules of these kinds (and code), on these resources."""
     return [r for r in DECLARED["rules"] if r["rule"] in kinds
-            and (code is None or r.get("code") == code)]
+            and (code is None or r.get("code") == code)
+            and (on is None or r.get("resource") in on | {None})]
+
+
+def bundled_provenance() -> dict:
+    """The bundled provenance with its package-wide quoting fields only."""
+    prov = {k: v for k, v in DECLARED["provenance"].items() if k != "exclusions"}
+    prov["quotes"] = [q for q in prov["quotes"] if "resource" not in q]
+    return prov
 
 
 def rule_codes(report):
@@ -63,7 +72,7 @@ def alloc_package(tmp_path, text):
         foreignKeys=[{"fields": ["parent_id"],
                       "reference": {"resource": "", "fields": ["allocation_id"]}}])
     return write_package(tmp_path, [res], {"data/funding_allocations.csv": text},
-                         semicon={"rules": bundled_rules("sum", "sql")})
+                         semicon={"rules": bundled_rules("sum", "sql", on={"funding_allocations"})})
 
 
 def test_parts_add_up(tmp_path):
@@ -131,7 +140,7 @@ def quotes_package(tmp_path, text_path="sources/letter.txt", letter="In  2025 th
     if not text_path.startswith(("/", "..")):
         files[text_path] = letter
     return write_package(tmp_path, [sources, facts], files, semicon={
-        "provenance": DECLARED["provenance"], "rules": bundled_rules("quote")})
+        "provenance": bundled_provenance(), "rules": bundled_rules("quote")})
 
 
 def test_quotes_verbatim(tmp_path):
