@@ -32,8 +32,24 @@ BEYOND_FRICTIONLESS = {
     "case-duplicate-label": "header labels differing only in case",
 }
 
+#: frictionless's guesses where a dialect declares nothing (semicon reads the v2 defaults)
+GUESSED_DIALECT = ("frictionless guesses the delimiter (csv.Sniffer) and the header row (the "
+                   "first row about as wide as the average) where the dialect declares none; "
+                   "semicon reads the Data Package defaults (comma, header on line 1)")
+NO_JSON_PLUGIN = ("frictionless cannot read JSON or NDJSON tables without its optional "
+                  "plugin (`frictionless[json]`, not installed here); semicon reads them")
+
 #: fixture -> why semicon's verdict differs from frictionless's, on purpose
-REASONS: dict[str, str] = {}
+REASONS: dict[str, str] = {
+    "data/jsonl.datapackage.json": NO_JSON_PLUGIN,
+    "data/ndjson.datapackage.json": NO_JSON_PLUGIN,
+    "data/issue-1293/datapackage.json": NO_JSON_PLUGIN,
+}
+
+#: fixture -> why both say invalid with different codes, on purpose
+CODE_REASONS: dict[str, str] = {
+    "data/multiple-folders.package.json": GUESSED_DIALECT,
+}
 
 #: semicon's verdicts that are refusals by design rather than data findings
 REFUSALS = {
@@ -134,6 +150,8 @@ def frictionless_verdict(target: str, root: Path, timeout: float) -> Verdict:
 def explain(fixture: str, ours: Verdict, theirs: Verdict) -> str:
     """Why the verdicts differ ("" when they agree)."""
     if ours.ok == theirs.ok and ours.status not in ("crash", "timeout"):
+        if not ours.ok and ours.codes != theirs.codes and fixture in CODE_REASONS:
+            return "same verdict; codes differ: " + CODE_REASONS[fixture]
         return ""
     if ours.status in ("crash", "timeout"):
         return f"unexplained: semicon {ours.status}"
@@ -165,7 +183,8 @@ def markdown(rows: list[dict]) -> str:
         codes = ", ".join(f"`{c}`" for c in v.codes)
         return f"{v.status}" + (f" ({codes})" if codes else "")
 
-    agree = sum(1 for r in rows if not r["reason"])
+    agree = sum(1 for r in rows if r["semicon"].ok == r["frictionless"].ok
+                and r["semicon"].status not in ("crash", "timeout"))
     crashes = [r for r in rows if r["semicon"].status in ("crash", "timeout")]
     unexplained = [r for r in rows if r["reason"].startswith("unexplained")]
     lines = [
