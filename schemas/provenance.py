@@ -3,10 +3,10 @@
 Declared under ``semicon.provenance`` (docs/declarations.md)::
 
     {"lang": "en",
-     "documents": [{"id": "report", "resource": "report-text", "title": "...", "lang": "en"}],
-     "documentTable": {"resource": "documents", "id": "source_id", "path": "text_path",
+     "documents": [{"id": "memo", "resource": "memo-text", "title": "...", "lang": "fr"}],
+     "documentTable": {"resource": "documents", "id": "doc_id", "path": "text_file",
                        "title": "title"},
-     "quotes": [{"source": "source_id", "quote": "source_quote"}]}
+     "quotes": [{"source": "doc_id", "quote": "passage"}]}
 
 A document's text is a ``type: file`` resource of the package (``resource``), a file path
 inside the package (``path``), or a row of the document table whose ``path`` field names
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -105,6 +106,22 @@ class Provenance:
                 path=str(path) if path else None, lang=str(lang) if lang else self.lang,
                 line=row.get("__line")))
         return out
+
+
+def document_text(base: Path, doc: Document) -> str | None:
+    """The text of ``doc`` (UTF-8) from the package folder ``base``; ``None`` without one.
+
+    Raises ``ValueError`` for a path that is absolute, has ``..`` or a URL scheme, or is a
+    symlink leaving the folder, and ``OSError``/``UnicodeDecodeError`` when unreadable.
+    """
+    from semicon.schemas.validation.paths import unsafe_reason
+
+    if doc.path is None:
+        return None
+    reason = unsafe_reason(base, doc.path)
+    if reason:
+        raise ValueError(f'refused text path "{doc.path}": {reason}')
+    return (base / doc.path).read_text(encoding="utf-8")
 
 
 def parse_provenance(raw: Any, resources: Mapping[str, Mapping[str, Any]] | None = None

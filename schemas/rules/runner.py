@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from semicon.schemas.interrupts import reraise_interrupt
+from semicon.schemas.provenance import document_text
 from semicon.schemas.validation.findings import Finding, make
-from semicon.schemas.validation.paths import unsafe_reason
 from semicon.schemas.validation.resource import Context
 
 from .base import Rule, ident, normalise_ws
@@ -155,17 +155,16 @@ def _read_text(rctx: RuleContext, doc: Any, res: Any, findings: list[Finding]
                              "path": res.path if res else doc.path, "line": doc.line,
                              "field": rctx.declarations.provenance.table.path if res else None,
                              "value": doc.path}
-    reason = unsafe_reason(rctx.base, doc.path)
-    if reason:
-        findings.append(make("unsafe-path", f'Refused text path "{doc.path}": {reason}',
-                             **where))
-        return None
     try:
-        return normalise_ws((rctx.base / Path(doc.path)).read_text(encoding="utf-8"))
+        text = document_text(rctx.base, doc)
+    except ValueError as exc:
+        findings.append(make("unsafe-path", f"R{str(exc)[1:]}", **where))
+        return None
     except (OSError, UnicodeDecodeError) as exc:
         findings.append(make("missing-file",
                              f'Source text "{doc.path}" cannot be read: {exc}', **where))
         return None
+    return None if text is None else normalise_ws(text)
 
 
 def run_rules(ctx: Context, declarations: Declarations, *, allow_python: bool = False,

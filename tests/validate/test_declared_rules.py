@@ -387,3 +387,15 @@ def test_provenance_with_a_file_resource_and_a_per_resource_quote():
                                    "c": {"doc"}})
     assert {t: q.quote for t, q in quoting.items()} == {"a": "q", "b": "passage"}
     assert parse_provenance(None) is None
+
+
+def test_document_text_refuses_paths_leaving_the_package(tmp_path):
+    from semicon.schemas.provenance import Document, document_text
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.txt").write_text("tekst", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("geheim", encoding="utf-8")
+    assert document_text(tmp_path / "pkg", Document("a", "A", "a.txt")) == "tekst"
+    assert document_text(tmp_path / "pkg", Document("b", "B", None)) is None
+    with pytest.raises(ValueError, match="refused"):
+        document_text(tmp_path / "pkg", Document("c", "C", "../secret.txt"))
