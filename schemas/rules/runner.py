@@ -91,15 +91,26 @@ class RuleContext:
         return pl.from_arrow(self._timed(lambda: self.con.sql(sql).to_arrow_table()))
 
 
-def _line_sql(res: Any, con: Any) -> str:
-    """SQL of a row's CSV line from its key ``__k`` (see ``Resource.line_of``)."""
+def _typed_view(con: Any, res: Any, names: list[str]) -> None:
+    """The view of ``res`` in :data:`TABLES`: ``__line`` and the typed ``names``.
+
+    A row's line is its key ``__k`` plus 2 plus the number of rejected lines before it
+    (``Resource.line_of``): an ASOF join on the sorted ``bounds``, evaluated only for the
+    rows a query keeps (filters on the fields are pushed below it).
+    """
+    cols = "".join(f", {res.by_name[n].typed} AS {ident(n)}" for n in names)
+    view = f"{TABLES}.{ident(res.name)}"
     if not res.bounds:
-        return "CASE WHEN __k < 0 THEN -__k ELSE __k + 2 END"
+        con.execute(f"CREATE VIEW {view} AS SELECT CASE WHEN __k < 0 THEN -__k "
+                    f"ELSE __k + 2 END AS __line{cols} FROM main.{res.view}")
+        return
     table = f"{INTERNAL}.bounds_{res.index}"
-    con.execute(f"CREATE TABLE {table} (b BIGINT)")
-    con.executemany(f"INSERT INTO {table} VALUES (?)", [[b] for b in res.bounds])
-    return (f"CASE WHEN __k < 0 THEN -__k ELSE __k + 2 + "
-            f"(SELECT count(*) FROM {table} WHERE b <= __k) END")
+    con.execute(f"CREATE TABLE {table} (b BIGINT, n BIGINT)")
+    con.executemany(f"INSERT INTO {table} VALUES (?, ?)",
+                    [[b, i + 1] for i, b in enumerate(res.bounds)])
+    con.execute(f"CREATE VIEW {view} AS SELECT CASE WHEN __k < 0 THEN -__k "
+                f"ELSE __k + 2 + coalesce(n, 0) END AS __line{cols} FROM ("
+                f"SELECT * FROM main.{res.view}) v ASOF LEFT JOIN {table} x ON v.__k >= x.b")
 
 
 def prepare(rctx: RuleContext, findings: list[Finding]) -> None:
@@ -113,9 +124,7 @@ def prepare(rctx: RuleContext, findings: list[Finding]) -> None:
             continue
         names = [c.name for c in res.columns if c.name in reads.get(res.name, ())
                  and (res.keep is None or c.name in res.keep)]
-        cols = "".join(f", {res.by_name[n].typed} AS {ident(n)}" for n in names)
-        con.execute(f"CREATE VIEW {TABLES}.{ident(res.name)} AS SELECT "
-                    f"{_line_sql(res, con)} AS __line{cols} FROM main.{res.view}")
+        _typed_view(con, res, names)
     con.execute(f"CREATE TABLE {INTERNAL}.documents (id VARCHAR, text VARCHAR)")
     if any(isinstance(r, Quote) for r in rctx.declarations.rules):
         texts = document_texts(rctx, findings)

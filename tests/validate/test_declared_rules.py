@@ -399,3 +399,14 @@ def test_document_text_refuses_paths_leaving_the_package(tmp_path):
     assert document_text(tmp_path / "pkg", Document("b", "B", None)) is None
     with pytest.raises(ValueError, match="refused"):
         document_text(tmp_path / "pkg", Document("c", "C", "../secret.txt"))
+
+
+def test_rule_lines_after_rejected_and_multi_line_rows(tmp_path):
+    """``__line`` counts the lines DuckDB rejected and the line breaks inside quotes."""
+    fields = [{"name": "id"}, {"name": "lo", "type": INT}, {"name": "hi", "type": INT}]
+    text = 'id,lo,hi\na,1,2\nb,1,2,3\n"c\nx",5,1\nd,1,2\ne,9,1\n'
+    pkg = write_package(tmp_path, [csv_resource("t", fields)], {"data/t.csv": text},
+                        semicon={"rules": [{"rule": "range", "low": "lo", "high": "hi"}]})
+    assert found(validate_package(pkg)) == [("extra-cell", "t", 3, None),
+                                            ("range-order", "t", 4, "hi"),
+                                            ("range-order", "t", 7, "hi")]
