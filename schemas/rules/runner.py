@@ -123,7 +123,7 @@ def prepare(rctx: RuleContext, findings: list[Finding]) -> None:
         if not res.usable:
             continue
         names = [c.name for c in res.columns if c.name in reads.get(res.name, ())
-                 and (res.keep is None or c.name in res.keep)]
+                 and (res.keep is None or c.name in res.keep) and c.name != "__line"]
         _typed_view(con, res, names)
     con.execute(f"CREATE TABLE {INTERNAL}.documents (id VARCHAR, text VARCHAR)")
     if any(isinstance(r, Quote) for r in rctx.declarations.rules):
@@ -176,6 +176,11 @@ def _read_text(rctx: RuleContext, doc: Any, res: Any, findings: list[Finding]
     return None if text is None else normalise_ws(text)
 
 
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else repr(exc)
+
+
 def run_rules(ctx: Context, declarations: Declarations, *, allow_python: bool = False,
               time_limit: float = DEFAULT_TIME_LIMIT,
               rules: Iterable[Rule] | None = None) -> list[Finding]:
@@ -187,14 +192,18 @@ def run_rules(ctx: Context, declarations: Declarations, *, allow_python: bool = 
     if not rules:
         return out
     try:
-        prepare(rctx, out)
+        try:
+            prepare(rctx, out)
+        except Exception as exc:
+            reraise_interrupt(exc)
+            return [*out, make("rule-error", f"No rule could run: {_first_line(exc)}")]
         for rule in rules:
             try:
                 out += rule.run(rctx)
             except Exception as exc:  # a bad rule must not hide the other findings
                 reraise_interrupt(exc)
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-                out.append(make("rule-error", f"{rule.label} could not run: {first}",
+                out.append(make("rule-error",
+                                f"{rule.label} could not run: {_first_line(exc)}",
                                 resource=rule.resource))
     finally:
         ctx.con.execute("RESET search_path")

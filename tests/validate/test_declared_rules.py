@@ -410,3 +410,11 @@ def test_rule_lines_after_rejected_and_multi_line_rows(tmp_path):
     assert found(validate_package(pkg)) == [("extra-cell", "t", 3, None),
                                             ("range-order", "t", 4, "hi"),
                                             ("range-order", "t", 7, "hi")]
+
+
+def test_a_field_named_like_the_line_column_does_not_break_the_rules(tmp_path):
+    fields = [{"name": "__line"}, {"name": "lo", "type": INT}, {"name": "hi", "type": INT}]
+    pkg = write_package(tmp_path, [csv_resource("t", fields)],
+                        {"data/t.csv": "__line,lo,hi\nx,1,2\ny,3,1\n"},
+                        semicon={"rules": [{"rule": "range", "low": "lo", "high": "hi"}]})
+    assert found(validate_package(pkg)) == [("range-order", "t", 3, "hi")]
