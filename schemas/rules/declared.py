@@ -88,7 +88,7 @@ def _explain(err: Any) -> str:
 
 
 def declaration_error(path: str, message: str) -> Finding:
-    return make("declaration-error", f"{path}: {message}", field=path)
+    return make("declaration-error", message, field=path)
 
 
 def load_declarations(data: Mapping[str, Any]) -> Declarations:

@@ -203,3 +203,22 @@ def test_findings_per_check_are_capped(tmp_path, monkeypatch):
     report = validate_package(pkg)
     assert [f.line for f in report.findings] == [2, 3, 4, 5, 6]
     assert report.stats["truncated"] is True
+
+
+def test_a_bad_declaration_and_a_python_rule(tmp_path):
+    rules = [{"rule": "range", "low": "id", "hihg": "n"},
+             {"rule": "python", "resource": "t", "fields": ["n"], "function": "checks.py:f"}]
+    pkg = write_package(tmp_path / "decl", [csv_resource("t", FIELDS)],
+                        {"data/t.csv": "id,n\na,1\n"}, semicon={"rules": rules})
+    result = run(pkg, "--quiet")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[:4] == [
+        "package",
+        "  error - [$.semicon.rules[0]] declaration-error: 'high' is a required property",
+        "  error - [$.semicon.rules[0]] declaration-error: unknown property ('hihg' was "
+        "unexpected)",
+        "t",
+    ]
+    assert result.output.splitlines()[4] == (
+        '  warning - python-rule-skipped: semicon.rules[1] (python) calls Python "checks.py:f": '
+        "not run (allow the package's own code with --allow-python)")

@@ -326,7 +326,6 @@ def test_a_bad_declaration_is_a_declaration_error(tmp_path, semicon, path, words
     pkg.write_text(json.dumps(descriptor), encoding="utf-8")
     report = validate_package(pkg)
     assert [(f.code, f.field) for f in report.findings] == [("declaration-error", path)]
-    assert report.findings[0].message.startswith(path + ": ")
     assert words in report.findings[0].message
     assert report.exit_code == 2
 
