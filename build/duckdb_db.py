@@ -39,14 +39,15 @@ def qualified(table: str, alias: str = OUT) -> str:
 # ---------------------------------------------------------------- typed values from the cells
 def _descriptor(resource: Resource) -> dict[str, Any]:
     """The resource as a descriptor for ``sources.open_table`` (absolute paths)."""
-    desc: dict[str, Any] = {"name": resource.name, "schema": resource.schema,
-                            "dialect": resource.dialect, "encoding": resource.encoding}
+    desc: dict[str, Any] = {"name": resource.name, "schema": resource.schema.descriptor,
+                            "dialect": resource.dialect.descriptor,
+                            "encoding": resource.encoding}
     for key in ("format", "compression", "data"):
         value = getattr(resource, key, None)
         if value is not None:
             desc[key] = value
-    if resource.paths:
-        paths = [p.as_posix() for p in resource.paths]
+    if resource.files:
+        paths = [p.as_posix() for p in resource.files]
         desc["path"] = paths[0] if len(paths) == 1 else paths
     return desc
 
@@ -54,7 +55,7 @@ def _descriptor(resource: Resource) -> dict[str, Any]:
 def read_csv_sql(resource: Resource, file: Path | None = None) -> str:
     """A ``read_csv`` call returning every declared column as text, in schema order."""
     dialect = Dialect.from_resource(_descriptor(resource))
-    files = [file] if file is not None else resource.paths
+    files = [file] if file is not None else resource.files
     paths = "[" + ", ".join(sql_string(p.as_posix()) for p in files) + "]"
     columns = "{" + ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in resource.field_names) + "}"
     nulls = "[" + ", ".join(sql_string(v) for v in resource.missing_values()) + "]"
@@ -122,7 +123,7 @@ def storage_types(con: duckdb.DuckDBPyConnection, resource: Resource,
     for f in resource.fields:
         name, ftype = f["name"], field_type(f)
         ident = quote_ident(name)
-        mv = missing_values(f, resource.schema)
+        mv = missing_values(f, resource.schema.descriptor)
         if ftype == "integer":
             h = engine_typed(f, ident, mv)
             present = f"NOT {null_expr(ident, mv)}"
@@ -163,7 +164,7 @@ def typed_select_sql(resource: Resource, source: str | None = None,
     The validation engine's typing (``sqlchecks.typed_select_sql``): the build types values
     exactly as ``semicon validate`` checked them.
     """
-    return engine_select(resource.schema, source or read_csv_sql(resource), types)
+    return engine_select(resource.schema.descriptor, source or read_csv_sql(resource), types)
 
 
 def stored_types(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:

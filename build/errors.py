@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from semicon.schemas.errors import SemiconError
 
-class BuildError(Exception):
+
+class BuildError(SemiconError):
     """A build that could not complete; the message is meant for the user."""
 
     exit_code = 1

@@ -48,14 +48,15 @@ def tool_versions() -> dict[str, str]:
 
 
 def input_hashes(package: Package) -> dict[str, Any]:
-    """sha256 of the descriptor and of every resource file, plus the tool versions."""
+    """sha256 of the descriptor, of every resource file and of the schema and dialect files
+    the descriptor names, plus the tool versions."""
     files = {}
     for r in package.resources:
-        for p in r.paths:
-            key = p.relative_to(package.base_dir).as_posix() if p.is_relative_to(
-                package.base_dir
-            ) else p.as_posix()
-            files[key] = sha256_hex(p)
+        named = [p for p in (r.raw.get("schema"), r.raw.get("dialect")) if isinstance(p, str)]
+        for rel in [*r.paths, *named]:
+            p = package.base_dir / rel
+            if p.is_file():
+                files[rel] = sha256_hex(p)
     return {
         "descriptor": sha256_hex(package.path),
         "resources": files,

@@ -29,7 +29,7 @@ def parquet_metadata(resource: Resource, package: dict[str, Any]) -> dict[str, s
         "description": resource.description or "",
         "package": " ".join(str(v) for v in (package.get("name"), package.get("version")) if v),
         "licence": ", ".join(str(lic) for lic in licences if lic),
-        "table_schema": json.dumps(resource.schema, ensure_ascii=False, sort_keys=True,
+        "table_schema": json.dumps(resource.schema.descriptor, ensure_ascii=False, sort_keys=True,
                                    separators=(",", ":")),
     }
     return {k: v for k, v in meta.items() if v}

@@ -45,9 +45,10 @@ from semicon.build.manifest import (
     up_to_date,
     write_manifest,
 )
-from semicon.build.package import Package, load_package
+from semicon.build.package import Package, load_package, unbuildable_reason
 from semicon.build.parquet_files import write_parquet
 from semicon.build.views import view_statements
+from semicon.schemas.errors import UnusableInput
 from semicon.schemas.package import DEFAULT_DESCRIPTOR, DEFAULT_OUT
 from semicon.schemas.validation import validate_package
 
@@ -124,9 +125,9 @@ class _Progress:
         self._progress.update(task, completed=total or 1)
 
 
-def _validate(path: Path) -> None:
+def _validate(package: Package) -> None:
     """Run the project's validation engine; raise ValidationFailed on any error."""
-    report = validate_package(path)
+    report = validate_package(package)
     if not report.valid:
         raise ValidationFailed(report)
 
@@ -134,7 +135,7 @@ def _validate(path: Path) -> None:
 def _dictionary(package: Package) -> tuple[list[str], dict[str, str], list[dict]]:
     """``(columns, column_types, rows)`` of ``_data_dictionary``."""
     try:
-        rows = dd.data_dictionary_rows(package.descriptor, package.base_dir)
+        rows = dd.data_dictionary_rows(package)
     except Exception as exc:
         raise BuildError(f"building the data dictionary failed: {exc}") from None
     return list(dd.COLUMNS), dict(dd.COLUMN_TYPES), rows
@@ -145,7 +146,7 @@ def _stage_csvs(
 ) -> dict[str, str]:
     """Type every CSV once into ``target``; the staged table name of each resource."""
     stages: dict[str, str] = {}
-    for resource in package.resources:
+    for resource in package.load_order:
         try:
             stages[resource.name] = duckdb_db.stage_table(con, resource, target)
         except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
@@ -160,7 +161,7 @@ def output_paths(package: Package, out_dir: Path) -> dict[str, Path]:
         "duckdb": out_dir / f"{package.name}.duckdb",
         "sqlite": out_dir / f"{package.name}.db",
     }
-    for r in package.resources:
+    for r in package.load_order:
         paths[f"parquet:{r.name}"] = out_dir / "parquet" / f"{r.name}.parquet"
     paths["metadata"] = out_dir / "metadata.json"
     return paths
@@ -182,13 +183,14 @@ def _sqlite_error(exc: Exception) -> BuildError:
 
 
 def build_package(
-    descriptor_path: str | Path = DEFAULT_DESCRIPTOR,
+    descriptor_path: str | Path | Package = DEFAULT_DESCRIPTOR,
     out_dir: str | Path = DEFAULT_OUT,
     *,
     force: bool = False,
     progress: bool = False,
 ) -> BuildResult:
-    """Build every output of the package at ``descriptor_path`` into ``out_dir``.
+    """Build every output of the package at ``descriptor_path`` (or already parsed) into
+    ``out_dir``.
 
     Raises ValidationFailed (bad data; nothing written), BuildLocked (another build holds
     ``out_dir``), ParityError or BuildError (previous outputs kept, temp files removed).
@@ -197,6 +199,11 @@ def build_package(
     timings: dict[str, float] = {}
     out_dir = Path(out_dir)
     package = load_package(descriptor_path)
+    unbuildable = [reason for r in package.tables if (reason := unbuildable_reason(r))]
+    if package.problems or unbuildable:
+        _validate(package)  # an invalid package is reported as such
+        reasons = [*unbuildable, *(p.message for p in package.problems)]
+        raise UnusableInput(f"{package.path}: {reasons[0]}")
     if "/" in package.name or package.name in ("", ".", ".."):
         raise BuildError(f"package name {package.name!r} cannot be used as a file name")
     result = BuildResult(package.name, out_dir, skipped=False)
@@ -255,7 +262,7 @@ def _build(
 ) -> None:
     # 0. Datasette metadata first: cheap, and a failure there should not waste a build
     try:
-        metadata = build_metadata(package.descriptor, package.base_dir)
+        metadata = build_metadata(package.inlined(), package.base_dir)
     except Exception as exc:
         raise BuildError(f"building the Datasette metadata failed: {exc}") from None
     meta_tmp = temps.temp_for(paths["metadata"])
@@ -272,9 +279,9 @@ def _build(
     # still a temporary file, discarded by the caller.
     t = time.perf_counter()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        validation = pool.submit(_validate, package.path)
+        validation = pool.submit(_validate, package)
         try:
-            with prog.stage("Validating and reading CSVs", len(package.resources)) as advance:
+            with prog.stage("Validating and reading CSVs", len(package.load_order)) as advance:
                 stages = _stage_csvs(con, package, spill / "stage.duckdb", advance)
         except BuildError:
             validation.result()  # an invalid package is reported as such, not as a read error
@@ -284,7 +291,7 @@ def _build(
 
     # 2. digests of the typed CSV rows: what every output is compared with
     t = time.perf_counter()
-    csv_digests = {r.name: parity.digest(con, r, stages[r.name]) for r in package.resources}
+    csv_digests = {r.name: parity.digest(con, r, stages[r.name]) for r in package.load_order}
     timings["parity_csv"] = time.perf_counter() - t
     rows = {name: d.rows for name, d in csv_digests.items()}
     result.rows = rows
@@ -310,14 +317,14 @@ def _build(
     # staged rows and ending with its parity digest
     parquet_tmp: dict[str, Path] = {}
     (out_dir / "parquet").mkdir(exist_ok=True)
-    for r in package.resources:
+    for r in package.load_order:
         parquet_tmp[r.name] = temps.temp_for(paths[f"parquet:{r.name}"])
     sqlite_tmp = temps.temp_for(paths["sqlite"])
 
     def duckdb_job(cur: duckdb.DuckDBPyConnection) -> dict[str, parity.Digest]:
         t = time.perf_counter()
-        with prog.stage("DuckDB tables", len(package.resources)) as advance:
-            for resource in package.resources:
+        with prog.stage("DuckDB tables", len(package.load_order)) as advance:
+            for resource in package.load_order:
                 try:
                     duckdb_db.load_table(cur, resource, stages[resource.name])
                 except (duckdb.ConstraintException, duckdb.ConversionException,
@@ -329,7 +336,7 @@ def _build(
                 advance(1)
         timings["duckdb_load"] = time.perf_counter() - t
         t = time.perf_counter()
-        digests = {r.name: parity.duckdb_digest(cur, r) for r in package.resources}
+        digests = {r.name: parity.duckdb_digest(cur, r) for r in package.load_order}
         timings["parity_duckdb"] = time.perf_counter() - t
         t = time.perf_counter()
         duckdb_db.create_views(cur, views)
@@ -342,14 +349,14 @@ def _build(
 
     def parquet_job(cur: duckdb.DuckDBPyConnection) -> dict[str, parity.Digest]:
         t = time.perf_counter()
-        with prog.stage("Parquet files", len(package.resources)) as advance:
-            for r in package.resources:
-                write_parquet(cur, r, parquet_tmp[r.name], package.descriptor)
+        with prog.stage("Parquet files", len(package.load_order)) as advance:
+            for r in package.load_order:
+                write_parquet(cur, r, parquet_tmp[r.name], package.inlined())
                 advance(1)
         timings["parquet"] = time.perf_counter() - t
         t = time.perf_counter()
         digests = {r.name: parity.parquet_digest(cur, r, parquet_tmp[r.name])
-                   for r in package.resources}
+                   for r in package.load_order}
         timings["parity_parquet"] = time.perf_counter() - t
         return digests
 
@@ -363,9 +370,9 @@ def _build(
                 raise _sqlite_error(exc) from None
         timings["sqlite"] = time.perf_counter() - t
         t = time.perf_counter()
-        with prog.stage("Parity: SQLite", len(package.resources)) as advance:
+        with prog.stage("Parity: SQLite", len(package.load_order)) as advance:
             digests = {}
-            for r in package.resources:
+            for r in package.load_order:
                 try:
                     digests[r.name] = parity.sqlite_digest(cur, r, sqlite_tmp)
                 except sqlite_db.SQLiteError as exc:

@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from semicon.schemas.errors import UnusableInput
+from semicon.schemas.model import DescriptorError, is_tabular, load_package
+
 DESCRIPTOR_NAME = "datapackage.json"
 BUMPS = ("none", "patch", "minor", "major")
 EXCLUDED_PROPERTIES = {"bytes", "hash"}
@@ -62,7 +65,7 @@ STRUCTURAL_SCHEMA_PROPERTIES = (
 csv.field_size_limit(1 << 28)
 
 
-class DiffInputError(Exception):
+class DiffInputError(UnusableInput):
     """An input that cannot be compared (missing, not a package, unreadable table)."""
 
 
@@ -100,20 +103,16 @@ def open_package(spec: str | Path) -> PackageInput:
     """Open a package folder, a ``datapackage.json`` or a release zip."""
     path = Path(spec)
     label = str(spec)
-    if not path.exists():
-        raise DiffInputError(f"{label}: no such file or folder")
-    if path.is_dir():
-        path = path / DESCRIPTOR_NAME
-        if not path.is_file():
-            raise DiffInputError(f"{label}: folder has no {DESCRIPTOR_NAME}")
     if path.is_file() and zipfile.is_zipfile(path):
         return _open_zip(path, label)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DiffInputError(f"{label}: cannot read: {exc}") from exc
-    descriptor = _parse_descriptor(raw, label)
-    base = path.parent
+        package = load_package(path)
+    except DescriptorError as exc:
+        raise DiffInputError(str(exc)) from exc
+    if package.problems:
+        raise DiffInputError(package.problems[0].message)
+    descriptor = package.inlined()
+    base = package.base_dir
 
     def read(rel: str) -> bytes:
         target = base / _safe_rel(rel)
@@ -290,7 +289,7 @@ def _tabular(descriptor: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     for i, res in enumerate(descriptor.get("resources") or []):
         if not isinstance(res, Mapping):
             continue
-        if isinstance(res.get("schema"), Mapping) and res.get("type", "table") == "table":
+        if isinstance(res.get("schema"), Mapping) and is_tabular(res):
             out[str(res.get("name") or f"resource-{i + 1}")] = dict(res)
     return out
 

@@ -24,7 +24,7 @@ from semicon.build.site import (
     site_metadata,
     write_downloads,
 )
-from semicon.schemas.package import read_descriptor
+from semicon.schemas.model import Package, as_package
 
 
 def requirements_txt() -> str:
@@ -126,11 +126,11 @@ def _copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
-def write_publish(descriptor_path: Path, out: Path) -> Path:
+def write_publish(source: Package | Path, out: Path) -> Path:
     """Write ``<out>/publish/``: a folder that runs the site with only its requirements."""
-    descriptor = read_descriptor(descriptor_path)
-    name = descriptor["name"]
-    db, _, inspect = site_files(descriptor_path, out)
+    package = as_package(source)
+    name = package.name
+    db, _, inspect = site_files(package, out)
     target = out / "publish"
     tmp = out / ".publish.tmp"
     if tmp.exists():
@@ -138,7 +138,7 @@ def write_publish(descriptor_path: Path, out: Path) -> Path:
     tmp.mkdir(parents=True)
     _copy(db, tmp / db.name)
     counts = row_counts(json.loads(inspect.read_text(encoding="utf-8")))
-    (tmp / "metadata.json").write_text(site_metadata(descriptor_path, counts, db), "utf-8")
+    (tmp / "metadata.json").write_text(site_metadata(package, counts, db), "utf-8")
     _copy(inspect, tmp / "inspect-data.json")
     _copy(TEMPLATES_DIR, tmp / "templates")
     _copy(PLUGINS_DIR, tmp / "plugins")

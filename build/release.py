@@ -38,7 +38,9 @@ from semicon.build.release_docs import (
     render_readme,
     tabular_resources,
 )
+from semicon.schemas.errors import UnusableInput
 from semicon.schemas.interrupts import reraise_interrupt
+from semicon.schemas.model import DescriptorError, find_descriptor, is_tabular, load_package
 from semicon.schemas.package import sha256_hex
 
 DESCRIPTOR_NAME = "datapackage.json"
@@ -63,7 +65,7 @@ Builder = Callable[..., Any]
 Log = Callable[[str], None]
 
 
-class ReleaseError(Exception):
+class ReleaseError(UnusableInput):
     """The package cannot be released (missing files, unusable descriptor, failed build)."""
 
 
@@ -92,27 +94,25 @@ class ReleaseResult:
 
 
 def descriptor_file(package: str | os.PathLike[str]) -> Path:
-    """``datapackage.json`` of a package given as a folder or as the descriptor itself."""
-    path = Path(package)
-    if path.is_dir():
-        path = path / DESCRIPTOR_NAME
-    if not path.is_file():
-        raise ReleaseError(f"no data package descriptor at {path}")
-    return path
+    """The descriptor file of a package given as a folder or as the descriptor itself."""
+    try:
+        return find_descriptor(package)
+    except DescriptorError as exc:
+        raise ReleaseError(str(exc)) from None
 
 
 def load_descriptor(package: str | os.PathLike[str]) -> tuple[dict[str, Any], Path]:
-    """The descriptor (as a dict) and the folder its paths are relative to."""
-    path = descriptor_file(package)
+    """The descriptor (as a dict, schema and dialect files inlined, ``name`` filled in) and
+    the folder its paths are relative to (:mod:`semicon.schemas.model` parses it)."""
     try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReleaseError(f"cannot read {path}: {exc}") from exc
-    if not isinstance(descriptor, dict):
-        raise ReleaseError(f"{path} is not a JSON object")
-    if not descriptor.get("name"):
-        raise ReleaseError(f"{path} has no `name`")
-    return descriptor, path.parent
+        parsed = load_package(package)
+    except DescriptorError as exc:
+        raise ReleaseError(str(exc)) from None
+    if parsed.problems:
+        raise ReleaseError(parsed.problems[0].message)
+    descriptor = parsed.inlined()
+    descriptor.setdefault("name", parsed.name)  # the build's outputs carry this name
+    return descriptor, parsed.base_dir
 
 
 def _safe_part(text: str) -> str:
@@ -322,7 +322,7 @@ def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
         res["path"] = rel
         files[rel] = local
         listed.add(rel)
-        if isinstance(res.get("schema"), Mapping) and res.get("type", "table") == "table":
+        if isinstance(res.get("schema"), Mapping) and is_tabular(res):
             row_counts[str(res["name"])] = count_rows(
                 local, str(res.get("encoding") or "utf-8"), res.get("dialect")
             )

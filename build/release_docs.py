@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from semicon.schemas.model import is_tabular
+
 # Known data licences: SPDX id -> (title, canonical URL).
 KNOWN_LICENSES: dict[str, tuple[str, str]] = {
     "CC-BY-4.0": (
@@ -290,11 +292,11 @@ def _as_names(value: Any) -> list[str]:
 
 
 def tabular_resources(descriptor: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Resources that are CSV tables with a Table Schema."""
+    """Tables (:func:`semicon.schemas.model.is_tabular`) with an inline Table Schema."""
     return [
         r
         for r in descriptor.get("resources") or []
-        if isinstance(r.get("schema"), Mapping) and r.get("type", "table") == "table"
+        if isinstance(r, Mapping) and is_tabular(r) and isinstance(r.get("schema"), Mapping)
     ]
 
 

@@ -23,7 +23,7 @@ from semicon.build.datasette_metadata import (
     table_resources,
 )
 from semicon.build.errors import BuildError
-from semicon.schemas.package import read_descriptor
+from semicon.schemas.model import Package, as_package
 
 SITE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = SITE_DIR / "templates"
@@ -233,11 +233,11 @@ def distinct_counts(db: Path, descriptor: dict[str, Any], package_dir: Path,
     return out
 
 
-def site_metadata(descriptor_path: Path, counts: dict[str, int], db: Path | None = None) -> str:
+def site_metadata(source: Package | Path, counts: dict[str, int], db: Path | None = None) -> str:
     """The site's ``metadata.json`` text; with the built ``db``, document rows and column
     cardinalities are read from it."""
-    descriptor = read_descriptor(descriptor_path)
-    base = descriptor_path.parent
+    package = as_package(source)
+    descriptor, base = package.inlined(), package.base_dir
     extra: dict[str, Any] = {}
     if db is not None and db.is_file():
         extra = {"rows_of": _rows_of(db),
@@ -249,11 +249,11 @@ def site_metadata(descriptor_path: Path, counts: dict[str, int], db: Path | None
     return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_document_texts(descriptor_path: Path, db: Path, target: Path) -> Path | None:
+def write_document_texts(source: Package | Path, db: Path, target: Path) -> Path | None:
     """The folder ``target`` holding the text of every source document with a reading page
     (served at ``/documents/``); ``None`` when the package has none."""
-    descriptor = read_descriptor(descriptor_path)
-    docs = site_documents(descriptor, descriptor_path.parent, _rows_of(db))
+    package = as_package(source)
+    docs = site_documents(package.inlined(), package.base_dir, _rows_of(db))
     if not docs:
         if target.exists():
             shutil.rmtree(target)
@@ -273,7 +273,7 @@ def write_document_texts(descriptor_path: Path, db: Path, target: Path) -> Path 
     return target
 
 
-def site_files(descriptor_path: Path, out: Path) -> tuple[Path, Path, Path]:
+def site_files(source: Package | Path, out: Path) -> tuple[Path, Path, Path]:
     """The SQLite file, the site's metadata and its ``datasette inspect`` file.
 
     Both are written to ``<out>/site/`` (only when they changed), with the source documents'
@@ -281,21 +281,22 @@ def site_files(descriptor_path: Path, out: Path) -> tuple[Path, Path, Path]:
     counts, so tables over ``LARGE_TABLE_ROWS`` rows get no default facets (see
     ``semicon.build.datasette_metadata``).
     """
-    descriptor = read_descriptor(descriptor_path)
-    db = out / f"{descriptor['name']}.db"
+    package = as_package(source)
+    db = out / f"{package.name}.db"
     if not db.is_file():
         raise BuildError(f"{db} is missing: run `semicon build` first")
     site = out / SITE_DIR_NAME
     inspect = site / "inspect-data.json"
     data = write_inspect_file(db, inspect)
     metadata = site / "metadata.json"
-    _write_if_changed(metadata, site_metadata(descriptor_path, row_counts(data), db))
-    write_document_texts(descriptor_path, db, site / DOCUMENTS_DIR_NAME)
+    _write_if_changed(metadata, site_metadata(package, row_counts(data), db))
+    write_document_texts(package, db, site / DOCUMENTS_DIR_NAME)
     return db, metadata, inspect
 
 
-def serve_args(descriptor_path: Path, out: Path, host: str, port: int) -> list[str]:
-    db, metadata, inspect = site_files(descriptor_path, out)
+def serve_args(source: Package | Path, out: Path, host: str, port: int) -> list[str]:
+    package = as_package(source)
+    db, metadata, inspect = site_files(package, out)
     documents = out / SITE_DIR_NAME / DOCUMENTS_DIR_NAME
     return datasette_args(
         db,

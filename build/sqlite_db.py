@@ -69,7 +69,7 @@ def search_columns(package: Package) -> dict[str, list[str]]:
     (``semicon.site.resources.<T>.search``) or its free-text fields (``site_declarations``)."""
     from semicon.build.datasette_metadata import search_columns as declared
 
-    return declared(package.descriptor, package.base_dir)
+    return declared(package.inlined(), package.base_dir)
 
 
 def facet_columns(resource: Resource) -> list[tuple[str, ...]]:
@@ -95,7 +95,7 @@ def sort_columns(package: Package) -> dict[str, list[str]]:
     except ImportError:
         return {}
     try:
-        return sort_index_columns(package.descriptor, package.base_dir)
+        return sort_index_columns(package.inlined(), package.base_dir)
     except Exception:  # metadata problems are reported by the metadata stage
         return {}
 
@@ -237,14 +237,14 @@ def write_sqlite(
     try:
         sq.execute("BEGIN")
         t = time.perf_counter()
-        for resource in package.resources:
+        for resource in package.load_order:
             src = (sources or {}).get(resource.name)
             sq.execute(create_table_sql(resource,
                                         stored_types(ddb, src or qualified(resource.name))))
             counts[resource.name] = copy_table(ddb, sq, resource, on_rows, src)
         timings["sqlite_rows"] = time.perf_counter() - t
         t = time.perf_counter()
-        for resource in package.resources:  # after the rows: one sort beats 1M B-tree inserts
+        for resource in package.load_order:  # after the rows: one sort beats 1M B-tree inserts
             for group in index_columns(resource, sorts):
                 sq.execute(
                     f"CREATE INDEX {q(index_name(resource, group))} ON {q(resource.name)} "
@@ -253,7 +253,7 @@ def write_sqlite(
         timings["sqlite_indexes"] = time.perf_counter() - t
         t = time.perf_counter()
         search = search_columns(package)
-        for resource in package.resources:
+        for resource in package.load_order:
             cols = search.get(resource.name) or []
             if cols:
                 fts = f"{resource.name}_fts"

@@ -33,8 +33,7 @@ def label_field(package: Package, resource: Resource) -> str | None:
 
 
 def _declarations(package: Package) -> dict[str, Any]:
-    raw = package.descriptor.get("semicon")
-    return raw if isinstance(raw, dict) else {}
+    return package.declarations
 
 
 def _stem(field_name: str) -> str:
@@ -162,7 +161,7 @@ def view_statements(package: Package) -> list[tuple[str, str]]:
     raw = _declarations(package).get("views") or {}
     if not isinstance(raw, Mapping):
         return []
-    names = {r.name for r in package.resources}
+    names = {r.name for r in package.load_order}
     out = []
     for view, spec in raw.items():
         if view in names:

@@ -14,9 +14,10 @@ import traceback
 from pathlib import Path
 
 import click
-from semicon.build.errors import BuildError, ValidationFailed
+from semicon.build.errors import ValidationFailed
 from semicon.build.pipeline import BuildResult, build_package
 from semicon.cli.options import out_option, package_argument
+from semicon.schemas.errors import SemiconError
 from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.validation.formats import render
 
@@ -93,7 +94,7 @@ def run_build(
         click.echo(f"Error: {exc}; nothing was written.", err=True)
         _emit_error(as_json, exc)
         sys.exit(exc.exit_code)
-    except BuildError as exc:
+    except SemiconError as exc:
         if debug:
             traceback.print_exc()
         click.echo(f"Error: {exc}", err=True)

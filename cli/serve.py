@@ -8,37 +8,31 @@ import sys
 from pathlib import Path
 
 import click
-from semicon.build.errors import BuildError
 from semicon.build.manifest import MANIFEST_NAME
 from semicon.build.publish import write_publish
-from semicon.build.release import ReleaseError, make_release, release_filename
+from semicon.build.release import make_release, release_filename
 from semicon.build.site import datasette_command, serve_args
 from semicon.cli.build import run_build
 from semicon.cli.options import out_option, package_argument
+from semicon.schemas.errors import SemiconError
+from semicon.schemas.model import Package, load_package
 
 force_option = click.option(
     "--force", is_flag=True, help="Rebuild even when the outputs are up to date."
 )
 
 
-def descriptor_path(package: Path) -> Path:
-    """PACKAGE as a descriptor path (a folder stands for its datapackage.json)."""
-    return package / "datapackage.json" if package.is_dir() else package
-
-
-def prepare(package: Path, out_dir: Path, force: bool) -> Path:
-    """Build when stale and write the release zip the site links; return the descriptor."""
-    descriptor = descriptor_path(package)
-    run_build(descriptor, out_dir, force=force, progress=sys.stderr.isatty())
+def prepare(source: Path, out_dir: Path, force: bool) -> Package:
+    """Build when stale and write the release zip the site links; return the package."""
+    package = load_package(source)
+    descriptor = package.path
+    run_build(package, out_dir, force=force, progress=sys.stderr.isatty())
     zip_path = out_dir / release_filename(descriptor)
     manifest = out_dir / MANIFEST_NAME
     if zip_path.is_file() and zip_path.stat().st_mtime_ns >= manifest.stat().st_mtime_ns:
-        return descriptor  # the zip already holds this build: don't compress it again
-    try:
-        make_release(descriptor, out_dir, build_dir=out_dir)
-    except ReleaseError as exc:
-        raise click.ClickException(str(exc)) from exc
-    return descriptor
+        return package  # the zip already holds this build: don't compress it again
+    make_release(descriptor, out_dir, build_dir=out_dir)
+    return package
 
 
 @click.command()
@@ -59,11 +53,8 @@ def serve(package: Path, out_dir: Path, host: str, port: int, force: bool) -> No
       semicon serve                      # http://127.0.0.1:8001/
       semicon serve --host 0.0.0.0 --port 8080
     """
-    descriptor = prepare(package, out_dir, force)
-    try:
-        cmd = datasette_command(*serve_args(descriptor, out_dir, host, port))
-    except BuildError as exc:
-        raise click.ClickException(str(exc)) from exc
+    parsed = prepare(package, out_dir, force)
+    cmd = datasette_command(*serve_args(parsed, out_dir, host, port))
     click.echo("$ " + shlex.join(cmd), err=True)
     sys.stderr.flush()
     # Become the Datasette process: signals (Ctrl+C, a supervisor's SIGTERM) reach it directly.
@@ -85,9 +76,9 @@ def publish(package: Path, out_dir: Path, force: bool) -> None:
     Example:
       semicon publish && dist/publish/start.sh
     """
-    descriptor = prepare(package, out_dir, force)
+    parsed = prepare(package, out_dir, force)
     try:
-        target = write_publish(descriptor, out_dir)
-    except (BuildError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        target = write_publish(parsed, out_dir)
+    except OSError as exc:
+        raise SemiconError(str(exc), exit_code=1) from exc
     click.echo(f"wrote {target}; start it with {target / 'start.sh'}")

@@ -95,7 +95,7 @@ def _typed_view(con: Any, res: Any, names: list[str]) -> None:
     """The view of ``res`` in :data:`TABLES`: ``__line`` and the typed ``names``.
 
     A row's line is its key ``__k`` plus 2 plus the number of rejected lines before it
-    (``Resource.line_of``): an ASOF join on the sorted ``bounds``, evaluated only for the
+    (``LoadedResource.line_of``): an ASOF join on the sorted ``bounds``, evaluated only for the
     rows a query keeps (filters on the fields are pushed below it).
     """
     cols = "".join(f", {res.by_name[n].typed} AS {ident(n)}" for n in names)

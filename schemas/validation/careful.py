@@ -8,11 +8,11 @@ from typing import Any
 
 from . import longform, rawscan
 from .findings import Finding
-from .resource import Resource
+from .resource import LoadedResource
 from .tables import insert_records, view_select
 
 
-def load_slow(con: Any, r: Resource, file: Path, dialect: rawscan.Dialect, encoding: str,
+def load_slow(con: Any, r: LoadedResource, file: Path, dialect: rawscan.Dialect, encoding: str,
               findings: list[Finding]) -> None:
     """Python's csv over the whole file: exact records, lines and cells, any encoding.
 
@@ -35,7 +35,7 @@ def load_slow(con: Any, r: Resource, file: Path, dialect: rawscan.Dialect, encod
             "swallows the rest of the file", line=reader.unterminated_line))
 
 
-def store_records(con: Any, r: Resource, records: Iterable[tuple[int, list[str]]]) -> None:
+def store_records(con: Any, r: LoadedResource, records: Iterable[tuple[int, list[str]]]) -> None:
     """Store (line, cells) records and create the resource's view over them."""
     if longform.is_wide(r):
         longform.store_long(con, r, records)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 from typing import Any
 
 from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.sqltypes import DUCKDB_TYPES
 
 from .findings import FATAL_CODES, Finding, make
-from .paths import remote_reason, unsafe_reason
 
 _KNOWN_PROFILE_RE = re.compile(
     r"^(https://(datapackage\.org|specs\.frictionlessdata\.io)/[\w./-]+"
@@ -21,77 +18,6 @@ _KNOWN_PROFILE_RE = re.compile(
 
 class Stop(Exception):
     """Nothing more can be checked (fatal descriptor problem)."""
-
-
-def load_descriptor(path: Path, findings: list[Finding]) -> dict[str, Any]:
-    if path.is_dir():
-        path = path / "datapackage.json"
-    if not path.is_file():
-        findings.append(make("descriptor-error", f'Descriptor "{path}" does not exist',
-                             path=str(path)))
-        raise Stop
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        findings.append(make("descriptor-error", f'Descriptor "{path}" is not valid JSON: {exc}',
-                             path=str(path)))
-        raise Stop from None
-    if not isinstance(data, dict):
-        findings.append(make("descriptor-error",
-                             f'Descriptor "{path}" must hold a JSON object', path=str(path)))
-        raise Stop
-    if not isinstance(data.get("resources"), list) or not data["resources"]:
-        findings.append(make("package-error",
-                             'The descriptor must have a non-empty "resources" list',
-                             path=str(path)))
-        raise Stop
-    return data
-
-
-def check_paths(base: Path, data: dict[str, Any], findings: list[Finding], *,
-                allow_remote: bool = False) -> None:
-    """Refuse unsafe paths (resource data, schema/dialect references) before any read.
-
-    A remote resource path is refused unless ``allow_remote`` (then https only)."""
-    for i, res in enumerate(data["resources"]):
-        if not isinstance(res, dict):
-            findings.append(make("resource-error", f"Resource {i + 1} is not a JSON object"))
-            continue
-        name = res.get("name") if isinstance(res.get("name"), str) else f"#{i + 1}"
-        refs: list[tuple[str, Any]] = []
-        paths = res.get("path")
-        if isinstance(paths, list):
-            refs += [("path", p) for p in paths]
-        elif "path" in res:
-            refs.append(("path", paths))
-        for key in ("schema", "dialect"):
-            if isinstance(res.get(key), str):
-                refs.append((key, res[key]))
-        for key, p in refs:
-            reason = unsafe_reason(base, p)
-            if key == "path" and isinstance(p, str) and p.lower().startswith(
-                    ("http://", "https://")):
-                reason = remote_reason(p, allow_remote)
-            if reason:
-                findings.append(make(
-                    "unsafe-path", f'Refused {key} "{p}" of resource "{name}": {reason}',
-                    resource=name, path=str(p), value=str(p)))
-
-
-def inline_refs(base: Path, data: dict[str, Any], findings: list[Finding]) -> None:
-    """Replace ``schema``/``dialect`` given as (safe, already checked) paths by their JSON."""
-    for res in data["resources"]:
-        if not isinstance(res, dict):
-            continue
-        for key in ("schema", "dialect"):
-            ref = res.get(key)
-            if isinstance(ref, str):
-                try:
-                    res[key] = json.loads((base / ref).read_text(encoding="utf-8"))
-                except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-                    findings.append(make(f"{key}-error" if key == "schema" else "resource-error",
-                                         f'Cannot read {key} "{ref}": {exc}',
-                                         resource=res.get("name"), path=ref))
 
 
 def metadata_findings(data: dict[str, Any]) -> list[Finding]:

@@ -9,24 +9,23 @@ import time
 from pathlib import Path
 from typing import Any
 
+from semicon.schemas.model import DescriptorError, Package, as_package
+
 from .descriptor import (
     Stop,
-    check_paths,
-    inline_refs,
     kept_fields,
-    load_descriptor,
     pattern_findings,
     structure_findings,
 )
-from .findings import ERROR, FATAL_CODES, SEVERITIES, Finding
+from .findings import ERROR, FATAL_CODES, SEVERITIES, Finding, make
 from .keys import key_checks
 from .loader import ProgressBar, load_resource
 from .metacheck import MetadataCheck
 from .report import Report
-from .resource import DEFAULT_CAP, Context, Resource
+from .resource import DEFAULT_CAP, Context, LoadedResource
 from .rowchecks import row_checks
 
-__all__ = ["DEFAULT_CAP", "Context", "Resource", "validate_package"]
+__all__ = ["DEFAULT_CAP", "Context", "LoadedResource", "validate_package"]
 
 
 #: DuckDB's memory limit; beyond it, tables spill to a temporary folder
@@ -34,7 +33,7 @@ DEFAULT_MEMORY_LIMIT = "512MB"
 
 
 def validate_package(
-    descriptor: str | Path,
+    descriptor: str | Path | Package,
     *,
     max_errors: int | None = None,
     severities: dict[str, str] | None = None,
@@ -44,7 +43,8 @@ def validate_package(
     allow_python: bool = False,
     allow_remote: bool = False,
 ) -> Report:
-    """Validate a Data Package; never raises for bad input (it becomes findings).
+    """Validate a Data Package (a path, or a package already parsed); never raises for bad
+    input (it becomes findings).
 
     ``severities`` maps codes to ``error``/``warning``; ``source_texts`` maps a source
     document's text path to its text (instead of reading the file); ``pandera_schemas``
@@ -53,15 +53,17 @@ def validate_package(
     fetches ``https://`` resource paths (refused otherwise).
     """
     started = time.perf_counter()
-    report = Report(descriptor=str(descriptor))
+    report = Report(descriptor=str(
+        descriptor.path if isinstance(descriptor, Package) else descriptor))
     cap = max_errors + 1 if max_errors is not None else DEFAULT_CAP
     findings: list[Finding] = []
     rows: dict[str, int] = {}
     capped: list[str] = []
     with contextlib.suppress(Stop):
-        _validate(Path(descriptor), findings, rows, cap=cap, progress=progress,
-                  source_texts=source_texts, pandera_schemas=pandera_schemas, capped=capped,
-                  allow_python=allow_python, allow_remote=allow_remote)
+        _validate(descriptor if isinstance(descriptor, Package) else Path(descriptor),
+                  findings, rows, cap=cap, progress=progress, source_texts=source_texts,
+                  pandera_schemas=pandera_schemas, capped=capped, allow_python=allow_python,
+                  allow_remote=allow_remote)
     severities = severities or {}
     findings = [
         f if f.code not in severities else _with_severity(f, severities[f.code])
@@ -96,7 +98,7 @@ def _with_severity(f: Finding, severity: str) -> Finding:
 
 
 def _validate(
-    descriptor: Path,
+    descriptor: Path | Package,
     findings: list[Finding],
     rows: dict[str, int],
     *,
@@ -108,25 +110,37 @@ def _validate(
     allow_python: bool,
     allow_remote: bool = False,
 ) -> None:
-    data = load_descriptor(descriptor, findings)
-    base = (descriptor if descriptor.is_dir() else descriptor.parent).resolve()
-    check_paths(base, data, findings, allow_remote=allow_remote)
+    package = _parse(descriptor, findings, allow_remote=allow_remote)
     if any(f.code == "unsafe-path" for f in findings):
         raise Stop
     from semicon.schemas import rules as rules_mod
 
-    inline_refs(base, data, findings)
+    data = package.inlined()
     declarations = rules_mod.load_declarations(data)
     try:
-        _validate_data(base, data, declarations, findings, rows, cap=cap, progress=progress,
+        _validate_data(package, data, declarations, findings, rows, cap=cap, progress=progress,
                        source_texts=source_texts, pandera_schemas=pandera_schemas,
                        capped=capped, allow_python=allow_python, allow_remote=allow_remote)
     finally:  # a bad declaration is reported whatever else stops the run
         findings.extend(declarations.findings)
 
 
+def _parse(descriptor: Path | Package, findings: list[Finding], *,
+           allow_remote: bool) -> Package:
+    """The package model; descriptor problems become findings (fatal ones stop here)."""
+    try:
+        package = as_package(descriptor, allow_remote=allow_remote)
+    except DescriptorError as exc:
+        findings.append(make(exc.code, exc.message, path=exc.path))
+        raise Stop from None
+    for p in package.problems:
+        findings.append(make(p.code, p.message, resource=p.resource, path=p.path,
+                             value=p.value, severity=p.severity))
+    return package
+
+
 def _validate_data(
-    base: Path,
+    package: Package,
     data: dict,
     declarations: Any,
     findings: list[Finding],
@@ -141,6 +155,8 @@ def _validate_data(
     allow_remote: bool = False,
 ) -> None:
     from semicon.schemas import rules as rules_mod
+
+    base = package.base_dir
     meta = MetadataCheck(data)
     structure = structure_findings(data)
     findings.extend(structure)
@@ -166,12 +182,14 @@ def _validate_data(
             findings.extend(bad_patterns)
             raise Stop
         bar = ProgressBar(progress)
-        resources: dict[str, Resource] = {}
+        resources: dict[str, LoadedResource] = {}
         try:
-            for i, res in enumerate(data["resources"]):
-                r = load_resource(con, base, i, res, findings, bar,
-                                  keep=None if pandera_schemas else keep.get(res["name"], set()),
+            for res in package.resources:
+                r = load_resource(con, base, res, findings, bar,
+                                  keep=None if pandera_schemas else keep.get(res.name, set()),
                                   tmp=files, allow_remote=allow_remote)
+                if r is None:  # a file, not a table
+                    continue
                 resources[r.name] = r
                 rows[r.name] = r.rows
             findings.extend(meta.result())

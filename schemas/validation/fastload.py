@@ -10,12 +10,12 @@ from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.sqltypes import sql_string
 
 from . import rawscan, sqlchecks
-from .resource import Resource
+from .resource import LoadedResource
 from .sqlchecks import Column
 from .tables import insert_records, stored_columns, stored_select, view_select
 
 
-def load_fast(con: Any, r: Resource, dialect: rawscan.Dialect, *,
+def load_fast(con: Any, r: LoadedResource, dialect: rawscan.Dialect, *,
               threads: int | None = None, attempt: int = 0) -> list | None:
     """Parse with DuckDB's parallel reader; the rejected lines, or None if DuckDB failed.
 
@@ -50,7 +50,7 @@ def load_fast(con: Any, r: Resource, dialect: rawscan.Dialect, *,
         return None
 
 
-def in_file_order(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.RawScan,
+def in_file_order(con: Any, r: LoadedResource, dialect: rawscan.Dialect, scan: rawscan.RawScan,
                   rejected: list) -> bool:
     """Whether the sampled lines (one per MiB) are stored at the position their line gives.
 
@@ -80,7 +80,7 @@ def in_file_order(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan
     return _rows_match(con, r, records, pos)
 
 
-def _kept_cells_match(con: Any, r: Resource, kept: list[Column],
+def _kept_cells_match(con: Any, r: LoadedResource, kept: list[Column],
                       pos: list[tuple[int, list[str]]]) -> bool:
     """Compare the cells stored for every row (kept fields: text, or typed when parsed)."""
     names = ", ".join(c.col for c in kept)
@@ -99,7 +99,7 @@ def _kept_cells_match(con: Any, r: Resource, kept: list[Column],
     return bad == 0
 
 
-def _rows_match(con: Any, r: Resource, records: list[tuple[int, list[str]]],
+def _rows_match(con: Any, r: LoadedResource, records: list[tuple[int, list[str]]],
                 pos: list[tuple[int, list[str]]]) -> bool:
     """Run the sample lines through the load's SELECT and compare every stored column."""
     table = f"r{r.index}_sample"
@@ -120,7 +120,7 @@ def _rows_match(con: Any, r: Resource, records: list[tuple[int, list[str]]],
     return bad == 0
 
 
-def drop_loaded(con: Any, r: Resource) -> None:
+def drop_loaded(con: Any, r: LoadedResource) -> None:
     for obj, kind in ((f"r{r.index}_v", "VIEW"), (f"r{r.index}_t", "TABLE"),
                       (f"r{r.index}_rj", "TABLE")):
         with contextlib.suppress(Exception):  # wrong kind of object
@@ -129,7 +129,7 @@ def drop_loaded(con: Any, r: Resource) -> None:
     r.bounds = []
 
 
-def finish_fast(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.RawScan,
+def finish_fast(con: Any, r: LoadedResource, dialect: rawscan.Dialect, scan: rawscan.RawScan,
                 rejected: list) -> bool:
     """Build the view over DuckDB's table (+ re-parsed rejected lines); False -> slow path.
 
@@ -156,7 +156,7 @@ def finish_fast(con: Any, r: Resource, dialect: rawscan.Dialect, scan: rawscan.R
     return True
 
 
-def fast_usable(con: Any, r: Resource, scan: rawscan.RawScan, rejected: list) -> bool:
+def fast_usable(con: Any, r: LoadedResource, scan: rawscan.RawScan, rejected: list) -> bool:
     """Whether row order gives line numbers: no record spans lines, none was skipped."""
     if any(bad_unicode for _, _, bad_unicode in rejected):
         return False

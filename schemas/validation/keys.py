@@ -7,11 +7,11 @@ from typing import Any
 from . import sqlchecks
 from .descriptor import as_list
 from .findings import Finding
-from .resource import Resource
+from .resource import LoadedResource
 from .sqlchecks import Column
 
 
-def _key_columns(r: Resource, names: list[str]) -> list[Column] | None:
+def _key_columns(r: LoadedResource, names: list[str]) -> list[Column] | None:
     cols = [r.by_name.get(n) for n in names]
     if any(c is None for c in cols):
         return None
@@ -30,7 +30,7 @@ def _previous_lines(rows: list[tuple]) -> dict[int, int]:
     return out
 
 
-def key_checks(con: Any, r: Resource, resources: dict[str, Resource],
+def key_checks(con: Any, r: LoadedResource, resources: dict[str, LoadedResource],
                findings: list[Finding], cap: int) -> None:
     cap += len(r.bounds)
     schema = r.schema

@@ -7,15 +7,18 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import rawscan, sources, sqlchecks
 from .careful import load_slow, store_records
 from .fastload import drop_loaded, fast_usable, finish_fast, in_file_order, load_fast
-from .findings import Finding
+from .findings import Finding, make
 from .longform import WIDE_COLUMNS
-from .resource import Resource
+from .resource import LoadedResource
 from .sqlchecks import Column
+
+if TYPE_CHECKING:
+    from semicon.schemas.model import Resource
 
 #: bytes between the sample lines that check DuckDB kept the file's row order
 SAMPLE_EVERY = 1 << 20
@@ -45,21 +48,25 @@ class ProgressBar:
             self.bar.stop()
 
 
-def load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
-                  findings: list[Finding], bar: ProgressBar, *,
-                  keep: set[str] | None = None, tmp: Path | None = None,
-                  allow_remote: bool = False) -> Resource:
-    """Check and load one resource; ``usable`` is set when its rows can be checked.
+def load_resource(con: Any, base: Path, res: Resource, findings: list[Finding],
+                  bar: ProgressBar, *, keep: set[str] | None = None, tmp: Path | None = None,
+                  allow_remote: bool = False) -> LoadedResource | None:
+    """Check and load one table; ``usable`` is set when its rows can be checked.
 
-    ``tmp`` holds decompressed, joined and downloaded files (sources.py)."""
-    name = res["name"]
-    schema = res.get("schema") or {"fields": []}
-    r = Resource(index=index, name=name, schema=schema, keep=keep)
-    path = res.get("path")
+    ``res`` is the package model's resource (a mapping over its normalised descriptor);
+    ``tmp`` holds decompressed, joined and downloaded files (sources.py). A resource that
+    is not a table (``"type": "file"``, a document) is never read as one: only its file,
+    byte count and hash are checked, and None is returned.
+    """
+    if not res.tabular:
+        findings.extend(file_findings(res))
+        return None
+    name = res.name
+    schema = res.schema.descriptor if res.schema is not None else {"fields": []}
+    r = LoadedResource(index=res.index, name=name, schema=schema, keep=keep)
+    path = res.path
     r.path = path if isinstance(path, str) else ", ".join(map(str, path)) \
         if isinstance(path, list) else None
-    if not is_tabular(res):
-        return r  # a file resource (a document): nothing to check row by row
     try:
         table = sources.open_table(base, res, tmp or base, allow_remote=allow_remote)
         if table.records is not None:
@@ -71,25 +78,43 @@ def load_resource(con: Any, base: Path, index: int, res: dict[str, Any],
     return _load_csv(con, r, res, table, findings, bar)
 
 
-def is_tabular(res: dict[str, Any]) -> bool:
-    """Whether a resource holds a table: a schema, inline rows, ``type: table`` or a
-    tabular format; a ``type: file`` resource or a document without a schema does not."""
-    if isinstance(res.get("schema"), dict | str) or res.get("type") == "table":
-        return True
-    if res.get("type") not in (None, "table") or res.get("profile") == "data-resource":
-        return False
-    if "data" in res and res.get("path") is None:
-        return isinstance(res.get("data"), list)
-    return sources.table_format(res) in ("csv", "tsv", *sources.NDJSON_FORMATS,
-                                         *sources.EXCEL_FORMATS, "xls", "ods")
+def file_findings(res: Resource) -> list[Finding]:
+    """A file resource (not a table): its file exists, its byte count and hash match."""
+    out: list[Finding] = []
+    if res.inline or res.remote or not res.paths:
+        return out
+    for rel, file in zip(res.paths, res.files, strict=True):
+        if not file.is_file():
+            out.append(make("missing-file", f'File "{rel}" of resource "{res.name}" '
+                            "does not exist", resource=res.name, path=rel))
+    if out or len(res.files) != 1:
+        return out
+    algo, expected = _parse_hash(res.hash)
+    declared = res.bytes
+    if not algo and declared is None:
+        return out
+    scan = rawscan.scan_file(res.files[0], hashes=(algo,) if algo else ())
+    if algo and expected:
+        actual = scan.md5 if algo == "md5" else scan.sha256
+        if actual != expected:
+            out.append(make("hash-count",
+                            "The data source does not match the expected hash count: "
+                            f'expected is "{expected}" and actual is "{actual}"',
+                            resource=res.name, path=res.paths[0], value=actual))
+    if declared is not None and declared != scan.size:
+        out.append(make("byte-count",
+                        "The data source does not match the expected byte count: "
+                        f'expected is "{declared}" and actual is "{scan.size}"',
+                        resource=res.name, path=res.paths[0], value=str(scan.size)))
+    return out
 
 
-def _load_records(con: Any, r: Resource, res: dict[str, Any], table: sources.Table,
-                  findings: list[Finding]) -> Resource:
+def _load_records(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
+                  findings: list[Finding]) -> LoadedResource:
     """Inline data, JSON, NDJSON, spreadsheets: records stored like re-parsed CSV rows."""
     records = table.records
     header = list(getattr(records, "header", []))
-    dialect = rawscan.Dialect.from_resource(res)
+    dialect = res.dialect
     r.columns = _columns(r.schema, header, dialect)
     r.by_name = {c.name: c for c in r.columns}
     findings.extend(_label_findings(r, header, dialect))
@@ -99,8 +124,8 @@ def _load_records(con: Any, r: Resource, res: dict[str, Any], table: sources.Tab
     return r
 
 
-def _load_csv(con: Any, r: Resource, res: dict[str, Any], table: sources.Table,
-              findings: list[Finding], bar: ProgressBar) -> Resource:
+def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
+              findings: list[Finding], bar: ProgressBar) -> LoadedResource:
     """A CSV file: byte scan beside DuckDB's parse, the careful parser where needed."""
     name, path = r.name, r.path
     file = table.file
@@ -114,7 +139,7 @@ def _load_csv(con: Any, r: Resource, res: dict[str, Any], table: sources.Table,
         findings.append(r.finding("html-file", f'File "{path}" is an HTML page, not CSV',
                                   line=1))
         return r
-    dialect = rawscan.Dialect.from_resource(res)
+    dialect = res.dialect
     header, one_line = rawscan.read_header(file, dialect, encoding)
     labels: list[str] | None = header
     if not dialect.header:  # no header row: the schema names the columns
@@ -205,7 +230,7 @@ def _parse_hash(value: Any) -> tuple[str | None, str | None]:
     return algo, digest.lower()
 
 
-def _label_findings(r: Resource, header: list[str],
+def _label_findings(r: LoadedResource, header: list[str],
                     dialect: rawscan.Dialect | None = None) -> list[Finding]:
     out: list[Finding] = []
     same_case = dialect is None or dialect.case_sensitive_header

@@ -20,7 +20,7 @@ from typing import Any
 
 from . import sqlchecks
 from .findings import Finding
-from .resource import Resource
+from .resource import LoadedResource
 from .sqlchecks import Column
 from .tables import insert_records, view_select
 
@@ -31,11 +31,11 @@ WIDE_COLUMNS = 200
 _DESCRIPTIVE = ("name", "title", "description", "example", "rdfType")
 
 
-def is_wide(r: Resource) -> bool:
+def is_wide(r: LoadedResource) -> bool:
     return len(r.columns) > WIDE_COLUMNS
 
 
-def store_long(con: Any, r: Resource, records: Iterable[tuple[int, list[str]]]) -> None:
+def store_long(con: Any, r: LoadedResource, records: Iterable[tuple[int, list[str]]]) -> None:
     """Store every cell of ``records`` in ``r{i}_long`` and the kept fields in the view."""
     n = len(r.columns)
     kept = [c for c in r.columns if r.keep is None or c.name in r.keep]
@@ -92,7 +92,7 @@ def _proto(col: Column) -> Column:
     return Column(position=0, col="v", fld=col.fld, mv=col.mv, tcol=None)
 
 
-def long_row_checks(con: Any, r: Resource, findings: list[Finding], cap: int,
+def long_row_checks(con: Any, r: LoadedResource, findings: list[Finding], cap: int,
                     message: Any) -> None:
     """Blank rows, cell findings and extra cells of a table stored long."""
     t, cols = f"r{r.index}_long", f"r{r.index}_cols"

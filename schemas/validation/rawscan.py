@@ -14,9 +14,11 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from semicon.schemas.model import Dialect
 
 BLOCK = 8 << 20
 MAX_LINE_FINDINGS = 100
@@ -163,93 +165,6 @@ def undecodable_lines(path: Path, encoding: str = "utf-8") -> list[tuple[int, st
             except LookupError:
                 break
     return out
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """A CSV dialect: every property of Data Package v2's (and ``format: tsv``)."""
-
-    delimiter: str = ","
-    quote: str = '"'
-    double_quote: bool = True
-    escape: str | None = None
-    header: bool = True
-    line_terminator: str = "\r\n"
-    null_sequence: str | None = None
-    skip_initial_space: bool = False
-    header_rows: tuple[int, ...] = (1,)
-    header_join: str = " "
-    comment_rows: tuple[int, ...] = ()
-    comment_char: str | None = None
-    #: frictionless compares labels with field names case-sensitively unless told not to
-    case_sensitive_header: bool = True
-
-    @classmethod
-    def from_resource(cls, resource: dict) -> Dialect:
-        d = resource.get("dialect") or {}
-        if not isinstance(d, dict):
-            d = {}
-        if isinstance(d.get("csv"), dict):  # frictionless 5's form: {"csv": {...}}
-            d = {**d, **d["csv"]}
-        tsv = str(resource.get("format") or "").lower() == "tsv"
-        rows = d.get("headerRows", [1])
-        rows = tuple(int(n) for n in rows if isinstance(n, int)) if isinstance(rows, list) \
-            else (1,)
-        comments = d.get("commentRows", [])
-        comments = tuple(int(n) for n in comments if isinstance(n, int)) \
-            if isinstance(comments, list) else ()
-        null = d.get("nullSequence")
-        comment = d.get("commentChar")
-        return cls(
-            delimiter=str(d.get("delimiter", "\t" if tsv else ",")) or ",",
-            quote=str(d.get("quoteChar", '"')) or '"',
-            double_quote=bool(d.get("doubleQuote", True)),
-            escape=d.get("escapeChar"),
-            header=bool(d.get("header", True)) and bool(rows),
-            line_terminator=str(d.get("lineTerminator", "\r\n")) or "\r\n",
-            null_sequence=null if isinstance(null, str) else None,
-            skip_initial_space=bool(d.get("skipInitialSpace", False)),
-            header_rows=rows or (1,),
-            header_join=str(d.get("headerJoin", " ")),
-            comment_rows=comments,
-            comment_char=comment if isinstance(comment, str) and comment else None,
-            case_sensitive_header=bool(d.get("caseSensitiveHeader", True)),
-        )
-
-    @property
-    def plain(self) -> bool:
-        """Whether DuckDB's reader can parse the file (one header row, nothing skipped)."""
-        return (self.header and self.header_rows == (1,) and not self.comment_rows
-                and self.comment_char is None and not self.skip_initial_space
-                and self.line_terminator in ("\r\n", "\n", "\r"))
-
-    def reader(self, stream) -> Iterator[list[str]]:
-        kwargs = {
-            "delimiter": self.delimiter,
-            "quotechar": self.quote,
-            "doublequote": self.double_quote,
-            "skipinitialspace": self.skip_initial_space,
-        }
-        if self.escape:
-            kwargs["escapechar"] = self.escape
-        return csv.reader(stream, **kwargs)
-
-    def lines(self, fh) -> Iterable[str]:
-        """The file's lines for the csv module (split on a custom ``lineTerminator``)."""
-        if self.line_terminator in ("\r\n", "\n", "\r"):
-            return fh
-        return _split_lines(fh, self.line_terminator)
-
-
-def _split_lines(fh, terminator: str) -> Iterator[str]:
-    pending = ""
-    while block := fh.read(1 << 20):
-        pending += block
-        *whole, pending = pending.split(terminator)
-        for line in whole:
-            yield line + "\n"
-    if pending:
-        yield pending
 
 
 def read_header(path: Path, dialect: Dialect, encoding: str = "utf-8") -> tuple[list[str], bool]:

@@ -1,4 +1,7 @@
-"""The loaded-resource model: :class:`Resource` (one CSV in DuckDB) and the rules' Context."""
+"""A table loaded for checking: :class:`LoadedResource` (one CSV in DuckDB), the rules' Context.
+
+The resource itself (name, schema, dialect) is :class:`semicon.schemas.model.Resource`.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +28,11 @@ DEFAULT_CAP = 100_000
 
 
 @dataclass
-class Resource:
-    """One CSV resource loaded into DuckDB as text, ready for SQL checks."""
+class LoadedResource:
+    """One CSV resource loaded into DuckDB as text, ready for SQL checks.
+
+    ``schema`` is the resource's normalised Table Schema dict (``Resource.schema.descriptor``).
+    """
 
     index: int
     name: str
@@ -74,7 +80,7 @@ class Context:
 
     con: Any
     base: Path
-    resources: dict[str, Resource]
+    resources: dict[str, LoadedResource]
     source_texts: dict[str, str] | None = None
     cap: int = DEFAULT_CAP
 
@@ -82,7 +88,7 @@ class Context:
         res = self.resources.get(resource)
         return bool(res and res.usable and all(n in res.by_name for n in names))
 
-    def resources_with(self, *names: str) -> list[Resource]:
+    def resources_with(self, *names: str) -> list[LoadedResource]:
         return [r for r in self.resources.values()
                 if r.usable and all(n in r.by_name for n in names)]
 

@@ -7,7 +7,7 @@ from typing import Any
 from . import sqlchecks
 from .findings import Finding
 from .longform import long_row_checks
-from .resource import Resource
+from .resource import LoadedResource
 from .sqlchecks import Column
 
 
@@ -32,7 +32,7 @@ def _show(ch: str) -> str:
     return {"\t": "\\t", "\r": "\\r"}.get(ch, ch)
 
 
-def row_checks(con: Any, r: Resource, findings: list[Finding], cap: int) -> None:
+def row_checks(con: Any, r: LoadedResource, findings: list[Finding], cap: int) -> None:
     if r.long_groups:
         long_row_checks(con, r, findings, cap, _cell_message)
         return

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import sqlchecks
-from .resource import Resource
+from .resource import LoadedResource
 
 
-def stored_select(r: Resource, source: str, *, extra: str,
+def stored_select(r: LoadedResource, source: str, *, extra: str,
                   passthrough: tuple[str, ...] = (), never_null: bool = False) -> str:
     """One pass over ``source``: typed columns, the ``__bad`` flag and the text cells.
 
@@ -47,26 +47,26 @@ def stored_select(r: Resource, source: str, *, extra: str,
 BAD_GROUP = 64
 
 
-def packed_cells(r: Resource) -> list[sqlchecks.Column]:
+def packed_cells(r: LoadedResource) -> list[sqlchecks.Column]:
     """Columns whose text is kept only on rows with a finding (in ``__cells``)."""
     if r.keep is None:
         return []
     return [c for c in r.columns if c.tcol is not None or c.name not in r.keep]
 
 
-def stored_typed(r: Resource) -> list[str]:
+def stored_typed(r: LoadedResource) -> list[str]:
     """The typed columns stored for every row: those of kept fields (all without ``keep``)."""
     return [c.tcol for c in r.columns if c.tcol and (r.keep is None or c.name in r.keep)]
 
 
-def stored_columns(r: Resource) -> list[str]:
+def stored_columns(r: LoadedResource) -> list[str]:
     """Every column of a stored table but the passthrough ones, in order."""
     packed = {c.col for c in packed_cells(r)}
     return ([c.col for c in r.columns if c.col not in packed] + (["__cells"] if packed else [])
             + stored_typed(r) + ["__bad"])
 
 
-def view_select(r: Resource, table: str,
+def view_select(r: LoadedResource, table: str,
                 keys: str = "CAST(rowid AS BIGINT) AS __k, 0 AS __extra") -> str:
     """A resource's rows from its stored table: ``__k``, ``__extra``, text, typed, ``__bad``.
 
@@ -85,7 +85,7 @@ def view_select(r: Resource, table: str,
     return f"SELECT {cols} FROM ({inner})"
 
 
-def insert_records(con: Any, table: str, r: Resource,
+def insert_records(con: Any, table: str, r: LoadedResource,
                    records: Iterable[tuple[int, list[str]]], batch: int = 50_000) -> None:
     """Store (line, cells) records (re-parsed by Python) like DuckDB-loaded rows, in batches.
 

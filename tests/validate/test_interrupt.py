@@ -58,17 +58,17 @@ def test_duckdb_reports_an_interrupted_query_as_the_code_expects():
 def test_the_fast_load_passes_an_interrupt_on(tmp_path: Path):
     from semicon.schemas.validation import loader, rawscan
     from semicon.schemas.validation.fastload import load_fast
-    from semicon.schemas.validation.resource import Resource
+    from semicon.schemas.validation.resource import LoadedResource as Resource
 
     descriptor = write_package(tmp_path / "pkg", 200_000, with_hash=False)
     res = json.loads(descriptor.read_text())["resources"][1]
     r = Resource(index=0, name=res["name"], schema=res["schema"], keep=set())
     r.file = descriptor.parent / res["path"]
-    header, _ = rawscan.read_header(r.file, rawscan.Dialect.from_resource(res))
+    header, _ = rawscan.read_header(r.file, rawscan.Dialect.parse(res.get("dialect")))
     r.columns = loader._columns(res["schema"], header)
     con = duckdb.connect()
     with interrupting(con), pytest.raises(KeyboardInterrupt):
-        load_fast(con, r, rawscan.Dialect.from_resource(res))
+        load_fast(con, r, rawscan.Dialect.parse(res.get("dialect")))
 
 
 @pytest.mark.slow
