@@ -200,9 +200,9 @@ def build_package(
     out_dir = Path(out_dir)
     package = load_package(descriptor_path)
     unbuildable = [reason for r in package.tables if (reason := unbuildable_reason(r))]
-    if package.problems or unbuildable:
+    if package.errors or unbuildable:
         _validate(package)  # an invalid package is reported as such
-        reasons = [*unbuildable, *(p.message for p in package.problems)]
+        reasons = [*unbuildable, *(p.message for p in package.errors)]
         raise UnusableInput(f"{package.path}: {reasons[0]}")
     if "/" in package.name or package.name in ("", ".", ".."):
         raise BuildError(f"package name {package.name!r} cannot be used as a file name")

@@ -109,8 +109,8 @@ def open_package(spec: str | Path) -> PackageInput:
         package = load_package(path)
     except DescriptorError as exc:
         raise DiffInputError(str(exc)) from exc
-    if package.problems:
-        raise DiffInputError(package.problems[0].message)
+    if package.errors:
+        raise DiffInputError(package.errors[0].message)
     descriptor = package.inlined()
     base = package.base_dir
 

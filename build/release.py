@@ -108,8 +108,8 @@ def load_descriptor(package: str | os.PathLike[str]) -> tuple[dict[str, Any], Pa
         parsed = load_package(package)
     except DescriptorError as exc:
         raise ReleaseError(str(exc)) from None
-    if parsed.problems:
-        raise ReleaseError(parsed.problems[0].message)
+    if parsed.errors:
+        raise ReleaseError(parsed.errors[0].message)
     descriptor = parsed.inlined()
     descriptor.setdefault("name", parsed.name)  # the build's outputs carry this name
     return descriptor, parsed.base_dir

@@ -28,6 +28,7 @@ import copy
 import csv
 import json
 import re
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,7 @@ class Problem:
     resource: str | None = None
     path: str | None = None
     value: str | None = None
+    severity: str = "error"
 
 
 class _DescriptorView(Mapping[str, Any]):
@@ -497,6 +499,8 @@ class Package(_DescriptorView):
     problems: list[Problem] = field(default_factory=list)
     #: how the package was given: ``descriptor``, ``resource``, ``zip`` or ``csv``
     kind: str = "descriptor"
+    #: what must live as long as the package (the folder a zip was extracted to)
+    keep: Any = None
 
     @property
     def name(self) -> str:
@@ -533,6 +537,11 @@ class Package(_DescriptorView):
         """The package's ``semicon`` property, raw (docs/declarations.md); ``{}`` if none."""
         value = self.descriptor.get(DECLARATIONS_KEY)
         return value if isinstance(value, dict) else {}
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that make the package unusable as it stands (not the warnings)."""
+        return [p for p in self.problems if p.severity == "error"]
 
     @property
     def tables(self) -> list[Resource]:
@@ -671,19 +680,35 @@ def read_descriptor(path: Path) -> dict[str, Any]:
 
 
 def load_package(source: str | Path, *, allow_remote: bool = False) -> Package:
-    """Parse the package at ``source``: a folder, a descriptor (JSON/YAML) or a resource descriptor.
+    """Parse the package at ``source``.
 
-    Raises :class:`DescriptorError` when no package can be read; problems with single
-    resources are listed in :attr:`Package.problems`. Remote (``http(s)://``) resource
-    paths are refused unless ``allow_remote`` (then https only).
+    ``source`` is a package folder, a descriptor (JSON or YAML), a single resource
+    descriptor, a zip holding a package (at its root or in one folder) or a bare CSV file
+    (its schema inferred). Raises :class:`DescriptorError` when no package can be read;
+    problems with single resources are listed in :attr:`Package.problems`. Remote
+    (``http(s)://``) resource paths are refused unless ``allow_remote`` (then https only).
     """
+    from . import readers
+
     path = find_descriptor(source)
-    data = read_descriptor(path)
+    keep = None
     kind = "descriptor"
+    if path.suffix.lower() in readers.CSV_SUFFIXES:
+        try:
+            data = readers.csv_descriptor(path)
+        except ValueError as exc:
+            raise DescriptorError("descriptor-error", str(exc), path) from None
+        return parse_package(data, path, kind="csv", allow_remote=allow_remote)
+    if zipfile.is_zipfile(path):
+        path, keep = readers.extract_zip(path)
+        kind = "zip"
+    data = read_descriptor(path)
     if "resources" not in data and ("path" in data or "data" in data):
         kind = "resource"  # a single resource descriptor: a package of one resource
         data = {"resources": [data]}
-    return parse_package(data, path, kind=kind, allow_remote=allow_remote)
+    package = parse_package(data, path, kind=kind, allow_remote=allow_remote)
+    package.keep = keep
+    return package
 
 
 def parse_package(data: dict[str, Any], path: Path, *, kind: str = "descriptor",
@@ -719,6 +744,11 @@ def _parse_resource(index: int, raw: dict[str, Any], base: Path,
             if content is not None:
                 resolved[key] = content
                 descriptor[key] = content
+    if "schema" not in raw and is_tabular(raw) and not unsafe:
+        inferred = _inferred_schema(descriptor, base, shown, problems)
+        if inferred is not None:
+            resolved["schema"] = inferred
+            descriptor["schema"] = inferred
     schema = None
     if isinstance(descriptor.get("schema"), dict):
         schema = parse_schema(descriptor["schema"], name)
@@ -727,6 +757,32 @@ def _parse_resource(index: int, raw: dict[str, Any], base: Path,
     return Resource(index=index, name=name, descriptor=descriptor, base_dir=base,
                     schema=schema, dialect=dialect, tabular=is_tabular(raw),
                     raw=raw, resolved=resolved)
+
+
+#: formats whose Table Schema is inferred when a table declares none
+INFERRED_FORMATS = frozenset({"csv", "tsv"})
+
+
+def _inferred_schema(descriptor: dict[str, Any], base: Path, shown: str,
+                     problems: list[Problem]) -> dict[str, Any] | None:
+    """The schema frictionless infers for a local CSV table without one (a warning says so)."""
+    paths = as_names(descriptor.get("path"))
+    if (len(paths) != 1 or _URL_RE.match(paths[0]) or not (base / paths[0]).is_file()
+            or resource_format(descriptor) not in INFERRED_FORMATS):
+        return None
+    from .readers import infer_schema
+
+    try:
+        schema = infer_schema(descriptor, base)
+    except ValueError as exc:
+        problems.append(Problem("schema-error", f"No Table Schema, and none can be inferred: "
+                                f"{exc}", resource=shown, path=paths[0]))
+        return None
+    problems.append(Problem(
+        "inferred-schema", f'Resource "{shown}" has no Table Schema: one was inferred from '
+        "its first rows, as frictionless does (declare one to check the data fully)",
+        resource=shown, path=paths[0], severity="warning"))
+    return schema
 
 
 def _resource_name(index: int, raw: dict[str, Any]) -> str:

@@ -67,6 +67,8 @@ CODES: dict[str, str] = {
     "symlink leaving the package folder; nothing is read",
     "missing-file": "a resource file does not exist",
     "unsupported-resource": "a table in a format that is not read (ODS, XLS, ...)",
+    "inferred-schema": "a table declares no Table Schema: one was inferred from its first "
+    "rows, as frictionless does (a warning)",
     "hash-count": "the file does not match the declared hash",
     "byte-count": "the file size does not match the declared bytes",
     "encoding-error": "bytes that are not valid in the declared encoding",

@@ -1,0 +1,109 @@
+"""Packages given as a zip, a bare CSV or without schemas; file resources never read as tables."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from semicon.cli.main import cli
+from semicon.schemas.model import DescriptorError, load_package
+from semicon.schemas.validation import validate_package
+
+CSV = "id,name,when\n1,a,2020-01-01\n2,b,2021-02-03\n"
+SCHEMA = {"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"},
+                     {"name": "when", "type": "date"}], "primaryKey": ["id"]}
+
+
+def package_folder(root: Path, schema: dict | None = SCHEMA, csv: str = CSV) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "t.csv").write_text(csv)
+    (root / "letter.txt").write_text("Not, a; table\n\"unbalanced\n")
+    resource = {"name": "t", "path": "t.csv"}
+    if schema is not None:
+        resource["schema"] = schema
+    descriptor = {"name": "p", "resources": [
+        resource, {"name": "letter", "path": "letter.txt", "type": "file",
+                   "bytes": (root / "letter.txt").stat().st_size}]}
+    (root / "datapackage.json").write_text(json.dumps(descriptor))
+    return root
+
+
+def zip_folder(folder: Path, target: Path, prefix: str) -> Path:
+    with zipfile.ZipFile(target, "w") as zf:
+        for f in sorted(folder.iterdir()):
+            zf.write(f, prefix + f.name)
+    return target
+
+
+def codes(report) -> list[tuple[str, str]]:
+    return [(f.code, f.severity) for f in report.findings]
+
+
+def test_a_file_resource_is_never_read_as_a_table(tmp_path: Path):
+    report = validate_package(package_folder(tmp_path / "p"))
+    assert report.valid and codes(report) == []
+
+
+def test_a_file_resource_with_a_wrong_byte_count_is_reported(tmp_path: Path):
+    folder = package_folder(tmp_path / "p")
+    (folder / "letter.txt").write_text("changed")
+    report = validate_package(folder)
+    assert codes(report) == [("byte-count", "error")]
+    assert report.findings[0].resource == "letter"
+
+
+@pytest.mark.parametrize("prefix", ["", "release-1.0/"])
+def test_a_zipped_package_is_read_at_its_root_or_in_one_folder(tmp_path: Path, prefix: str):
+    zipped = zip_folder(package_folder(tmp_path / "p"), tmp_path / "p.zip", prefix)
+    package = load_package(zipped)
+    assert package.kind == "zip" and [r.name for r in package.tables] == ["t"]
+    report = validate_package(zipped)
+    assert report.valid and report.stats["rows"] == {"t": 2}
+
+
+def test_a_zip_without_a_package_or_with_an_unsafe_member_is_refused(tmp_path: Path):
+    empty = tmp_path / "e.zip"
+    with zipfile.ZipFile(empty, "w") as zf:
+        zf.writestr("a/b/datapackage.json", "{}")
+    with pytest.raises(DescriptorError, match=r"holds no datapackage\.json at its root"):
+        load_package(empty)
+    evil = tmp_path / "x.zip"
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("datapackage.json", json.dumps({"resources": [{"path": "a.csv"}]}))
+        zf.writestr("../a.csv", "id\n1\n")
+    with pytest.raises(DescriptorError, match=r'unsafe member "\.\./a\.csv"'):
+        load_package(evil)
+
+
+def test_a_bare_csv_gets_the_schema_frictionless_infers_and_a_warning(tmp_path: Path):
+    path = tmp_path / "My Data.csv"
+    path.write_text("id;name;when\n1;a;2020-01-01\n2;b;2021-02-03\n")
+    package = load_package(path)
+    [t] = package.tables
+    assert package.kind == "csv" and package.name == "my-data"
+    assert t.dialect.delimiter == ";"
+    assert [(f.name, f.type) for f in t.fields] == [
+        ("id", "integer"), ("name", "string"), ("when", "date")]
+    report = validate_package(path)
+    assert report.valid and codes(report) == [("inferred-schema", "warning")]
+
+
+def test_a_table_without_a_schema_is_checked_against_the_inferred_one(tmp_path: Path):
+    csv = "id,when\n" + "".join(f"{i},2020-01-0{i % 9 + 1}\n" for i in range(1, 150))
+    csv += "150,not a date\n"  # past the rows frictionless infers from
+    folder = package_folder(tmp_path / "p", schema=None, csv=csv)
+    report = validate_package(folder)
+    assert codes(report) == [("inferred-schema", "warning"), ("type-error", "error")]
+    assert report.findings[1].line == 151
+    assert report.exit_code == 1
+
+
+def test_the_cli_builds_a_bare_csv(tmp_path: Path):
+    path = tmp_path / "t.csv"
+    path.write_text(CSV)
+    result = CliRunner().invoke(cli, ["build", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "t.db").is_file()
