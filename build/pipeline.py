@@ -135,7 +135,7 @@ def _validate(package: Package) -> None:
 def _dictionary(package: Package) -> tuple[list[str], dict[str, str], list[dict]]:
     """``(columns, column_types, rows)`` of ``_data_dictionary``."""
     try:
-        rows = dd.data_dictionary_rows(package)
+        rows = dd.data_dictionary_rows(package.inlined(), package.base_dir)
     except Exception as exc:
         raise BuildError(f"building the data dictionary failed: {exc}") from None
     return list(dd.COLUMNS), dict(dd.COLUMN_TYPES), rows
