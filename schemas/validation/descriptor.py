@@ -48,14 +48,37 @@ def metadata_findings(data: dict[str, Any]) -> list[Finding]:
 
 
 def _frictionless_form(data: dict[str, Any]) -> dict[str, Any]:
-    """The descriptor as frictionless 5 expects it: a v2 multipart ``path`` array is its
-    ``path`` and ``extrapaths`` there."""
+    """The descriptor as frictionless 5's profile check expects it: a v2 multipart ``path``
+    array is its ``path`` and ``extrapaths`` there, and the v1 string forms of keys that
+    v2 requires consumers to accept (``primaryKey``, foreign-key ``fields``) are lists."""
     resources = []
     for res in data["resources"]:
         if isinstance(res, dict) and isinstance(res.get("path"), list) and res["path"]:
             res = {**res, "path": res["path"][0], "extrapaths": res["path"][1:]}
+        if isinstance(res, dict) and isinstance(res.get("schema"), dict):
+            res = {**res, "schema": _listed_keys(res["schema"])}
         resources.append(res)
     return {**data, "resources": resources}
+
+
+def _listed_keys(schema: dict[str, Any]) -> dict[str, Any]:
+    out = dict(schema)
+    if isinstance(out.get("primaryKey"), str):
+        out["primaryKey"] = [out["primaryKey"]]
+    fks = out.get("foreignKeys")
+    if isinstance(fks, list):
+        listed = []
+        for fk in fks:
+            if isinstance(fk, dict):
+                fk = dict(fk)
+                if isinstance(fk.get("fields"), str):
+                    fk["fields"] = [fk["fields"]]
+                ref = fk.get("reference")
+                if isinstance(ref, dict) and isinstance(ref.get("fields"), str):
+                    fk["reference"] = {**ref, "fields": [ref["fields"]]}
+            listed.append(fk)
+        out["foreignKeys"] = listed
+    return out
 
 
 def structure_findings(data: dict[str, Any]) -> list[Finding]:
