@@ -40,11 +40,18 @@ GUESSED_DIALECT = ("frictionless guesses the delimiter (csv.Sniffer) and the hea
 NO_JSON_PLUGIN = ("frictionless cannot read JSON or NDJSON tables without its optional "
                   "plugin (`frictionless[json]`, not installed here); semicon reads them")
 
+EMPTY_RESOURCES = ("an empty `resources` list: the Data Package profile asks for at least "
+                   "one resource (frictionless 5 accepts none)")
+
 #: fixture -> why semicon's verdict differs from frictionless's, on purpose
 REASONS: dict[str, str] = {
     "data/jsonl.datapackage.json": NO_JSON_PLUGIN,
     "data/ndjson.datapackage.json": NO_JSON_PLUGIN,
     "data/issue-1293/datapackage.json": NO_JSON_PLUGIN,
+    "data/catalog/package1.yaml": EMPTY_RESOURCES,
+    "data/catalog/package2.yaml": EMPTY_RESOURCES,
+    "data/[table].csv": ("frictionless takes the brackets of the file name for a glob "
+                         "pattern and finds no file; semicon reads the file"),
 }
 
 #: fixture -> why both say invalid with different codes, on purpose
