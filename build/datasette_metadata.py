@@ -271,8 +271,8 @@ def build_metadata(
     resources = table_resources(descriptor, package_dir)
     displays = table_displays(descriptor, package_dir, distinct, row_counts)
     documents = site_documents(descriptor, package_dir, rows_of)
-    quotes = quote_fields(declarations, {t: [f["name"] for f in s["fields"]]
-                                         for t, _, s in resources})
+    quotes = quote_fields(declarations, _resource_map(descriptor),
+                          {t: [f["name"] for f in s["fields"]] for t, _, s in resources})
     lic = _first(descriptor.get("licenses"))
     src = _first(descriptor.get("sources"))
     version = descriptor.get("version", "")

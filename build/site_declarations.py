@@ -301,3 +301,49 @@ def check_slug(slug: str, database: str) -> str | None:
     if slug in RESERVED_SLUGS or slug == database:
         return f"document page slug {slug!r} is taken by the site itself"
     return None
+
+
+def site_problems(semicon: Mapping[str, Any], fields: Mapping[str, set[str]],
+                  unread: set[str] = frozenset()) -> list[tuple[str, str]]:
+    """``(JSON path, message)`` for each table or field the ``site`` and ``views``
+    declarations name that the package does not have (``fields``: each tabular resource's
+    field names; ``unread``: resources whose fields are not known here, left unchecked).
+    The JSON Schema has already checked their shape."""
+    out: list[tuple[str, str]] = []
+    site = semicon.get("site") if isinstance(semicon.get("site"), Mapping) else {}
+    for table, raw in (site.get("resources") or {}).items():
+        path = f"$.semicon.site.resources.{table}"
+        if table in unread and table not in fields:
+            continue
+        if table not in fields:
+            out.append((path, f'no tabular resource "{table}"'))
+        elif isinstance(raw, Mapping):
+            try:
+                _check_fields(table, raw, fields[table])
+            except ValueError as exc:
+                out.append((path, str(exc).split(": ", 1)[-1]))
+    views = semicon.get("views") if isinstance(semicon.get("views"), Mapping) else {}
+    for name, raw in views.items():
+        path = f"$.semicon.views.{name}"
+        if name in fields:
+            out.append((path, "a table of the package has this name"))
+        if not isinstance(raw, Mapping) or not raw.get("resource"):
+            continue
+        table = str(raw["resource"])
+        if table in unread and table not in fields:
+            continue
+        if table not in fields:
+            out.append((f"{path}.resource", f'no tabular resource "{table}"'))
+            continue
+        for col, spec in (raw.get("readable") or {}).items():
+            if not isinstance(spec, Mapping):
+                continue
+            wanted = [spec.get("field")]
+            currency = _currency(spec.get("currency"))
+            wanted += [currency.field] if currency.field else []
+            for f in wanted:
+                if f not in fields[table]:
+                    out.append((f"{path}.readable.{col}", f'{table} has no field "{f}"'))
+            if col in fields[table]:
+                out.append((f"{path}.readable.{col}", f'{table} already has a field "{col}"'))
+    return out

@@ -107,6 +107,7 @@ def load_declarations(data: Mapping[str, Any]) -> Declarations:
         out.provenance = parse_provenance(raw.get("provenance"), resources)
     if out.provenance is not None:
         _check_provenance(out, resources)
+    _check_site(out, raw, bad, set(resources))
     for i, decl in enumerate(raw.get("rules") or []):
         here = f"$.semicon.rules[{i}]"
         if any(b == here or b.startswith((here + ".", here + "[")) for b in bad):
@@ -115,6 +116,17 @@ def load_declarations(data: Mapping[str, Any]) -> Declarations:
         if rule is not None:
             out.rules.append(rule)
     return out
+
+
+def _check_site(out: Declarations, raw: Mapping[str, Any], bad: set[str],
+                resources: set[str]) -> None:
+    """Tables and fields named by the ``site`` and ``views`` declarations must exist."""
+    from semicon.build.site_declarations import site_problems
+
+    if any(b.startswith(("$.semicon.site", "$.semicon.views")) for b in bad):
+        return  # their shape is wrong: already reported
+    for path, message in site_problems(raw, out.fields, resources):
+        out.findings.append(declaration_error(path, message))
 
 
 def _check_provenance(out: Declarations, resources: Mapping[str, Any]) -> None:
