@@ -48,6 +48,7 @@ def test_a_full_declaration_is_valid(tmp_path):
         "site": {"home": {"about": "x", "queries": "Q", "search": "S"},
                  "resources": {"t": {"facets": ["currency"], "label": "title",
                                      "search": ["title"], "sort": "amount",
+                                     "lang": {"title": "nl"},
                                      "amounts": [{"fields": ["amount"], "currency": "EUR"}]}},
                  "queries": {"q1": {"title": "Q", "sql": "select 1"}},
                  "documents": {"pages": {"doc": {"slug": "doc", "label": "Doc"}}},
@@ -85,6 +86,8 @@ def test_names_the_package_lacks(tmp_path, semicon, expected):
     ({"site": {"resources": {"t": {"facets": "currency"}}}},
      "$.semicon.site.resources.t.facets"),
     ({"views": {"v": {"labels": True}}}, "$.semicon.views.v"),
+    ({"site": {"resources": {"t": {"lang": {"title": "not a tag!"}}}}},
+     "$.semicon.site.resources.t.lang.title"),
     ({"views": ["select 1"]}, "$.semicon.views"),
 ])
 def test_shape_errors_name_their_path(tmp_path, semicon, path):
