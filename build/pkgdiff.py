@@ -111,6 +111,10 @@ def open_package(spec: str | Path) -> PackageInput:
         raise DiffInputError(str(exc)) from exc
     if package.errors:
         raise DiffInputError(package.errors[0].message)
+    for res in package.resources:  # a missing file: the words every command uses
+        for rel, file in zip(res.paths, res.files, strict=False):
+            if not file.is_file():
+                raise DiffInputError(f'File "{rel}" of resource "{res.name}" does not exist')
     descriptor = package.inlined()
     base = package.base_dir
 
@@ -364,6 +368,18 @@ def _read_table(pkg: PackageInput, name: str, res: Mapping[str, Any]) -> _Table:
         rows.extend(r for r in part if r)  # skip blank lines
     assert header is not None
     return _Table(header, rows)
+
+
+def _diff_header(td: TableDiff, old: _Table, new: _Table, schema: Mapping[str, Any]) -> None:
+    """A CSV header that changed, or that differs from the new Table Schema's field names."""
+    names = list(_fields(schema))
+    if old.header != new.header:
+        td.schema.append(SchemaChange("header-changed", None, "CSV header", old.header,
+                                      new.header))
+    if names and new.header != names:
+        td.schema.append(SchemaChange("header-differs-from-schema", None,
+                                      "CSV header differs from the Table Schema", names,
+                                      new.header))
 
 
 def _record(header: list[str], row: list[str], fields: Iterable[str]) -> dict[str, str]:
@@ -635,6 +651,7 @@ def diff_packages(old: PackageInput | str | Path, new: PackageInput | str | Path
         td = TableDiff(name, [], len(old_t.rows), len(new_t.rows))
         sa, sb = ra.get("schema") or {}, rb.get("schema") or {}
         _diff_schema(td, sa, sb)
+        _diff_header(td, old_t, new_t, sb)
         _diff_rows(td, old_t, new_t, _as_list(sa.get("primaryKey")), _as_list(sb.get("primaryKey")))
         td.metadata[:0] = _compare_props(ra, rb, "", {"schema", "name", *EXCLUDED_PROPERTIES})
         diff.tables.append(td)

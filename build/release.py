@@ -38,7 +38,7 @@ from semicon.build.release_docs import (
     render_readme,
     tabular_resources,
 )
-from semicon.schemas.errors import UnusableInput
+from semicon.schemas.errors import SemiconError, UnusableInput
 from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.model import DescriptorError, find_descriptor, is_tabular, load_package
 from semicon.schemas.package import sha256_hex
@@ -232,8 +232,8 @@ def ensure_built(
     build = builder or _default_builder()
     try:
         result = build(descriptor_path, build_dir, force=force, progress=progress)
-    except ReleaseError:
-        raise
+    except SemiconError:
+        raise  # a release or build error, an invalid package: worded where it was raised
     except Exception as exc:
         reraise_interrupt(exc)
         hint = " (`semicon build` lists the findings)" if "Validation" in type(exc).__name__ else ""

@@ -19,7 +19,6 @@ from semicon.build.pipeline import BuildResult, build_package
 from semicon.cli.options import out_option, package_argument
 from semicon.schemas.errors import SemiconError
 from semicon.schemas.interrupts import reraise_interrupt
-from semicon.schemas.validation.formats import render
 
 
 def _summary(result: BuildResult) -> str:
@@ -89,17 +88,11 @@ def run_build(
     """
     try:
         return build_package(package, out_dir, force=force, progress=progress)
-    except ValidationFailed as exc:
-        click.echo(render(exc.report, "text"), err=True)
-        click.echo(f"Error: {exc}; nothing was written.", err=True)
-        _emit_error(as_json, exc)
-        sys.exit(exc.exit_code)
-    except SemiconError as exc:
-        if debug:
+    except SemiconError as exc:  # worded by click (ValidationFailed shows its findings)
+        if debug and not isinstance(exc, ValidationFailed):
             traceback.print_exc()
-        click.echo(f"Error: {exc}", err=True)
         _emit_error(as_json, exc)
-        sys.exit(exc.exit_code)
+        raise
     except Exception as exc:  # never a bare traceback unless asked for
         reraise_interrupt(exc)
         if debug:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from semicon.schemas.errors import UnusableInput
 from semicon.schemas.package import DEFAULT_DESCRIPTOR, DEFAULT_OUT
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,12 +71,25 @@ def severity_option(fn: F) -> F:
 
 
 
+def _default_package(ctx: click.Context, param: click.Parameter,
+                     value: Path | None) -> Path:
+    """PACKAGE as given, else ``datapackage/datapackage.json`` or ``datapackage.json`` here."""
+    if value is not None:
+        return value
+    for candidate in (DEFAULT_DESCRIPTOR, Path(DEFAULT_DESCRIPTOR.name)):
+        if candidate.is_file():
+            return candidate
+    raise UnusableInput(f"no data package in {Path.cwd()}: pass its folder or "
+                        "datapackage.json as PACKAGE")
+
+
 def package_argument(fn: F) -> F:
-    """``[PACKAGE]``: a ``datapackage.json`` or its folder (default: the bundled package)."""
+    """``[PACKAGE]``: a package folder, descriptor, zip or CSV (default: the one here)."""
     return click.argument(
         "package",
         required=False,
-        default=str(DEFAULT_DESCRIPTOR),
+        default=None,
+        callback=_default_package,
         type=click.Path(dir_okay=True, path_type=Path),
     )(fn)
 

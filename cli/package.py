@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
-from semicon.build.release import ReleaseError, make_release
+from semicon.build.release import make_release
 from semicon.cli.options import out_option, package_argument
 
 
@@ -42,18 +41,14 @@ def package(
         if not quiet:
             click.echo(message, err=True)
 
-    try:
-        result = make_release(
-            package,
-            out_dir,
-            build_dir=build_dir,
-            force_build=force_build,
-            progress=not quiet,
-            log=log,
-        )
-    except ReleaseError as err:
-        click.echo(f"Error: {err}", err=True)
-        sys.exit(2)
+    result = make_release(
+        package,
+        out_dir,
+        build_dir=build_dir,
+        force_build=force_build,
+        progress=not quiet,
+        log=log,
+    )
     if quiet:
         click.echo(str(result.zip_path))
         return

@@ -1,4 +1,4 @@
-"""`semicon sync`: regenerate datapackage.json's resources from the schemas and files."""
+"""`semicon sync`: regenerate a package's resources from its Table Schemas and files."""
 
 from __future__ import annotations
 
@@ -6,38 +6,38 @@ import sys
 from pathlib import Path
 
 import click
-from semicon.schemas.package import DEFAULT_DESCRIPTOR, sync_descriptor
+from semicon.cli.options import package_argument
+from semicon.schemas.package import sync_descriptor
 
 
 @click.command()
-@click.argument(
-    "package",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_DESCRIPTOR,
+@package_argument
+@click.option(
+    "--schemas", "schemas", default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the Table Schema files (<table>.schema.json); default: a schemas/ "
+    "folder inside or beside the package folder.",
 )
 @click.option(
     "--check", is_flag=True, help="Change nothing; exit 1 if the descriptor is out of date."
 )
-def sync(package: Path, check: bool) -> None:
-    """Rewrite PACKAGE's resources from schemas/*.schema.json and the CSV files.
+def sync(package: Path, schemas: Path | None, check: bool) -> None:
+    """Rewrite PACKAGE's resources from its Table Schemas and files.
 
-    Every resource's schema, title and description are copied from its Table
-    Schema, and its bytes and hash are computed from its file, so that
-    datapackage.json never drifts from the single source of truth.
+    Every table whose Table Schema file (<table>.schema.json) is in the schema folder
+    gets that schema, title and description; every file listed gets its bytes and
+    hash. The package's other properties, resources that are not tables (a source
+    document) and schemas given by path are kept. The schema folder is --schemas, else
+    a schemas/ folder inside or beside the package folder (never the tool's own copy);
+    without one, only bytes and hashes are updated.
 
     \b
     Examples:
       semicon sync                 # update datapackage/datapackage.json
+      semicon sync path/to/package --schemas path/to/schemas
       semicon sync --check         # in CI: fail when an update is due
     """
-    try:
-        changed = sync_descriptor(package, check=check)
-    except FileNotFoundError as err:
-        click.echo(f"Error: {err.filename}: no such file", err=True)
-        sys.exit(2)
-    except ValueError as err:
-        click.echo(f"Error: {package}: not valid JSON ({err})", err=True)
-        sys.exit(2)
+    changed = sync_descriptor(package, schemas=schemas, check=check)
     if check:
         if changed:
             click.echo(f"{package} is out of date: run `semicon sync`", err=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from semicon.schemas.interrupts import reraise_interrupt
+from semicon.schemas.model import Package, load_package
 
 from .options import (
     debug_option,
@@ -64,11 +65,14 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
       semicon validate --format json -o report.json
       semicon validate --severity formula-injection=warning
     """
+    source: Path | Package = Path(package)
+    if fmt == "text":  # a package that cannot be read: one line, as every command says it
+        source = load_package(Path(package), allow_remote=allow_remote)
     try:
         from semicon.schemas.validation import render, validate_package
 
         report = validate_package(
-            Path(package), max_errors=max_errors, severities=severities,
+            source, max_errors=max_errors, severities=severities,
             progress=not quiet, pandera_schemas=pandera_schemas, allow_python=allow_python,
             allow_remote=allow_remote,
         )

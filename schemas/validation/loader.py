@@ -20,6 +20,8 @@ from .sqlchecks import Column
 if TYPE_CHECKING:
     from semicon.schemas.model import Resource
 
+#: what a byte-count or hash-count finding adds: the fix when the change was meant
+SYNC_HINT = " (if the file was changed on purpose, run `semicon sync` to update the descriptor)"
 #: bytes between the sample lines that check DuckDB kept the file's row order
 SAMPLE_EVERY = 1 << 20
 
@@ -99,12 +101,12 @@ def file_findings(res: Resource) -> list[Finding]:
         if actual != expected:
             out.append(make("hash-count",
                             "The data source does not match the expected hash count: "
-                            f'expected is "{expected}" and actual is "{actual}"',
+                            f'expected is "{expected}" and actual is "{actual}"' + SYNC_HINT,
                             resource=res.name, path=res.paths[0], value=actual))
     if declared is not None and declared != scan.size:
         out.append(make("byte-count",
                         "The data source does not match the expected byte count: "
-                        f'expected is "{declared}" and actual is "{scan.size}"',
+                        f'expected is "{declared}" and actual is "{scan.size}"' + SYNC_HINT,
                         resource=res.name, path=res.paths[0], value=str(scan.size)))
     return out
 
@@ -189,7 +191,7 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
             findings.append(r.finding(
                 "hash-count",
                 "The data source does not match the expected hash count: "
-                f'expected is "{expected_hash}" and actual is "{actual}"',
+                f'expected is "{expected_hash}" and actual is "{actual}"' + SYNC_HINT,
                 value=actual))
     declared = res.get("bytes")
     if (isinstance(declared, int) and not isinstance(declared, bool)
@@ -197,7 +199,7 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
         findings.append(r.finding(
             "byte-count",
             "The data source does not match the expected byte count: "
-            f'expected is "{declared}" and actual is "{declared_scan.size}"',
+            f'expected is "{declared}" and actual is "{declared_scan.size}"' + SYNC_HINT,
             value=str(declared_scan.size)))
     if scan.size == 0 or not header:
         findings.append(r.finding("empty-file", f'File "{path}" is empty: no header row',

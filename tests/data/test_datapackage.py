@@ -99,4 +99,4 @@ def test_sync_check_fails_on_a_hand_edited_csv(bundled_copy: Path):
 def test_sync_on_a_missing_descriptor_exits_2(tmp_path, arg):
     result = CliRunner().invoke(cli, ["sync", str(tmp_path / arg)])
     assert result.exit_code == 2
-    assert "no such file" in result.output
+    assert result.output == f'Error: Descriptor "{tmp_path / arg}" does not exist\n'

@@ -107,3 +107,65 @@ def test_the_cli_builds_a_bare_csv(tmp_path: Path):
     result = CliRunner().invoke(cli, ["build", str(path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "t.db").is_file()
+
+
+def sync_package(root: Path) -> Path:
+    """A package whose Table Schema lives in ``root/schemas``, beside a source document."""
+    (root / "pkg" / "data").mkdir(parents=True)
+    (root / "schemas").mkdir()
+    (root / "pkg" / "data" / "t.csv").write_text(CSV)
+    (root / "pkg" / "doc.txt").write_text("The source.\n")
+    (root / "schemas" / "t.schema.json").write_text(json.dumps(
+        {"title": "T", "description": "A table.", **SCHEMA}))
+    (root / "pkg" / "datapackage.json").write_text(json.dumps({
+        "name": "p", "title": "Mine", "semicon": {"rules": []},
+        "resources": [{"name": "t", "path": "data/t.csv", "dialect": {"delimiter": ","}},
+                      {"name": "doc", "path": "doc.txt", "type": "file"}]}))
+    return root / "pkg"
+
+
+def test_sync_uses_the_schemas_beside_the_package_and_keeps_everything_else(tmp_path: Path):
+    folder = sync_package(tmp_path)
+    result = CliRunner().invoke(cli, ["sync", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{folder} updated\n"
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    assert descriptor["title"] == "Mine" and descriptor["semicon"] == {"rules": []}
+    t, doc = descriptor["resources"]
+    assert (t["title"], t["description"], t["schema"]) == ("T", "A table.", SCHEMA)
+    assert t["dialect"] == {"delimiter": ","} and t["bytes"] == len(CSV)
+    assert doc == {"name": "doc", "path": "doc.txt", "type": "file", "bytes": 12,
+                   "hash": doc["hash"]}
+    assert validate_package(folder).valid
+    again = CliRunner().invoke(cli, ["sync", "--check", str(folder)])
+    assert again.output == f"{folder} is up to date\n"
+
+
+def test_sync_takes_a_schema_folder_given_and_names_a_missing_one(tmp_path: Path):
+    folder = sync_package(tmp_path)
+    elsewhere = tmp_path / "other"
+    (tmp_path / "schemas").rename(elsewhere)
+    result = CliRunner().invoke(cli, ["sync", str(folder), "--schemas", str(elsewhere)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((folder / "datapackage.json").read_text())["resources"][0]["title"] == "T"
+    result = CliRunner().invoke(cli, ["sync", str(folder), "--schemas", str(tmp_path / "no")])
+    assert result.exit_code == 2
+    assert result.output == f'Error: Table Schema folder "{tmp_path / "no"}" does not exist\n'
+
+
+def test_a_byte_count_finding_names_the_fix(tmp_path: Path):
+    folder = package_folder(tmp_path / "p")
+    (folder / "letter.txt").write_text("changed")
+    [finding] = validate_package(folder).findings
+    assert finding.message.endswith(
+        "(if the file was changed on purpose, run `semicon sync` to update the descriptor)")
+
+
+def test_diff_reports_a_csv_header_that_differs_from_its_schema(tmp_path: Path):
+    old = package_folder(tmp_path / "old")
+    new = package_folder(tmp_path / "new", csv=CSV.replace("name", "label", 1))
+    result = CliRunner().invoke(cli, ["diff", str(old), str(new)])
+    assert result.exit_code == 0, result.output
+    assert "No changes." not in result.output
+    assert ('schema: CSV header differs from the Table Schema: ["id", "name", "when"] -> '
+            '["id", "label", "when"]') in result.output
