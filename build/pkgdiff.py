@@ -371,11 +371,9 @@ def _read_table(pkg: PackageInput, name: str, res: Mapping[str, Any]) -> _Table:
 
 
 def _diff_header(td: TableDiff, old: _Table, new: _Table, schema: Mapping[str, Any]) -> None:
-    """A CSV header that changed, or that differs from the new Table Schema's field names."""
+    """A new CSV header that differs from the new Table Schema's field names (a changed
+    header with unchanged schemas is otherwise invisible: rows are matched by name)."""
     names = list(_fields(schema))
-    if old.header != new.header:
-        td.schema.append(SchemaChange("header-changed", None, "CSV header", old.header,
-                                      new.header))
     if names and new.header != names:
         td.schema.append(SchemaChange("header-differs-from-schema", None,
                                       "CSV header differs from the Table Schema", names,

@@ -267,7 +267,7 @@ def test_missing_csv_exit_2(old: Path, make_pkg) -> None:
     (new / "data" / "sites.csv").unlink()
     result = CliRunner().invoke(cli, ["diff", str(old), str(new)])
     assert result.exit_code == 2
-    assert "cannot read data/sites.csv" in result.output
+    assert result.output == 'Error: File "data/sites.csv" of resource "sites" does not exist\n'
 
 
 def test_cli_text_exact(tmp_path: Path, make_pkg, monkeypatch) -> None:

@@ -134,8 +134,10 @@ def test_output_file(bad_pkg, tmp_path):
 def test_missing_package_exit_2(tmp_path):
     result = run(tmp_path / "nope.json")
     assert result.exit_code == 2
-    assert "Traceback" not in result.output
-    assert "descriptor-error" in result.output
+    assert result.output == f'Error: Descriptor "{tmp_path / "nope.json"}" does not exist\n'
+    json_result = run(tmp_path / "nope.json", "--format", "json")  # a report for tools
+    assert json_result.exit_code == 2
+    assert "descriptor-error" in json_result.output
 
 
 def test_malformed_json_exit_2(tmp_path):
@@ -150,7 +152,8 @@ def test_default_package_path(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run()
     assert result.exit_code == 2
-    assert "datapackage/datapackage.json" in result.output
+    assert result.output == (f"Error: no data package in {tmp_path}: pass its folder or "
+                             "datapackage.json as PACKAGE\n")
 
 
 def test_internal_error_has_no_traceback(bad_pkg, monkeypatch):
