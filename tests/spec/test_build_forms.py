@@ -101,3 +101,34 @@ def test_files_read_as_validated(tmp_path):
     sq = sqlite3.connect(result.outputs["sqlite"])
     assert sq.execute("SELECT id, n FROM latin").fetchall() == [("Zürich", 1), ("b", 2)]
     assert sq.execute("SELECT id, n FROM dialect").fetchall() == [("a", 1), ("b", 2)]
+
+
+def test_inline_json_ndjson_and_xlsx_tables_built(tmp_path):
+    import io
+    import json
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in (["id", "n"], ["a", 1], ["b", 2]):
+        book.active.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    fields = [{"name": "id", "type": "string"}, {"name": "n", "type": "integer"}]
+    resources = [
+        {"name": "inline", "data": [["id", "n"], ["a", 1], ["b", 2]],
+         "schema": {"fields": fields}},
+        {"name": "js", "path": "data/t.json", "format": "json", "schema": {"fields": fields}},
+        {"name": "nd", "path": "data/t.ndjson", "schema": {"fields": fields}},
+        {"name": "sheet", "path": "data/t.xlsx", "schema": {"fields": fields}},
+    ]
+    pkg = write_package(tmp_path / "pkg", resources, {
+        "data/t.json": json.dumps([{"id": "a", "n": 1}, {"id": "b", "n": 2}]),
+        "data/t.ndjson": '["id", "n"]\n["a", 1]\n["b", 2]\n',
+        "data/t.xlsx": buf.getvalue(),
+    }, name="records")
+    result = build_package(pkg, tmp_path / "out")
+    assert result.rows == {"inline": 2, "js": 2, "nd": 2, "sheet": 2}
+    sq = sqlite3.connect(result.outputs["sqlite"])
+    for table in result.rows:
+        assert sq.execute(f"SELECT id, n FROM {table}").fetchall() == [("a", 1), ("b", 2)]
