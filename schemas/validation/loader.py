@@ -254,7 +254,8 @@ def _label_findings(r: LoadedResource, header: list[str],
                                  f'Label "{label}" in the header at position "{pos}" is '
                                  f'duplicated to a label: at position "{seen[label]}"',
                                  line=1, field=fname, value=label))
-        elif label != fname and (same_case or label.casefold() != str(fname).casefold()):
+        elif label.strip() != fname and (same_case or label.strip().casefold()
+                                         != str(fname).casefold()):
             out.append(r.finding("incorrect-label",
                                  f'Label "{label}" in field {fname} at position "{pos}" does '
                                  "not match the field name in the schema",

@@ -277,3 +277,10 @@ def test_file_resources_are_not_tables(tmp_path):
     pkg = write_package(tmp_path, [doc], {"letter.txt": "Dear reader,\nhello\n"})
     report = validate_package(pkg)
     assert found(report) == []
+
+
+def test_labels_compared_without_surrounding_spaces(tmp_path):
+    """As frictionless does: "id " is the label of field "id"."""
+    pkg = write_package(tmp_path, [resource("t", path="data/t.csv")],
+                        {"data/t.csv": "id ,n\na,1\n"})
+    assert found(validate_package(pkg)) == []
