@@ -16,9 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from semicon.build.charts import ChartError, draw_charts_cached
 from semicon.build.datasette_metadata import (
     LARGE_TABLE_ROWS,
     build_metadata,
+    database_name,
     site_documents,
     table_resources,
 )
@@ -246,7 +248,23 @@ def site_metadata(source: Package | Path, counts: dict[str, int], db: Path | Non
         meta = build_metadata(descriptor, base, row_counts=counts, **extra)
     except ValueError as exc:
         raise BuildError(f"the site declaration cannot be used: {exc}") from None
+    if db is not None and db.is_file():
+        _add_drawn_charts(meta, descriptor, db)
     return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+
+
+def _add_drawn_charts(meta: dict[str, Any], descriptor: dict[str, Any], db: Path) -> None:
+    """Draw the declared charts (``semicon.site.charts``) from ``db`` into the metadata."""
+    site = (descriptor.get("semicon") or {}).get("site") or {}
+    raw = site.get("charts") if isinstance(site, dict) else None
+    if not raw:
+        return
+    cache = db.parent / SITE_DIR_NAME / "charts.json"
+    try:
+        drawn = draw_charts_cached(raw, db, database_name(descriptor), cache)
+    except ChartError as exc:
+        raise BuildError(f"the site declaration cannot be used: {exc}") from None
+    meta.setdefault("plugins", {}).setdefault("semicon-site", {})["drawn_charts"] = drawn
 
 
 def write_document_texts(source: Package | Path, db: Path, target: Path) -> Path | None:

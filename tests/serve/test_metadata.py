@@ -47,13 +47,16 @@ def test_plugin_modules_register_their_own_hooks():
     hooks = {
         name: {n for n, v in vars(load_plugin(name)).items()
                if callable(v) and hasattr(v, "datasette_impl")}
-        for name in ("semicon_security", "semicon_cache", "semicon_pages", "semicon_cells")
+        for name in ("semicon_security", "semicon_cache", "semicon_pages", "semicon_cells",
+                     "semicon_charts", "semicon_columns")
     }
     assert hooks == {
         "semicon_security": {"asgi_wrapper"},
         "semicon_cache": {"asgi_wrapper", "startup"},
         "semicon_pages": {"register_routes", "extra_template_vars"},
         "semicon_cells": {"render_cell"},
+        "semicon_charts": {"extra_template_vars"},
+        "semicon_columns": {"extra_template_vars", "extra_css_urls"},
     }
     # Security runs innermost, the response cache outermost, whatever order the files load in.
     assert load_plugin("semicon_security").asgi_wrapper.datasette_impl["tryfirst"]
