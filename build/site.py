@@ -250,7 +250,39 @@ def site_metadata(source: Package | Path, counts: dict[str, int], db: Path | Non
         raise BuildError(f"the site declaration cannot be used: {exc}") from None
     if db is not None and db.is_file():
         _add_drawn_charts(meta, descriptor, db)
+    _add_coverage(meta, descriptor_path, database_name(descriptor))
     return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+
+
+def _add_coverage(meta: dict[str, Any], descriptor_path: Path, database: str) -> None:
+    """Give each reading page the sentences of its document and whether rows quote them
+    (``semicon coverage``): ``[start, end, status, rows, first row's path]`` each."""
+    from semicon.build.charts import site_urls
+    from semicon.schemas.coverage import CoverageError, coverage
+
+    config = (meta.get("plugins") or {}).get("semicon-site") or {}
+    documents = config.get("documents") or []
+    if not documents:
+        return
+    try:
+        report = coverage(descriptor_path)
+    except CoverageError:
+        return
+    row_url, _ = site_urls(database)
+    by_id = {d.id: d for d in report.documents}
+    for doc in documents:
+        measured = by_id.get(doc.get("id"))
+        if measured is None:
+            continue
+        doc["coverage"] = {
+            "percent": round(measured.percent, 1),
+            "quoted": measured.count("quoted"), "excluded": measured.count("excluded"),
+            "missing": measured.count("missing"),
+            "sentences": [[s.sentence.start, s.sentence.end, s.status, len(s.rows),
+                           row_url(s.rows[0].resource, s.rows[0].key)
+                           if s.rows and s.rows[0].key else ""]
+                          for s in measured.sentences],
+        }
 
 
 def _add_drawn_charts(meta: dict[str, Any], descriptor: dict[str, Any], db: Path) -> None:

@@ -73,6 +73,53 @@ def highlight(text: str, quote: str) -> tuple[str, bool]:
     )
 
 
+#: how each status of ``semicon coverage`` reads on the reading page
+COVERAGE_TITLES = {"quoted": "Quoted by {n} row(s)", "excluded": "Left out on purpose",
+                   "missing": "No row quotes this sentence"}
+
+
+def coverage_html(text: str, sentences: list, match: tuple[int, int] | None) -> str:
+    """HTML of ``text`` with each sentence marked by its coverage status, and the ``match``
+    span (the cited passage) marked ``#quote``, cut at sentence edges."""
+    out: list[str] = []
+    first_mark = [True]
+
+    def piece(a: int, b: int) -> str:
+        if a >= b:
+            return ""
+        if match is None or b <= match[0] or a >= match[1]:
+            return html.escape(text[a:b])
+        lo, hi = max(a, match[0]), min(b, match[1])
+        ident = ' id="quote"' if first_mark[0] else ""
+        first_mark[0] = False
+        return (html.escape(text[a:lo]) + f"<mark{ident}>" + html.escape(text[lo:hi])
+                + "</mark>" + html.escape(text[hi:b]))
+
+    pos = 0
+    for start, end, status, rows, href in sorted(sentences):
+        if start < pos or end > len(text):
+            continue
+        out.append(piece(pos, start))
+        title = COVERAGE_TITLES.get(status, status).format(n=rows)
+        body = piece(start, end)
+        if href:
+            body = f'<a class="row-link" href="{html.escape(href)}">{body}</a>'
+        out.append(f'<span class="sentence s-{html.escape(status)}" title="{title}">'
+                   f"{body}</span>")
+        pos = end
+    out.append(piece(pos, len(text)))
+    return "".join(out)
+
+
+def quote_span(text: str, quote: str) -> tuple[int, int] | None:
+    """Where the first whitespace-insensitive match of ``quote`` lies in ``text``."""
+    words = quote.split()
+    if not words:
+        return None
+    m = re.search(r"\s+".join(re.escape(w) for w in words[:80]), text)
+    return (m.start(), m.end()) if m else None
+
+
 async def _not_found(datasette, request, message: str):
     return Response.html(
         await datasette.render_template(
@@ -93,12 +140,17 @@ async def document_page(datasette, request):
     text = path.read_text(encoding="utf-8", errors="replace")
     quote = (request.args.get("quote") or "")[:4000]
     body, found = highlight(text, quote)
+    cover = doc.get("coverage")
+    if cover and cover.get("sentences"):
+        span = quote_span(text, quote)
+        body, found = coverage_html(text, cover["sentences"], span), span is not None
     return Response.html(
         await datasette.render_template(
             "document.html",
             {
                 "document": doc,
                 "document_html": Markup(body),
+                "coverage": cover,
                 "quote": quote,
                 "quote_found": found,
                 "document_download": f"/{DOCUMENTS_MOUNT}/{path.name}",
