@@ -6,9 +6,9 @@ metadata (``drawn_charts`` of the ``semicon-site`` plugin), which ``semicon_char
 
 Each chart is an SQL query and a Vega-Lite spec without data (docs/declarations.md#site)::
 
-    {"name": "beethoven", "title": "...", "description": "...",
-     "sql": "SELECT part, amount FROM funding_allocations WHERE ...",
-     "link": {"resource": "funding_allocations", "key": ["allocation_id"]},
+    {"name": "grants", "title": "...", "description": "...",
+     "sql": "SELECT grant_id, region, amount FROM grants WHERE ...",
+     "link": {"resource": "grants", "key": ["grant_id"]},
      "spec": {"mark": "bar", "encoding": {...}}}
 
 The query's rows become the spec's data; ``link`` gives every row the URL of the row it
@@ -218,10 +218,15 @@ _LOADER_BASE = re.compile(r'xlink:href="https://vega\.github\.io/vega-datasets/(
 
 
 def render_svg(spec: dict[str, Any]) -> str:
-    """Vega-Lite to SVG with vl-convert (Vega and Vega-Lite ship in its wheel)."""
+    """Vega-Lite to SVG with vl-convert (Vega and Vega-Lite ship in its wheel).
+
+    A mark's link is for the pointer: the keyboard and screen readers reach the same links
+    in the chart's table, so the marks stay out of the tab order.
+    """
     import vl_convert
 
-    return _LOADER_BASE.sub(r'xlink:href="\1"', vl_convert.vegalite_to_svg(spec))
+    svg = _LOADER_BASE.sub(r'xlink:href="\1"', vl_convert.vegalite_to_svg(spec))
+    return svg.replace("<a xlink:href=", '<a tabindex="-1" xlink:href=')
 
 
 def draw(chart: Chart, columns: list[str], rows: list[dict[str, Any]],
@@ -307,10 +312,11 @@ def draw_charts(raw: Any, db: Path, database: str,
 
 def draw_charts_cached(raw: Any, db: Path, database: str, cache: Path
                        ) -> list[dict[str, Any]]:
-    """:func:`draw_charts`, kept in ``cache`` until the declaration or the database changes
-    (drawing takes seconds; the site is started far more often than it is rebuilt)."""
+    """:func:`draw_charts`, kept in ``cache`` until the declaration, the database or this
+    module changes (drawing takes seconds; the site is started far more often than built)."""
     st = db.stat()
-    key = hashlib.sha256(json.dumps([raw, database, st.st_size, st.st_mtime_ns],
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # how they are drawn
+    key = hashlib.sha256(json.dumps([raw, database, st.st_size, st.st_mtime_ns, code],
                                     sort_keys=True, default=str).encode()).hexdigest()
     try:
         kept = json.loads(cache.read_text(encoding="utf-8"))

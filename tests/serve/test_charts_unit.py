@@ -78,7 +78,8 @@ def test_the_svg_is_drawn_offline_scales_and_links_each_mark_to_the_site():
         head = svg[:svg.index(">")]
         assert 'role="img"' in head and 'aria-label="Bars"' in head
         assert ' width="' not in head and 'viewBox="-24 -12 ' in head
-        assert re.findall(r'<a xlink:href="([^"]+)"', svg) == ["/db/t/a", "/db/t/b"]
+        assert re.findall(r'<a tabindex="-1" xlink:href="([^"]+)"', svg) == [
+            "/db/t/a", "/db/t/b"]
         assert all(i.startswith(f"bars-{size}-") for i in re.findall(r'\bid="([^"]+)"', svg))
         assert "<script" not in svg and "style=" not in svg
 
