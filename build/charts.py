@@ -181,6 +181,7 @@ def full_spec(chart: Chart, rows: list[dict[str, Any]], width: int) -> dict[str,
 
 _SVG_SIZE = re.compile(
     r'^<svg([^>]*?) width="([\d.]+)" height="([\d.]+)" viewBox="0 0 ([\d.]+) ([\d.]+)"')
+_INNER_ARIA = re.compile(r' (?:role|aria-roledescription|aria-label|aria-description)="[^"]*"')
 #: room (px) around the drawing for text a browser's font draws wider than it was measured
 MARGIN = 24
 
@@ -204,6 +205,9 @@ def responsive_svg(svg: str, title: str) -> str:
     Vega lays text out with the fonts it measures here; a browser may draw them a little
     wider, so the view box gets a margin that keeps axis labels from being cut off.
     """
+    head, sep, body = svg.partition(">")
+    # the picture is one image (its table is the text alternative): no inner ARIA roles
+    svg = head + sep + _INNER_ARIA.sub("", body)
     m = _SVG_SIZE.match(svg)
     if m:
         w, h = float(m.group(4)) + 2 * MARGIN, float(m.group(5)) + MARGIN

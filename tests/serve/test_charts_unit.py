@@ -82,6 +82,7 @@ def test_the_svg_is_drawn_offline_scales_and_links_each_mark_to_the_site():
             "/db/t/a", "/db/t/b"]
         assert all(i.startswith(f"bars-{size}-") for i in re.findall(r'\bid="([^"]+)"', svg))
         assert "<script" not in svg and "style=" not in svg
+        assert svg.count("role=") == 1 and svg.count("aria-label=") == 1  # one image
 
 
 def test_a_spec_vega_lite_refuses_is_an_error_on_its_chart_not_a_crash():
