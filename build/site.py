@@ -250,7 +250,8 @@ def site_metadata(source: Package | Path, counts: dict[str, int], db: Path | Non
         raise BuildError(f"the site declaration cannot be used: {exc}") from None
     if db is not None and db.is_file():
         _add_drawn_charts(meta, descriptor, db)
-    _add_coverage(meta, descriptor_path, database_name(descriptor))
+    if package.kind == "descriptor":  # the documents and quotes a descriptor declares
+        _add_coverage(meta, package.path, database_name(descriptor))
     return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
 
 
