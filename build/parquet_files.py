@@ -1,9 +1,20 @@
-"""Write one Parquet file per table with DuckDB ``COPY``; same input, same bytes.
+"""Write one Parquet file per table; same input, same bytes.
 
 Each file carries its own description as Parquet key-value metadata, so a developer who
 only has the file still has the table's title, description, licence and Table Schema
 (field types, descriptions, constraints, keys): ``pyarrow.parquet.read_schema(f).metadata``
 or DuckDB's ``parquet_kv_metadata(f)``.
+
+The rows come from DuckDB as Arrow and are written with pyarrow, because two facts of the
+file follow the Table Schema rather than the data, which DuckDB's ``COPY`` cannot express:
+
+- nullability: a field that is ``required`` (or part of the primary key) is a ``REQUIRED``
+  Parquet column, every other field is ``OPTIONAL`` (``COPY`` marks a column required
+  whenever this build's data happens to have no null in it);
+- the dtypes ``pandas.read_parquet(f)`` gives: the file's ``pandas`` metadata (the same
+  record pandas writes itself) names ``int64`` for integer columns, the nullable ``Int64``
+  (and ``boolean``) where the column holds nulls, and pandas' Arrow-backed
+  ``date32[day][pyarrow]`` for dates, instead of the default float64 and ``object``.
 """
 
 from __future__ import annotations
@@ -13,12 +24,18 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from semicon.build.duckdb_db import qualified
 from semicon.build.package import Resource
-from semicon.schemas.sqltypes import sql_string
+from semicon.schemas.sqltypes import field_type, quote_ident
 
 COMPRESSION = "zstd"
 ROW_GROUP_SIZE = 122_880
+BATCH_ROWS = 65_536
+
+_INTEGER_TYPES = {"integer", "year"}
 
 
 def parquet_metadata(resource: Resource, package: dict[str, Any]) -> dict[str, str]:
@@ -35,13 +52,97 @@ def parquet_metadata(resource: Resource, package: dict[str, Any]) -> dict[str, s
     return {k: v for k, v in meta.items() if v}
 
 
+def required_fields(resource: Resource) -> set[str]:
+    """Fields the Table Schema makes non-null: ``required`` ones and the primary key."""
+    names = {f["name"] for f in resource.fields if (f.get("constraints") or {}).get("required")}
+    return names | set(resource.primary_key)
+
+
+def _arrow_type(field: dict[str, Any], given: pa.DataType) -> pa.DataType:
+    """The Parquet column type: DuckDB's, with narrower integers widened to int64."""
+    if field_type(field) in _INTEGER_TYPES and pa.types.is_integer(given):
+        return pa.int64()
+    return given
+
+
+def arrow_schema(resource: Resource, given: pa.Schema) -> pa.Schema:
+    """The file's schema: DuckDB's column types, the Table Schema's nullability."""
+    required = required_fields(resource)
+    fields = []
+    for field, col in zip(resource.fields, given, strict=True):
+        fields.append(pa.field(col.name, _arrow_type(field, col.type),
+                               nullable=field["name"] not in required))
+    return pa.schema(fields)
+
+
+def pandas_dtype(arrow_type: pa.DataType, has_nulls: bool) -> Any:
+    """The pandas dtype a column should read back as."""
+    if pa.types.is_integer(arrow_type):
+        return "Int64" if has_nulls else "int64"
+    if pa.types.is_boolean(arrow_type):
+        return "boolean" if has_nulls else "bool"
+    if pa.types.is_date(arrow_type):
+        return pd.ArrowDtype(arrow_type)
+    return pa.schema([pa.field("x", arrow_type)]).empty_table().to_pandas()["x"].dtype
+
+
+def pandas_metadata(schema: pa.Schema, null_counts: dict[str, int]) -> bytes:
+    """The ``pandas`` schema metadata pyarrow writes for a DataFrame of these dtypes."""
+    frame = pd.DataFrame({
+        f.name: pd.Series([], dtype=pandas_dtype(f.type, null_counts.get(f.name, 0) > 0))
+        for f in schema
+    })
+    return pa.Schema.from_pandas(frame, preserve_index=False).metadata[b"pandas"]
+
+
+def null_counts(con: duckdb.DuckDBPyConnection, table_ref: str, names: list[str]) -> dict[
+    str, int
+]:
+    """Nulls per column of a table, in one scan."""
+    if not names:
+        return {}
+    exprs = ", ".join(f"count(*) - count({quote_ident(n)})" for n in names)
+    row = con.execute(f"SELECT {exprs} FROM {table_ref}").fetchall()[0]
+    return dict(zip(names, (int(v) for v in row), strict=True))
+
+
+def _batches(con: duckdb.DuckDBPyConnection, sql: str) -> pa.RecordBatchReader:
+    rel = con.sql(sql)
+    if hasattr(rel, "to_arrow_reader"):
+        return rel.to_arrow_reader(BATCH_ROWS)
+    return rel.fetch_record_batch(BATCH_ROWS)  # DuckDB < 1.4
+
+
 def write_parquet(con: duckdb.DuckDBPyConnection, resource: Resource, path: Path,
                   package: dict[str, Any] | None = None) -> None:
-    """Copy the DuckDB table of ``resource`` (in insertion order) to ``path``."""
-    meta = parquet_metadata(resource, package or {})
-    kv = ", ".join(f"{sql_string(k)}: {sql_string(v)}" for k, v in meta.items())
-    con.execute(
-        f"COPY (SELECT * FROM {qualified(resource.name)}) TO {sql_string(path.as_posix())} "
-        f"(FORMAT parquet, COMPRESSION {COMPRESSION}, ROW_GROUP_SIZE {ROW_GROUP_SIZE}, "
-        f"KV_METADATA {{{kv}}})"
-    )
+    """Write the DuckDB table of ``resource`` (in insertion order) to ``path``.
+
+    Row groups hold exactly ``ROW_GROUP_SIZE`` rows (the last one the rest) whatever
+    batches DuckDB hands over, so the bytes depend on the rows only.
+    """
+    ref = qualified(resource.name)
+    cols = ", ".join(quote_ident(n) for n in resource.field_names)
+    nulls = null_counts(con, ref, resource.field_names)  # before the reader holds the cursor
+    reader = _batches(con, f"SELECT {cols} FROM {ref}")
+    schema = arrow_schema(resource, reader.schema)
+    meta = {k.encode(): v.encode() for k, v in parquet_metadata(resource, package or {}).items()}
+    meta[b"pandas"] = pandas_metadata(schema, nulls)
+    schema = schema.with_metadata(meta)
+    with pq.ParquetWriter(path, schema, compression=COMPRESSION) as writer:
+        pending: list[pa.RecordBatch] = []
+        rows = 0
+        for batch in reader:
+            pending.append(batch)
+            rows += batch.num_rows
+            while rows >= ROW_GROUP_SIZE:
+                table = pa.Table.from_batches(pending)
+                _write_group(writer, table.slice(0, ROW_GROUP_SIZE), schema)
+                rest = table.slice(ROW_GROUP_SIZE)
+                pending, rows = rest.to_batches(), rest.num_rows
+        if rows:
+            _write_group(writer, pa.Table.from_batches(pending, reader.schema), schema)
+
+
+def _write_group(writer: pq.ParquetWriter, table: pa.Table, schema: pa.Schema) -> None:
+    """One row group, from contiguous arrays (page boundaries independent of batching)."""
+    writer.write_table(table.cast(schema).combine_chunks(), row_group_size=ROW_GROUP_SIZE)
