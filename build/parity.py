@@ -118,6 +118,13 @@ def sqlite_digest(
 
 def compare(expected: dict[str, Digest], others: dict[str, dict[str, Digest]]) -> None:
     """Raise ParityError naming every table and output whose digest differs from the CSVs'."""
+    problems = differences(expected, others)
+    if problems:
+        raise ParityError("parity check failed:\n  " + "\n  ".join(problems))
+
+
+def differences(expected: dict[str, Digest], others: dict[str, dict[str, Digest]]) -> list[str]:
+    """One line per table and output whose digest differs from the CSVs' (``output: ...``)."""
     problems = []
     for output, digests in others.items():
         for table, want in expected.items():
@@ -131,6 +138,5 @@ def compare(expected: dict[str, Digest], others: dict[str, dict[str, Digest]]) -
                 problems.append(f"{output}: {table} primary keys differ from the CSV")
             elif got.content_hash != want.content_hash:
                 problems.append(f"{output}: {table} content differs from the CSV")
-    if problems:
-        raise ParityError("parity check failed:\n  " + "\n  ".join(problems))
+    return problems
 

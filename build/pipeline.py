@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,7 @@ from semicon.build.manifest import (
 )
 from semicon.build.package import Package, load_package, unbuildable_reason
 from semicon.build.parquet_files import write_parquet
+from semicon.build.release_time import SourceDateError, release_time_utc
 from semicon.build.views import view_statements
 from semicon.schemas.errors import UnusableInput
 from semicon.schemas.package import DEFAULT_DESCRIPTOR, DEFAULT_OUT
@@ -211,6 +211,12 @@ def build_package(
         inputs = input_hashes(package)
     except OSError as exc:
         raise BuildError(describe_os_error(exc, "reading the package files")) from None
+    try:  # `_build.built_at`: never the clock, so the same inputs give the same rows
+        when = release_time_utc(package.descriptor)
+    except SourceDateError as exc:
+        raise BuildError(str(exc)) from None
+    built_at = when.isoformat(timespec="seconds") if when else None
+    inputs["built_at"] = built_at
     paths = output_paths(package, out_dir)
 
     if not force and out_dir.is_dir():
@@ -232,7 +238,8 @@ def build_package(
                 remove_stale_temps(out_dir, out_dir / "parquet")
                 temps = TempOutputs()
                 try:
-                    _build(package, out_dir, paths, inputs, temps, prog, timings, result)
+                    _build(package, out_dir, paths, inputs, temps, prog, timings, result,
+                           built_at)
                     ok = True
                 except OSError as exc:
                     what = f"writing the outputs in {out_dir}"
@@ -259,6 +266,7 @@ def _build(
     prog: _Progress,
     timings: dict[str, float],
     result: BuildResult,
+    built_at: str | None,
 ) -> None:
     # 0. Datasette metadata first: cheap, and a failure there should not waste a build
     try:
@@ -340,7 +348,6 @@ def _build(
         timings["parity_duckdb"] = time.perf_counter() - t
         t = time.perf_counter()
         duckdb_db.create_views(cur, views)
-        built_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
         duckdb_db.write_build_table(cur, build_rows, built_at)
         duckdb_db.write_dictionary(cur, *dictionary)
         cur.execute(f"CHECKPOINT {duckdb_db.OUT}")

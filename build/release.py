@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import datetime as dt
 import hashlib
 import json
 import os
@@ -38,12 +37,14 @@ from semicon.build.release_docs import (
     render_readme,
     tabular_resources,
 )
+from semicon.build.release_time import SourceDateError, release_time
 from semicon.schemas.errors import SemiconError, UnusableInput
 from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.model import DescriptorError, find_descriptor, is_tabular, load_package
 from semicon.schemas.package import sha256_hex
 
 DESCRIPTOR_NAME = "datapackage.json"
+SUMS_NAME = "SHA256SUMS"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 COMPRESSLEVEL = 9
 CHUNK = 1 << 20
@@ -60,6 +61,14 @@ MEDIATYPES: dict[str, str] = {
     "html": "text/html",
     "json": "application/json",
 }
+
+#: why the DuckDB file has no checksum (in its resource's description and the README)
+DUCKDB_NOTE = (
+    "DuckDB writes random identifiers into every database file, so two builds of the same "
+    "data differ in a few bytes: this file has no `bytes` or `hash` here and no line in "
+    "SHA256SUMS. `semicon validate` on the unzipped folder checks it by content instead "
+    "(every table's rows against the CSVs)."
+)
 
 Builder = Callable[..., Any]
 Log = Callable[[str], None]
@@ -151,22 +160,20 @@ def _local_path(base: Path, rel: Any) -> Path | None:
 
 
 def _date_time(descriptor: Mapping[str, Any]) -> tuple[int, int, int, int, int, int]:
-    created = str(descriptor.get("created") or "")
-    match = re.match(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}):(\d{2}))?", created)
-    if not match:
-        return ZIP_EPOCH
-    values = [int(v) if v else 0 for v in match.groups()]
+    """Every entry's timestamp: :func:`release_time` (never the clock), clamped to zip's range."""
     try:
-        dt.datetime(*values)  # type: ignore[arg-type]
-    except ValueError:
+        when = release_time(descriptor)
+    except SourceDateError as exc:
+        raise ReleaseError(str(exc)) from None
+    if when is None:
         return ZIP_EPOCH
-    stamp = tuple(values)
+    stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
     if stamp < ZIP_EPOCH:
         return ZIP_EPOCH
     if stamp > (2107, 12, 31, 23, 59, 58):
         return (2107, 12, 31, 23, 59, 58)
     # Zip stores seconds in steps of two.
-    return (*values[:5], values[5] - values[5] % 2)  # type: ignore[return-value]
+    return (*stamp[:5], stamp[5] - stamp[5] % 2)
 
 
 # --------------------------------------------------------------------------- build step
@@ -297,6 +304,9 @@ class _Plan:
     files: dict[str, Path]
     descriptor: dict[str, Any]
     row_counts: dict[str, int]
+    #: files that differ between builds of the same data (the DuckDB file): no `bytes`,
+    #: `hash` or SHA256SUMS line; `semicon validate` checks them by content
+    unhashed: set[str] = field(default_factory=set)
 
 
 def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
@@ -311,6 +321,7 @@ def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
         raise ReleaseError(f"{descriptor_path} lists no resources")
     taken = {str(r.get("name")) for r in resources}
     listed: set[str] = set()
+    unhashed: set[str] = set()
 
     for res in resources:
         local = _local_path(base, res.get("path"))
@@ -345,12 +356,13 @@ def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
                 )
             )
         elif rel.endswith(".duckdb"):
+            unhashed.add(rel)
             added.append(
                 _file_resource(
                     _resource_name(taken, f"{name}-duckdb"),
                     rel,
                     "DuckDB database",
-                    "Every table of the package in one DuckDB database.",
+                    "Every table of the package in one DuckDB database. " + DUCKDB_NOTE,
                 )
             )
         else:
@@ -388,18 +400,18 @@ def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
         )
     resources.extend(added)
 
-    for reserved in ("README.md", "LICENSE", "CITATION.cff", "SHA256SUMS", DESCRIPTOR_NAME):
+    for reserved in ("README.md", "LICENSE", "CITATION.cff", SUMS_NAME, DESCRIPTOR_NAME):
         if reserved in files:
             raise ReleaseError(f"resource path {reserved!r} clashes with a generated file")
 
     # bytes and hash of every local file the descriptor lists.
     for res in resources:
         rel = res.get("path")
-        if isinstance(rel, str) and rel in files:
+        if isinstance(rel, str) and rel in files and rel not in unhashed:
             path = files[rel]
             res["bytes"] = path.stat().st_size
             res["hash"] = "sha256:" + sha256_hex(path)
-    return _Plan(files=files, descriptor=descriptor, row_counts=row_counts)
+    return _Plan(files=files, descriptor=descriptor, row_counts=row_counts, unhashed=unhashed)
 
 
 def _dump_json(data: Any) -> bytes:
@@ -505,7 +517,9 @@ def make_release(
     generated = generated_files(plan)
     digests = {rel: sha256_hex(path) for rel, path in plan.files.items()}
     digests.update({rel: hashlib.sha256(data).hexdigest() for rel, data in generated.items()})
-    generated["SHA256SUMS"] = sha256sums(digests)
+    generated[SUMS_NAME] = sha256sums(
+        {rel: d for rel, d in digests.items() if rel not in plan.unhashed}
+    )
     folder = release_stem(plan.descriptor)
     zip_path = out / release_filename(plan.descriptor)
     write_zip(zip_path, folder, plan.files, generated, _date_time(plan.descriptor))

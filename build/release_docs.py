@@ -336,11 +336,29 @@ def render_readme(
         "| `data/*.csv` | The tables as UTF-8 CSV (the reference copy) |",
         "| `parquet/*.parquet` | The same tables as Parquet, typed; each file holds its title, "
         "description, licence and Table Schema as key-value metadata |",
-        f"| `{duckdb_file}` | DuckDB database with every table |",
+        f"| `{duckdb_file}` | DuckDB database with every table (checked by content, see below) |",
         f"| `{sqlite_file}` | SQLite database with every table |",
         "| `sources/` | The source document the data was taken from |",
         "| `LICENSE`, `CITATION.cff` | Licence and how to cite |",
-        "| `SHA256SUMS` | Checksums: `sha256sum -c SHA256SUMS` |",
+        "| `SHA256SUMS` | Checksums of every file but the DuckDB file: "
+        "`sha256sum -c SHA256SUMS` |",
+        "",
+        "## Checking the download",
+        "",
+        "```sh",
+        "sha256sum -c SHA256SUMS      # every file but the DuckDB file",
+        "semicon validate .           # the same, the data, and every database against the CSVs",
+        "```",
+        "",
+        "Every file of this release is byte-identical when it is built again from the same "
+        "inputs,",
+        f"except `{duckdb_file}`: DuckDB writes random identifiers into every database file, "
+        "so two",
+        "builds of the same data differ in a few bytes. It therefore has no checksum; "
+        "`semicon validate`",
+        "(`pip install semicon-nl`) compares its tables, like the SQLite and Parquet files', "
+        "row by row",
+        "with the CSVs (row count, primary keys and whole rows, hashed per table).",
         "",
     ]
 
@@ -410,9 +428,17 @@ def render_readme(
         "```python",
         "import pandas as pd",
         "",
-        f'df = pd.read_parquet("parquet/{first}.parquet")  # typed',
+        f'df = pd.read_parquet("parquet/{first}.parquet")  # typed (see below)',
         f'df = pd.read_csv("data/{first}.csv")  # or from the CSV',
         "```",
+        "",
+        "From Parquet, integer columns come as `int64` (pandas' nullable `Int64` where the "
+        "column",
+        "has empty cells), dates as `date32[day][pyarrow]`, numbers as `float64`, text as "
+        "strings;",
+        "a column the Table Schema marks `required` is a non-null Parquet column. From CSV, "
+        "pandas",
+        "guesses the types itself.",
         "",
         "### Python (frictionless)",
         "",

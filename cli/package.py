@@ -28,8 +28,9 @@ def package(
     The zip holds the CSVs, Parquet files, DuckDB and SQLite databases, the source
     letter, datapackage.json (with bytes and sha256 hash of every file), README.md,
     LICENSE, CITATION.cff and SHA256SUMS. It runs `semicon build` first when the
-    build outputs are missing or older than the package. Same inputs give a
-    byte-identical zip.
+    build outputs are missing or older than the package. Same inputs give
+    byte-identical files, except the DuckDB file (DuckDB writes random identifiers);
+    `semicon validate` of the unzipped folder checks it by content.
 
     \b
     Examples:

@@ -69,6 +69,7 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
     if fmt == "text":  # a package that cannot be read: one line, as every command says it
         source = load_package(Path(package), allow_remote=allow_remote)
     try:
+        from semicon.build.release_check import is_release, release_findings
         from semicon.schemas.validation import render, validate_package
 
         report = validate_package(
@@ -76,6 +77,9 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
             progress=not quiet, pandera_schemas=pandera_schemas, allow_python=allow_python,
             allow_remote=allow_remote,
         )
+        if is_release(Path(package)):  # an unzipped release: checksums and databases too
+            report.findings += release_findings(Path(package))
+            report.sort()
         text = render(report, fmt, color=_use_color(output) and fmt == "text")
     except Exception as exc:  # an internal error: no traceback unless --debug
         reraise_interrupt(exc)

@@ -10,13 +10,15 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from semicon.build.errors import BuildError
 from semicon.build.pipeline import build_package
 
 from tests.build.conftest import SAMPLE_ROWS, SAMPLE_SCHEMAS
 
 
 @pytest.fixture
-def built(sample_package: Path, tmp_path: Path):
+def built(sample_package: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     return build_package(sample_package, tmp_path / "out")
 
 
@@ -153,7 +155,7 @@ def test_duckdb_views_and_build_table(built) -> None:
     ).fetchall()
     assert {r[0]: r[1] for r in build} == {t: len(r) for t, r in SAMPLE_ROWS.items()}
     assert {r[2] for r in build} == {"testpkg"} and {r[3] for r in build} == {"1.0.0"}
-    assert all(r[4] is not None for r in build)
+    assert all(r[4] is None for r in build)  # no `created`, no SOURCE_DATE_EPOCH: no time
     assert "duckdb" in json.loads(build[0][5])
 
 
@@ -254,3 +256,28 @@ def test_parquet_files_describe_themselves(built, sample_package: Path) -> None:
         "SELECT decode(key), decode(value) FROM parquet_kv_metadata(?)",
         [str(built.out_dir / "parquet" / "funding_allocations.parquet")]).fetchall())
     assert kv["title"] == "Funding allocations"
+
+
+def test_build_time_comes_from_the_package_or_source_date_epoch(
+    sample_package: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """`_build.built_at` is never the clock: SOURCE_DATE_EPOCH, else the package's `created`."""
+    descriptor = json.loads(sample_package.read_text(encoding="utf-8"))
+    descriptor["created"] = "2025-06-01T12:30:00+02:00"
+    sample_package.write_text(json.dumps(descriptor), encoding="utf-8")
+
+    def built_at(out: Path) -> set:
+        con = duckdb.connect(str(out / "testpkg.duckdb"), read_only=True)
+        rows = con.execute("SELECT CAST(built_at AS VARCHAR) FROM _build").fetchall()
+        return {r[0] for r in rows}
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    build_package(sample_package, tmp_path / "a")
+    assert built_at(tmp_path / "a") == {"2025-06-01 10:30:00"}  # in UTC
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    result = build_package(sample_package, tmp_path / "a")
+    assert not result.skipped  # a new time is a new input
+    assert built_at(tmp_path / "a") == {"2023-11-14 22:13:20"}
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(BuildError, match="SOURCE_DATE_EPOCH must be a whole number"):
+        build_package(sample_package, tmp_path / "b")
