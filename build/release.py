@@ -400,7 +400,8 @@ def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
         )
     resources.extend(added)
 
-    for reserved in ("README.md", "LICENSE", "CITATION.cff", SUMS_NAME, DESCRIPTOR_NAME):
+    for reserved in ("README.md", "LICENSE", "CITATION.cff", SUMS_NAME, DESCRIPTOR_NAME,
+                     "catalog.ttl", "catalog.jsonld"):
         if reserved in files:
             raise ReleaseError(f"resource path {reserved!r} clashes with a generated file")
 
@@ -419,9 +420,12 @@ def _dump_json(data: Any) -> bytes:
 
 
 def generated_files(plan: _Plan) -> dict[str, bytes]:
-    """README.md, LICENSE, CITATION.cff and datapackage.json as bytes."""
+    """README.md, LICENSE, CITATION.cff, datapackage.json and the DCAT catalogue as bytes."""
+    from semicon.build.dcat import catalog_files, release_files  # rdflib: only when needed
+
     name = str(plan.descriptor["name"])
     return {
+        **catalog_files(plan.descriptor, release_files(plan.descriptor)),
         DESCRIPTOR_NAME: _dump_json(plan.descriptor),
         "README.md": render_readme(
             plan.descriptor,
@@ -523,6 +527,9 @@ def make_release(
     folder = release_stem(plan.descriptor)
     zip_path = out / release_filename(plan.descriptor)
     write_zip(zip_path, folder, plan.files, generated, _date_time(plan.descriptor))
+    from semicon.build.dcat import write_site_catalog
+
+    write_site_catalog(out, plan.descriptor, zip_path)
 
     listing = [
         ReleaseFile(rel, plan.files[rel].stat().st_size, digests[rel])

@@ -340,6 +340,8 @@ def render_readme(
         f"| `{sqlite_file}` | SQLite database with every table |",
         "| `sources/` | The source document the data was taken from |",
         "| `LICENSE`, `CITATION.cff` | Licence and how to cite |",
+        "| `catalog.ttl`, `catalog.jsonld` | DCAT-AP catalogue of this release, for data "
+        "portals |",
         "| `SHA256SUMS` | Checksums of every file but the DuckDB file: "
         "`sha256sum -c SHA256SUMS` |",
         "",

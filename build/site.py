@@ -114,7 +114,8 @@ SITE_DIR_NAME = "site"
 DOCUMENTS_DIR_NAME = "documents"
 DOWNLOADS_DIR_NAME = "downloads"
 #: the build outputs a visitor may download (the rest of the output folder is not served)
-DOWNLOAD_PATTERNS = ("*.zip", "*.duckdb", "*.db", "build.json", "metadata.json", "parquet")
+DOWNLOAD_PATTERNS = ("*.zip", "*.duckdb", "*.db", "build.json", "metadata.json", "parquet",
+                     "catalog.ttl", "catalog.jsonld", "dataset.jsonld")
 
 
 def write_downloads(out: Path, target: Path) -> Path:

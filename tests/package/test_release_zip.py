@@ -27,6 +27,8 @@ from semicon.cli.main import cli
 FOLDER = "demo-nl-1.0.0"
 EXPECTED = {
     "CITATION.cff",
+    "catalog.jsonld",
+    "catalog.ttl",
     "LICENSE",
     "README.md",
     "SHA256SUMS",
@@ -84,8 +86,10 @@ def test_zip_mode_follows_the_umask_like_every_other_output(
         zip_path = _release(package_dir, tmp_path, builder, out="elsewhere")
     finally:
         os.umask(umask)
-    assert stat.S_IMODE(zip_path.stat().st_mode) == 0o644
-    assert [p.name for p in zip_path.parent.iterdir()] == [zip_path.name]  # no temp file left
+    written = sorted(p.name for p in zip_path.parent.iterdir())  # no temp file left
+    assert written == sorted([zip_path.name, "catalog.jsonld", "catalog.ttl", "dataset.jsonld"])
+    for name in written:
+        assert stat.S_IMODE((zip_path.parent / name).stat().st_mode) == 0o644, name
 
 
 def test_checksums_match(package_dir: Path, tmp_path: Path, builder) -> None:
@@ -102,6 +106,8 @@ def test_checksums_match(package_dir: Path, tmp_path: Path, builder) -> None:
     descriptor = json.loads(members["datapackage.json"])
     listed = {r["path"]: r for r in descriptor["resources"]}
     assert set(listed) == EXPECTED - {
+        "catalog.jsonld",
+        "catalog.ttl",
         "SHA256SUMS",
         "datapackage.json",
         "README.md",
