@@ -293,6 +293,23 @@ def build_metadata(
         "sort": "table",
         "facets": ["table"],
     }
+    tables["_build"] = {
+        "title": "Build record",
+        "description": "How this database was built: one row per table with its row count and "
+        "the hashes of its primary keys and of its whole rows (the same in the CSV, DuckDB, "
+        "SQLite and Parquet copies, checked by the build), the package's name and version and "
+        "the versions of the tools that wrote it.",
+        "columns": {
+            "table_name": "The table this row describes",
+            "row_count": "Rows in the table",
+            "primary_key_hash": "Order-independent hash of the table's primary keys",
+            "content_hash": "Order-independent hash of the table's whole rows",
+            "package_name": "Name of the data package",
+            "package_version": "Version of the data package",
+            "tool_versions": "Versions of semicon-nl, DuckDB, SQLite, pyarrow and Python "
+            "(JSON)",
+        },
+    }
     db: dict[str, Any] = {
         "title": title,
         "description": descriptor.get("description", ""),

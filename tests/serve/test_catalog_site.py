@@ -42,3 +42,30 @@ def test_dcat_catalogue_is_served(site: Site) -> None:
             url = str(g.value(dist, DCAT.downloadURL))
             assert url.startswith(site.url + "/downloads/")
             assert site.get(url.removeprefix(site.url)).status == 200
+
+
+def test_full_text_helpers_are_hidden_and_build_record_described(site: Site) -> None:
+    """The SQLite file holds FTS5's shadow tables (SQLite cannot hide a table from
+    `sqlite3 .tables`); Datasette hides them, as its and sqlite-utils' conventions agree."""
+    import sqlite3
+
+    import sqlite_utils
+
+    data = json.loads(site.get(f"/{site.db_name}.json").read())
+    visible = {t["name"] for t in data["tables"] if not t["hidden"]}
+    hidden = {t["name"] for t in data["tables"] if t["hidden"]}
+    descriptor = json.loads(site.descriptor.read_text(encoding="utf-8"))
+    tables = {r["name"] for r in descriptor["resources"] if "schema" in r}
+    assert visible == tables | {"_build", "_data_dictionary"}
+    db = site.out / f"{site.db_name}.db"
+    con = sqlite3.connect(db)
+    kinds = dict(con.execute("SELECT name, type FROM pragma_table_list WHERE schema = 'main'")
+                 .fetchall())
+    helpers = {n for n, t in kinds.items() if t in ("shadow", "virtual")}
+    assert helpers and helpers <= hidden  # every FTS table and shadow table
+    fts = sqlite_utils.Database(db)
+    for table in tables:
+        found = fts[table].detect_fts()
+        assert found is None or found == f"{table}_fts"
+    page = site.get(f"/{site.db_name}/_build").read().decode()
+    assert "Build record" in page and "the hashes of its primary keys" in page
