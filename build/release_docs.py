@@ -456,11 +456,14 @@ def render_readme(
         "### R",
         "",
         "```r",
-        '# install.packages(c("frictionless", "arrow"))',
-        'package <- frictionless::read_package("datapackage.json")',
-        f'df <- frictionless::read_resource(package, "{first}")',
-        f'df <- arrow::read_parquet("parquet/{first}.parquet")  # or from Parquet',
+        f'df <- read.csv("data/{first}.csv", encoding = "UTF-8", na.strings = "")',
         "```",
+        "",
+        "With the CRAN packages `frictionless` and `arrow`, "
+        f'`frictionless::read_resource(frictionless::read_package("datapackage.json"), '
+        f'"{first}")`',
+        f'types the columns by the Table Schema, and `arrow::read_parquet("parquet/{first}'
+        '.parquet")` reads the Parquet copy.',
         "",
         "### DuckDB",
         "",

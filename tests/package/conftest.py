@@ -33,3 +33,21 @@ def make_pkg(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture(scope="session")
+def bundled_release(tmp_path_factory) -> tuple[Path, Path]:
+    """The bundled package released by a fresh real build: (unzipped folder, zip)."""
+    import zipfile
+
+    from semicon.build.release import make_release
+
+    root = tmp_path_factory.mktemp("bundled-release")
+    package = Path(__file__).resolve().parents[2] / "datapackage"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("SOURCE_DATE_EPOCH", raising=False)
+        zip_path = make_release(package, root / "dist").zip_path
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(root / "unzipped")
+        (folder,) = {n.split("/", 1)[0] for n in zf.namelist()}
+    return root / "unzipped" / folder, zip_path

@@ -28,14 +28,14 @@ def _unzip(zip_path: Path, target: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def two_builds(tmp_path_factory) -> tuple[Path, Path, Path]:
-    """Two releases, each from its own fresh build; returns both folders and the first zip."""
+def two_builds(bundled_release, tmp_path_factory) -> tuple[Path, Path, Path]:
+    """Two releases, each from its own fresh build; returns both folders and the second
+    zip (the first is shared with other tests, which must not see it rewritten)."""
     root = tmp_path_factory.mktemp("reproducible")
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("SOURCE_DATE_EPOCH", raising=False)
-        first = make_release(BUNDLED, root / "a").zip_path
         second = make_release(BUNDLED, root / "b").zip_path
-    return _unzip(first, root / "xa"), _unzip(second, root / "xb"), first
+    return bundled_release[0], _unzip(second, root / "xb"), second
 
 
 def _files(folder: Path) -> dict[str, bytes]:
