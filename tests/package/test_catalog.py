@@ -163,3 +163,25 @@ def test_catalog_declarations_are_checked_by_the_declarations_schema() -> None:
     bad = {"catalog": {"url": "ftp:/nowhere", "themes": [{"label": "no uri"}], "colour": 1}}
     assert {f.field for f in schema_findings(bad)} == {
         "$.semicon.catalog", "$.semicon.catalog.themes[0]", "$.semicon.catalog.url"}
+
+
+DONL_MANDATORY = {
+    DCAT.Dataset: (DCTERMS.identifier, DCTERMS.title, DCTERMS.description, DCTERMS.license,
+                   DCTERMS.creator, DCTERMS.publisher, DCAT.contactPoint, DCAT.theme),
+    DCAT.Distribution: (DCAT.accessURL, DCTERMS.format, DCTERMS.title, DCTERMS.description,
+                        DCTERMS.license),
+    DCAT.CatalogRecord: (FOAF.primaryTopic, DCTERMS.modified),
+}
+
+
+def test_bundled_release_has_what_dcat_ap_donl_makes_mandatory(bundled_release) -> None:
+    folder, _ = bundled_release
+    g = Graph().parse(folder / "catalog.ttl", publicID=BASE)
+    for cls, properties in DONL_MANDATORY.items():
+        subjects = list(g.subjects(RDF.type, cls))
+        assert subjects, cls
+        for subject in subjects:
+            for prop in properties:
+                assert g.value(subject, prop) is not None, (subject, prop)
+    conforms, _, text = pyshacl.validate(g, shacl_graph=Graph().parse(SHAPES))
+    assert conforms, text
