@@ -83,7 +83,10 @@ def pandas_dtype(arrow_type: pa.DataType, has_nulls: bool) -> Any:
         return "boolean" if has_nulls else "bool"
     if pa.types.is_date(arrow_type):
         return pd.ArrowDtype(arrow_type)
-    return pa.schema([pa.field("x", arrow_type)]).empty_table().to_pandas()["x"].dtype
+    try:  # what pyarrow itself gives for the type
+        return pa.schema([pa.field("x", arrow_type)]).empty_table().to_pandas()["x"].dtype
+    except (pa.ArrowException, TypeError, ValueError):
+        return "object"
 
 
 def pandas_metadata(schema: pa.Schema, null_counts: dict[str, int]) -> bytes:
