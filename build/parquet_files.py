@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from semicon.build.duckdb_db import qualified
 from semicon.build.package import Resource
-from semicon.schemas.sqltypes import field_type, quote_ident
+from semicon.schemas.sqltypes import field_type, quote_ident, sql_string
 
 COMPRESSION = "zstd"
 COMPRESSION_LEVEL = 3  # DuckDB's default; pyarrow's 1 gave files a fifth larger
@@ -39,6 +39,10 @@ ROW_GROUP_SIZE = 122_880
 BATCH_ROWS = 65_536
 
 _INTEGER_TYPES = {"integer", "year"}
+#: DuckDB types whose Arrow form loses what they hold: Arrow has no time with a zone, so a
+#: ``TIME WITH TIME ZONE`` would be written as a zone-less time. A table holding one is
+#: written by DuckDB's ``COPY`` (Parquet ``TIME`` adjusted to UTC), with the same metadata.
+ARROW_LOSSY = frozenset({"TIME WITH TIME ZONE", "TIMETZ"})
 
 
 def parquet_metadata(resource: Resource, package: dict[str, Any]) -> dict[str, str]:
@@ -146,11 +150,17 @@ def write_parquet(con: duckdb.DuckDBPyConnection, resource: Resource, path: Path
     ref = qualified(resource.name)
     cols = ", ".join(quote_ident(n) for n in resource.field_names)
     stats = column_stats(con, ref, resource.field_names)  # before the reader holds the cursor
+    meta = parquet_metadata(resource, package or {})
+    stored = [row[1] for row in con.execute(f"DESCRIBE SELECT {cols} FROM {ref}").fetchall()]
+    if any(t in ARROW_LOSSY for t in stored):
+        given = _batches(con, f"SELECT {cols} FROM {ref} LIMIT 0").schema
+        meta["pandas"] = pandas_metadata(arrow_schema(resource, given), stats.nulls).decode()
+        _copy(con, ref, cols, path, meta)
+        return
     reader = _batches(con, f"SELECT {cols} FROM {ref}")
     schema = arrow_schema(resource, reader.schema)
-    meta = {k.encode(): v.encode() for k, v in parquet_metadata(resource, package or {}).items()}
-    meta[b"pandas"] = pandas_metadata(schema, stats.nulls)
-    schema = schema.with_metadata(meta)
+    schema = schema.with_metadata({k.encode(): v.encode() for k, v in meta.items()}
+                                  | {b"pandas": pandas_metadata(schema, stats.nulls)})
     with pq.ParquetWriter(path, schema, compression=COMPRESSION,
                           compression_level=COMPRESSION_LEVEL,
                           use_dictionary=stats.dictionary_columns()) as writer:
@@ -166,6 +176,18 @@ def write_parquet(con: duckdb.DuckDBPyConnection, resource: Resource, path: Path
                 pending, rows = rest.to_batches(), rest.num_rows
         if rows:
             _write_group(writer, pa.Table.from_batches(pending, reader.schema), schema)
+
+
+def _copy(con: duckdb.DuckDBPyConnection, ref: str, cols: str, path: Path,
+          meta: dict[str, str]) -> None:
+    """DuckDB's own writer, for a table holding a type Arrow cannot carry (see
+    :data:`ARROW_LOSSY`): its nullability then follows the data, not the Table Schema."""
+    kv = ", ".join(f"{sql_string(k)}: {sql_string(v)}" for k, v in meta.items())
+    con.execute(
+        f"COPY (SELECT {cols} FROM {ref}) TO {sql_string(path.as_posix())} "
+        f"(FORMAT parquet, COMPRESSION {COMPRESSION}, ROW_GROUP_SIZE {ROW_GROUP_SIZE}, "
+        f"KV_METADATA {{{kv}}})"
+    )
 
 
 def _write_group(writer: pq.ParquetWriter, table: pa.Table, schema: pa.Schema) -> None:
