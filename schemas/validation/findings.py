@@ -106,6 +106,10 @@ CODES: dict[str, str] = {
     "python-rule-skipped": "a python rule was not run (--allow-python not given)",
     "rule-error": "a declared rule could not run",
     "pandera-check": "a generated pandera check failed where SQL found nothing (--pandera)",
+    # a release (an unzipped `semicon package` zip, or the zip itself)
+    "checksum-mismatch": "a file does not match its SHA256SUMS digest",
+    "checksum-error": "SHA256SUMS cannot be read or has a line that is not `<sha256>  <path>`",
+    "parity-error": "a DuckDB, SQLite or Parquet file does not hold the CSV's rows",
 }
 
 
