@@ -97,3 +97,22 @@ def test_altered_files_are_found(two_builds, tmp_path: Path) -> None:
     events = [m for c, p, m in found if p == "semicon-nl.duckdb"]
     assert len(events) == 1 and events[0].startswith("semicon-nl.duckdb: events has ")
     assert {c for c, _, _ in found} == {"checksum-mismatch", "parity-error"}
+
+
+def test_semicon_validate_checks_a_downloaded_release(two_builds, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from semicon.cli.main import cli
+
+    a, _, _ = two_builds
+    result = CliRunner().invoke(cli, ["validate", str(a), "-q"])
+    assert result.exit_code == 0, result.output
+    copy = tmp_path / "release"
+    shutil.copytree(a, copy)
+    con = sqlite3.connect(copy / "semicon-nl.db")
+    con.execute("DELETE FROM regions WHERE rowid = 1")
+    con.commit()
+    con.close()
+    result = CliRunner().invoke(cli, ["validate", str(copy), "-q"])
+    assert result.exit_code == 1, result.output
+    assert "checksum-mismatch: semicon-nl.db does not match its SHA256SUMS digest" in result.output
+    assert "parity-error: semicon-nl.db: regions has " in result.output
