@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
@@ -23,6 +24,8 @@ from semicon.build import duckdb_db, parity
 from semicon.build.package import Resource, load_package
 from semicon.build.release import SUMS_NAME, build_outputs
 from semicon.build.sqlite_db import SQLiteError
+from semicon.schemas.errors import UnusableInput
+from semicon.schemas.model import Package, as_package
 from semicon.schemas.validation.findings import ERROR, Finding
 
 _SUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
@@ -32,6 +35,22 @@ CHUNK = 1 << 20
 def is_release(folder: Path) -> bool:
     """Whether ``folder`` looks like an unzipped release (it has SHA256SUMS)."""
     return folder.is_dir() and (folder / SUMS_NAME).is_file()
+
+
+def release_package(path: Path) -> tuple[Path | Package, Package | None]:
+    """What to validate at ``path``, and the parsed package when it is a release.
+
+    A release zip is read by the package model, which extracts it into a temporary folder
+    that lives as long as the returned package; the release checks then read that folder.
+    Anything else is returned as given, for the validation to read and report on.
+    """
+    if not (is_release(path) or (path.is_file() and zipfile.is_zipfile(path))):
+        return path, None
+    try:
+        package = as_package(path)
+    except UnusableInput:
+        return path, None  # the validation reports why it cannot be read
+    return (package, package) if is_release(package.base_dir) else (path, None)
 
 
 def _finding(code: str, message: str, *, path: str | None = None,
@@ -91,16 +110,16 @@ def parity_findings(folder: Path) -> list[Finding]:
                 for rel in missing]
     con = duckdb_db.connect()
     try:
-        expected = {r.name: parity.csv_digest(con, r) for r in package.resources}
+        expected = {r.name: parity.csv_digest(con, r) for r in package.load_order}
         others: dict[str, dict[str, parity.Digest]] = {}
         if duckdb_rel not in missing:
             duckdb_db.attach(con, outputs[duckdb_rel], read_only=True)
-            others[duckdb_rel] = _digests(con, package.resources, parity.duckdb_digest)
+            others[duckdb_rel] = _digests(con, package.load_order, parity.duckdb_digest)
         if sqlite_rel not in missing:
             others[sqlite_rel] = _digests(
-                con, package.resources,
+                con, package.load_order,
                 lambda c, r: parity.sqlite_digest(c, r, outputs[sqlite_rel]))
-        for r in package.resources:
+        for r in package.load_order:
             rel = f"parquet/{r.name}.parquet"
             if rel not in missing:
                 others[rel] = {r.name: parity.parquet_digest(con, r, outputs[rel])}

@@ -64,21 +64,25 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
       semicon validate --format github               # annotations in GitHub Actions
       semicon validate --format json -o report.json
       semicon validate --severity formula-injection=warning
+      semicon validate dist/semicon-nl-1.0.0.zip     # a release: also its SHA256SUMS
+                                                     # and every database against the CSVs
     """
     source: Path | Package = Path(package)
     if fmt == "text":  # a package that cannot be read: one line, as every command says it
         source = load_package(Path(package), allow_remote=allow_remote)
     try:
-        from semicon.build.release_check import is_release, release_findings
+        from semicon.build.release_check import release_findings, release_package
         from semicon.schemas.validation import render, validate_package
 
+        # a release (zip or unzipped folder): read once, then its checksums and databases
+        source, release = release_package(Path(package))
         report = validate_package(
             source, max_errors=max_errors, severities=severities,
             progress=not quiet, pandera_schemas=pandera_schemas, allow_python=allow_python,
             allow_remote=allow_remote,
         )
-        if is_release(Path(package)):  # an unzipped release: checksums and databases too
-            report.findings += release_findings(Path(package))
+        if release is not None:
+            report.findings += release_findings(release.base_dir)
             report.sort()
         text = render(report, fmt, color=_use_color(output) and fmt == "text")
     except Exception as exc:  # an internal error: no traceback unless --debug

@@ -116,3 +116,28 @@ def test_semicon_validate_checks_a_downloaded_release(two_builds, tmp_path: Path
     assert result.exit_code == 1, result.output
     assert "checksum-mismatch: semicon-nl.db does not match its SHA256SUMS digest" in result.output
     assert "parity-error: semicon-nl.db: regions has " in result.output
+
+
+def test_semicon_validate_checks_a_release_zip(two_builds, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from semicon.cli.main import cli
+
+    a, _, zip_path = two_builds
+    result = CliRunner().invoke(cli, ["validate", str(zip_path), "-q"])
+    assert result.exit_code == 0, result.output
+    # the same release with its SQLite file altered, zipped again
+    copy = tmp_path / a.name
+    shutil.copytree(a, copy)
+    con = sqlite3.connect(copy / "semicon-nl.db")
+    con.execute("UPDATE regions SET name = 'x' WHERE rowid = 1")
+    con.commit()
+    con.close()
+    altered = tmp_path / "altered.zip"
+    with zipfile.ZipFile(altered, "w") as zf:
+        for p in sorted(copy.rglob("*")):
+            if p.is_file():
+                zf.write(p, f"{a.name}/{p.relative_to(copy).as_posix()}")
+    result = CliRunner().invoke(cli, ["validate", str(altered), "-q"])
+    assert result.exit_code == 1, result.output
+    assert "checksum-mismatch: semicon-nl.db does not match its SHA256SUMS digest" in result.output
+    assert "parity-error: semicon-nl.db: regions content differs from the CSV" in result.output
