@@ -417,3 +417,26 @@ def test_a_field_named_like_the_line_column_does_not_break_the_rules(tmp_path):
                         {"data/t.csv": "__line,lo,hi\nx,1,2\ny,3,1\n"},
                         semicon={"rules": [{"rule": "range", "low": "lo", "high": "hi"}]})
     assert found(validate_package(pkg)) == [("range-order", "t", 3, "hi")]
+
+
+def test_quote_with_a_document_given_as_a_file_resource(tmp_path):
+    """The text of a ``type: file`` resource is read as the document, never as a table."""
+    res = csv_resource("facts", [{"name": "id"}, {"name": "doc"}, {"name": "quote"}])
+    memo = {"name": "memo-text", "type": "file", "path": "docs/memo.txt", "format": "txt",
+            "mediatype": "text/plain", "title": "The memo"}
+    prov = {"lang": "nl", "documents": [{"id": "memo", "resource": "memo-text"}],
+            "quotes": [{"source": "doc", "quote": "quote"}]}
+    pkg = write_package(tmp_path, [res, memo], {
+        "data/facts.csv": 'id,doc,quote\na,memo,"Het Rijk  draagt bij"\nb,memo,niet hier\n',
+        "docs/memo.txt": "Het Rijk draagt\nbij.\n"},
+        semicon={"provenance": prov, "rules": [{"rule": "quote"}]})
+    assert found(validate_package(pkg)) == [("quote-not-in-source", "facts", 3, "quote")]
+    prov["documents"] = [{"id": "memo", "resource": "memo-txt"}]
+    pkg = write_package(tmp_path, [res, memo], semicon={"provenance": prov,
+                                                        "rules": [{"rule": "quote"}]})
+    report = validate_package(pkg)
+    assert found(report) == [
+        ("declaration-error", None, None, "$.semicon.provenance.documents[0].resource"),
+        ("quote-not-in-source", "facts", 2, "quote"),
+        ("quote-not-in-source", "facts", 3, "quote")]
+    assert report.findings[0].message == 'no resource "memo-txt"'
