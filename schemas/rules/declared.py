@@ -91,18 +91,28 @@ def declaration_error(path: str, message: str) -> Finding:
     return make("declaration-error", message, field=path)
 
 
-def load_declarations(data: Mapping[str, Any]) -> Declarations:
-    """Parse ``data["semicon"]`` (a descriptor's top level) into :class:`Declarations`."""
-    out = Declarations(fields=fields_of(data))
-    raw = data.get("semicon")
+def load_declarations(data: Any) -> Declarations:
+    """Parse the ``semicon`` property into :class:`Declarations`.
+
+    ``data`` is the package model (``semicon.schemas.model.Package``: its tables' fields,
+    its raw ``semicon`` property) or a descriptor dict with its schemas inlined.
+    """
+    if hasattr(data, "tables") and hasattr(data, "descriptor"):  # the package model
+        fields = {r.name: set(r.field_names) for r in data.tables}
+        resources = {r.name: r for r in data.resources}
+        raw = data.descriptor.get("semicon")
+    else:
+        fields = fields_of(data)
+        resources = {r["name"]: r for r in data.get("resources") or []
+                     if isinstance(r, dict) and isinstance(r.get("name"), str)}
+        raw = data.get("semicon")
+    out = Declarations(fields=fields)
     if raw is None:
         return out
     out.findings = schema_findings(raw)
     bad = {f.field for f in out.findings}
     if not isinstance(raw, dict) or "$.semicon" in bad or "$.semicon.rules" in bad:
         return out  # a malformed property: nothing of it is used
-    resources = {r["name"]: r for r in data.get("resources") or []
-                 if isinstance(r, dict) and isinstance(r.get("name"), str)}
     if not any(b.startswith("$.semicon.provenance") for b in bad):
         out.provenance = parse_provenance(raw.get("provenance"), resources)
     if out.provenance is not None:
