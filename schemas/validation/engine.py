@@ -116,7 +116,7 @@ def _validate(
     from semicon.schemas import rules as rules_mod
 
     data = package.inlined()
-    declarations = rules_mod.load_declarations(data)
+    declarations = rules_mod.load_declarations(package)
     try:
         _validate_data(package, data, declarations, findings, rows, cap=cap, progress=progress,
                        source_texts=source_texts, pandera_schemas=pandera_schemas,
