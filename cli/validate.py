@@ -21,6 +21,21 @@ from .options import (
 )
 
 
+def _validate_on_spark(package: Path, **options):
+    try:
+        from semicon.schemas.validation.spark import validate_package_spark
+        from semicon.schemas.validation.spark.session import java_missing
+    except ImportError as exc:
+        click.echo(f"semicon validate: --engine spark needs the spark extra "
+                   f"(pip install 'semicon-nl[spark]'): {exc}", err=True)
+        sys.exit(2)
+    reason = java_missing()
+    if reason:
+        click.echo(f"semicon validate: --engine spark: {reason}", err=True)
+        sys.exit(2)
+    return validate_package_spark(Path(package), **options)
+
+
 def _use_color(output: str | None) -> bool:
     if output or os.environ.get("NO_COLOR"):
         return False
@@ -42,11 +57,21 @@ def _use_color(output: str | None) -> bool:
 @click.option("--allow-remote", is_flag=True,
               help="Fetch https:// resource paths (at most 100 MB and 30 s each); without "
               "this flag they are refused.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb",
+              show_default=True,
+              help="Where the rows are checked: DuckDB on this machine, or Apache Spark "
+              "(the 'spark' extra; docs/spark.md).")
+@click.option("--master", metavar="URL",
+              help="Spark master (default: SPARK_REMOTE for Spark Connect, else local[*]).")
+@click.option("--data-root", metavar="URI",
+              help="Read the resource files under URI (s3a://, abfss://, hdfs://...) "
+              "instead of the package folder (--engine spark).")
 @quiet_option
 @debug_option
 def validate(package: Path, fmt: str, output: str | None, max_errors: int | None,
              severities: dict[str, str], pandera_schemas: bool, allow_python: bool,
-             allow_remote: bool, quiet: bool, debug: bool) -> None:
+             allow_remote: bool, engine: str, master: str | None, data_root: str | None,
+             quiet: bool, debug: bool) -> None:
     """Validate PACKAGE (default: datapackage/datapackage.json).
 
     Checks the descriptor and files, every row against its Table Schema (the findings
@@ -66,7 +91,10 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
       semicon validate --severity formula-injection=warning
       semicon validate dist/semicon-nl-1.0.0.zip     # a release: also its SHA256SUMS
                                                      # and every database against the CSVs
+      semicon validate --engine spark --master yarn --data-root s3a://bucket/pkg
     """
+    if engine == "duckdb" and (master or data_root):
+        raise click.UsageError("--master and --data-root need --engine spark")
     source: Path | Package = Path(package)
     if fmt == "text":  # a package that cannot be read: one line, as every command says it
         source = load_package(Path(package), allow_remote=allow_remote)
@@ -74,16 +102,20 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
         from semicon.build.release_check import release_findings, release_package
         from semicon.schemas.validation import render, validate_package
 
-        # a release (zip or unzipped folder): read once, then its checksums and databases
-        source, release = release_package(Path(package))
-        report = validate_package(
-            source, max_errors=max_errors, severities=severities,
-            progress=not quiet, pandera_schemas=pandera_schemas, allow_python=allow_python,
-            allow_remote=allow_remote,
-        )
-        if release is not None:
-            report.findings += release_findings(release.base_dir)
-            report.sort()
+        if engine == "spark":
+            report = _validate_on_spark(package, master=master, data_root=data_root,
+                                        max_errors=max_errors, severities=severities)
+        else:
+            # a release (zip or unzipped folder): read once, then its checksums and databases
+            source, release = release_package(Path(package))
+            report = validate_package(
+                source, max_errors=max_errors, severities=severities,
+                progress=not quiet, pandera_schemas=pandera_schemas,
+                allow_python=allow_python, allow_remote=allow_remote,
+            )
+            if release is not None:
+                report.findings += release_findings(release.base_dir)
+                report.sort()
         text = render(report, fmt, color=_use_color(output) and fmt == "text")
     except Exception as exc:  # an internal error: no traceback unless --debug
         reraise_interrupt(exc)

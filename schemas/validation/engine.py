@@ -17,11 +17,11 @@ from .descriptor import (
     pattern_findings,
     structure_findings,
 )
-from .findings import ERROR, FATAL_CODES, SEVERITIES, Finding, make
+from .findings import FATAL_CODES, Finding, make
 from .keys import key_checks
 from .loader import ProgressBar, load_resource
 from .metacheck import MetadataCheck
-from .report import Report
+from .report import Report, finish_report
 from .resource import DEFAULT_CAP, Context, LoadedResource
 from .rowchecks import row_checks
 
@@ -64,37 +64,9 @@ def validate_package(
                   findings, rows, cap=cap, progress=progress, source_texts=source_texts,
                   pandera_schemas=pandera_schemas, capped=capped, allow_python=allow_python,
                   allow_remote=allow_remote)
-    severities = severities or {}
-    findings = [
-        f if f.code not in severities else _with_severity(f, severities[f.code])
-        for f in findings
-    ]
-    report.findings = findings
-    report.sort()
-    truncated = bool(capped) and max_errors is None
-    if max_errors is not None:
-        kept: list[Finding] = []
-        n_err = 0
-        for f in report.findings:
-            if f.severity == ERROR:
-                if n_err >= max_errors:
-                    truncated = True
-                    continue
-                n_err += 1
-            kept.append(f)
-        report.findings = kept
-    report.stats = {
-        "rows": rows,
-        "seconds": round(time.perf_counter() - started, 3),
-        "truncated": truncated,
-    }
-    return report
-
-
-def _with_severity(f: Finding, severity: str) -> Finding:
-    if severity not in SEVERITIES:
-        return f
-    return Finding(**{**f.to_dict(), "severity": severity})
+    return finish_report(report, findings, rows=rows, started=started,
+                         severities=severities, max_errors=max_errors,
+                         truncated=bool(capped) and max_errors is None)
 
 
 def _validate(

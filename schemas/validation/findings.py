@@ -26,6 +26,8 @@ class Finding:
     field: str | None
     value: str | None
     message: str
+    #: how many cells or rows the finding stands for (1 unless an engine aggregates)
+    count: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -123,6 +125,7 @@ def make(
     field: str | None = None,
     value: Any = None,
     severity: str = ERROR,
+    count: int = 1,
 ) -> Finding:
     """Build a finding (``value`` is turned into text, ``None`` stays ``None``)."""
     return Finding(
@@ -134,4 +137,5 @@ def make(
         field=field,
         value=None if value is None else str(value),
         message=message,
+        count=count,
     )

@@ -32,7 +32,7 @@ def render(report: Report, fmt: str = "text", *, color: bool = False) -> str:
 
 def _summary(report: Report) -> str:
     rows = sum((report.stats.get("rows") or {}).values())
-    n_err, n_warn = len(report.errors), len(report.warnings)
+    n_err, n_warn = report.error_count, report.warning_count
     verdict = "valid" if report.valid else "invalid"
     if report.exit_code == 2:
         verdict = "unusable"

@@ -37,7 +37,9 @@ def polars_dtype(fld: dict[str, Any]) -> Any:
 
 
 def _checks(fld: dict[str, Any]) -> list[Any]:
-    import pandera.polars as pa
+    """The field's constraints as pandera checks (one API for the polars and pyspark
+    backends); each is named for the Table Schema constraint it comes from."""
+    from pandera.api import checks as pa
 
     cons = fld.get("constraints") or {}
     ftype = fld.get("type", "string")
@@ -83,6 +85,35 @@ def dataframe_schema(table_schema: dict[str, Any], *, name: str | None = None) -
     pk = table_schema.get("primaryKey")
     pk = [pk] if isinstance(pk, str) else pk
     return pa.DataFrameSchema(columns, unique=pk or None, name=name, strict=False)
+
+
+def pyspark_dtype(fld: dict[str, Any]) -> Any:
+    from pyspark.sql import types as T
+
+    return {
+        "integer": T.LongType(),
+        "number": T.DoubleType(),
+        "boolean": T.BooleanType(),
+        "date": T.DateType(),
+        "datetime": T.TimestampType(),
+        "year": T.IntegerType(),
+    }.get(fld.get("type", "string"), T.StringType())
+
+
+def pyspark_schema(table_schema: dict[str, Any], *, name: str | None = None) -> Any:
+    """A ``pandera.pyspark.DataFrameSchema`` over the typed Spark frame of a resource.
+
+    The same columns and checks as :func:`dataframe_schema`; the Spark engine
+    (``validate --engine spark``) runs it, then counts what failed with Spark SQL.
+    """
+    import pandera.pyspark as pa
+
+    columns = {
+        fld["name"]: pa.Column(pyspark_dtype(fld), checks=_checks(fld),
+                               nullable=not (fld.get("constraints") or {}).get("required", False))
+        for fld in table_schema.get("fields", [])
+    }
+    return pa.DataFrameSchema(columns, name=name, strict=False)
 
 
 def run_generated_schemas(ctx: Context) -> list[Finding]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .findings import ERROR, FATAL_CODES, WARNING, Finding
+from .findings import ERROR, FATAL_CODES, SEVERITIES, WARNING, Finding
 
 #: Version of the JSON report layout (docs/validate.md).
 REPORT_VERSION = 1
@@ -34,6 +35,15 @@ class Report:
         return [f for f in self.findings if f.severity == WARNING]
 
     @property
+    def error_count(self) -> int:
+        """Cells or rows in error (a finding may stand for several: ``Finding.count``)."""
+        return sum(f.count for f in self.errors)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(f.count for f in self.warnings)
+
+    @property
     def valid(self) -> bool:
         return not self.errors
 
@@ -50,17 +60,53 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         counts: dict[str, int] = {}
         for f in self.findings:
-            counts[f.code] = counts.get(f.code, 0) + 1
+            counts[f.code] = counts.get(f.code, 0) + f.count
         return {
             "version": REPORT_VERSION,
             "descriptor": self.descriptor,
             "valid": self.valid,
             "exit_code": self.exit_code,
             "summary": {
-                "errors": len(self.errors),
-                "warnings": len(self.warnings),
+                "errors": self.error_count,
+                "warnings": self.warning_count,
                 "by_code": dict(sorted(counts.items())),
             },
             "stats": self.stats,
             "findings": [f.to_dict() for f in self.findings],
         }
+
+
+def finish_report(report: Report, findings: list[Finding], *, rows: dict[str, int],
+                  started: float, severities: dict[str, str] | None,
+                  max_errors: int | None, truncated: bool = False) -> Report:
+    """Apply ``--severity`` and ``--max-errors``, sort, and fill the statistics."""
+    severities = severities or {}
+    findings = [
+        f if f.code not in severities else _with_severity(f, severities[f.code])
+        for f in findings
+    ]
+    report.findings = findings
+    report.sort()
+    if max_errors is not None:
+        kept: list[Finding] = []
+        n_err = 0
+        for f in report.findings:
+            if f.severity == ERROR:
+                if n_err >= max_errors:
+                    truncated = True
+                    continue
+                n_err += 1
+            kept.append(f)
+        report.findings = kept
+    report.stats = {
+        "rows": rows,
+        "seconds": round(time.perf_counter() - started, 3),
+        "truncated": truncated,
+    }
+    return report
+
+
+def _with_severity(f: Finding, severity: str) -> Finding:
+    if severity not in SEVERITIES:
+        return f
+    return Finding(**{**f.to_dict(), "severity": severity})

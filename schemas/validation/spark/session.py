@@ -1,0 +1,55 @@
+"""The Spark session: ``SPARK_REMOTE`` (Spark Connect), ``--master`` or ``local[*]``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+#: quiet JVM logging: findings and errors reach the user through Python, not log lines
+LOG4J = Path(__file__).with_name("log4j2.properties")
+
+
+def get_session(master: str | None = None, *, app_name: str = "semicon validate") -> Any:
+    """A Spark session: Spark Connect when ``SPARK_REMOTE`` is set, else a classic session
+    on ``master`` (``local[*]`` by default; ``yarn``, ``spark://...``, ``k8s://...``)."""
+    from pyspark.sql import SparkSession
+
+    # local workers run this interpreter (the one that has pandera and pyspark)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    remote = os.environ.get("SPARK_REMOTE")
+    if remote and not master:
+        return SparkSession.builder.remote(remote).appName(app_name).getOrCreate()
+    master = master or os.environ.get("SPARK_MASTER") or "local[*]"
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.csv.parser.columnPruning.enabled", "false")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j.configurationFile={LOG4J}")
+    )
+    if master.startswith("local"):
+        # a few cores: a few shuffle partitions (the default of 200 is for clusters)
+        builder = builder.config("spark.sql.shuffle.partitions", "8")
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("OFF")
+    return session
+
+
+def is_connect(session: Any) -> bool:
+    """Whether ``session`` talks to a Spark Connect server (no SparkContext, no RDDs)."""
+    return type(session).__module__.startswith("pyspark.sql.connect")
+
+
+def java_missing() -> str | None:
+    """Why a local Spark cannot start (no Java), or ``None``; Spark Connect needs no Java."""
+    if os.environ.get("SPARK_REMOTE"):
+        return None
+    if os.environ.get("JAVA_HOME") and Path(os.environ["JAVA_HOME"], "bin", "java").exists():
+        return None
+    if shutil.which("java"):
+        return None
+    return "Java (17 or newer) is not installed: install it (Debian: default-jre-headless)"

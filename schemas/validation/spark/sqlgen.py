@@ -1,0 +1,252 @@
+"""Spark SQL generated from Table Schemas: typed values and per-row checks over text cells.
+
+The Spark counterpart of :mod:`semicon.schemas.validation.sqlchecks`: the same parsing
+rules (frictionless's: Python ``int()``, ``Decimal()``, ``strptime('%Y-%m-%d')``,
+``trueValues``/``falseValues``, ``missingValues``) and the same checks with the same codes,
+written in Spark SQL so that they run where the data is. A cell is a ``STRING`` column;
+``NULL`` means a missing cell (a short row), ``''`` an empty one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..sqlchecks import DEFAULT_FALSE, DEFAULT_TRUE, FORMULA_CHARS, STRING_TYPES
+
+#: Spark SQL types of the Table Schema types (others stay text)
+SPARK_TYPES: dict[str, str] = {
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "year": "INT",
+}
+
+INT_RE = r"^\s*[+-]?[0-9]+(_[0-9]+)*\s*$"
+#: what Python's ``Decimal()`` reads (Java's ``parseDouble`` also takes ``1d`` and hex)
+_DIGITS = r"[0-9]+(_[0-9]+)*"
+NUMBER_RE = (rf"^\s*[+-]?(({_DIGITS})?\.?{_DIGITS}\.?|{_DIGITS}\.)"
+             r"([eE][+-]?[0-9]+)?\s*$")
+SPECIAL_NUMBERS = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity",
+                   "nan", "+nan", "-nan")
+UUID_RE = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+URI_RE = r"^[A-Za-z][A-Za-z0-9+.\-]*:\S*$"
+#: strptime directives and their Java DateTimeFormatter patterns
+_STRPTIME = {"%Y": "yyyy", "%m": "M", "%d": "d", "%H": "H", "%M": "m", "%S": "s",
+             "%y": "yy", "%b": "MMM", "%B": "MMMM", "%%": "%"}
+
+
+def lit(value: Any) -> str:
+    """A Spark SQL string literal (backslashes and quotes escaped)."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def ident(name: str) -> str:
+    """A Spark SQL identifier."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def spark_type(fld: dict[str, Any]) -> str:
+    return SPARK_TYPES.get(fld.get("type", "string"), "STRING")
+
+
+def _java_pattern(fmt: str) -> str | None:
+    out, i = [], 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            java = _STRPTIME.get(fmt[i:i + 2])
+            if java is None:
+                return None
+            out.append(java)
+            i += 2
+        elif fmt[i].isalpha():
+            out.append(f"'{fmt[i]}'")
+            i += 1
+        else:
+            out.append(fmt[i])
+            i += 1
+    return "".join(out)
+
+
+def _in(expr: str, values: Sequence[Any]) -> str:
+    return f"{expr} IN ({', '.join(lit(v) for v in values)})" if values else "FALSE"
+
+
+def number_ok(c: str) -> str:
+    """SQL: text ``c`` is a number for Python's ``Decimal()``."""
+    return f"({c} RLIKE {lit(NUMBER_RE)} OR {_in(f'lower(trim({c}))', SPECIAL_NUMBERS)})"
+
+
+def parse_expr(fld: dict[str, Any], c: str) -> str:
+    """Spark SQL for the typed value of text ``c`` (present); NULL where it does not parse."""
+    ftype = fld.get("type", "string")
+    fmt = fld.get("format", "default")
+    if ftype in ("integer", "number") and fld.get("bareNumber") is False:
+        c = f"regexp_replace({c}, '^[^-0-9]*|[^0-9]*$', '')"
+    if ftype == "integer":
+        return (f"CASE WHEN {c} RLIKE {lit(INT_RE)} "
+                f"THEN try_cast(regexp_replace({c}, '[\\\\s_]', '') AS BIGINT) END")
+    if ftype == "number":
+        group = fld.get("groupChar")
+        if group:
+            c = f"replace({c}, {lit(group)}, '')"
+        dec = fld.get("decimalChar", ".")
+        if dec != ".":
+            c = f"CASE WHEN NOT contains({c}, '.') THEN replace({c}, {lit(dec)}, '.') END"
+        return (f"CASE WHEN {number_ok(c)} "
+                f"THEN try_cast(replace({c}, '_', '') AS DOUBLE) END")
+    if ftype == "boolean":
+        return (f"CASE WHEN {_in(c, fld.get('trueValues', DEFAULT_TRUE))} THEN TRUE "
+                f"WHEN {_in(c, fld.get('falseValues', DEFAULT_FALSE))} THEN FALSE END")
+    if ftype == "date":
+        if fmt == "default":
+            return (f"CASE WHEN {c} RLIKE '^[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}$' "
+                    f"THEN try_to_date({c}, 'yyyy-M-d') END")
+        if fmt == "any":
+            return f"try_cast({c} AS DATE)"
+        java = _java_pattern(fmt)
+        return f"try_to_date({c}, {lit(java)})" if java else f"try_cast({c} AS DATE)"
+    if ftype == "datetime":
+        if fmt == "default":
+            return (f"CASE WHEN length({c}) >= 19 AND substr({c}, 17, 1) = ':' "
+                    f"THEN try_cast({c} AS TIMESTAMP) END")
+        java = _java_pattern(fmt) if fmt != "any" else None
+        return (f"try_to_timestamp({c}, {lit(java)})" if java
+                else f"try_cast({c} AS TIMESTAMP)")
+    if ftype == "year":
+        return (f"CASE WHEN length({c}) = 4 AND {c} RLIKE {lit(INT_RE)} "
+                f"THEN try_cast(regexp_replace({c}, '[\\\\s_]', '') AS INT) END")
+    if ftype == "string":
+        regex = {"uuid": UUID_RE, "email": EMAIL_RE, "uri": URI_RE}.get(fmt)
+        if regex:
+            return f"CASE WHEN {c} RLIKE {lit(regex)} THEN {c} END"
+    return c
+
+
+def has_parser(fld: dict[str, Any]) -> bool:
+    return parse_expr(fld, "x") != "x"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A CSV column checked against a field: ``col`` is its text column (1-based position)."""
+
+    position: int
+    col: str
+    fld: dict[str, Any]
+    mv: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.fld["name"]
+
+    @property
+    def present(self) -> str:
+        """SQL: the cell exists and is not a missing value."""
+        if list(self.mv) == [""]:
+            return f"({self.col} IS NOT NULL AND {self.col} <> '')"
+        if not self.mv:
+            return f"({self.col} IS NOT NULL)"
+        return f"({self.col} IS NOT NULL AND NOT {_in(self.col, self.mv)})"
+
+    @property
+    def tcol(self) -> str:
+        """The typed column stored beside the text one (see :attr:`typed_definition`)."""
+        return f"t{self.position - 1}"
+
+    @property
+    def typed(self) -> str:
+        return self.tcol
+
+    @property
+    def typed_definition(self) -> str:
+        """SQL: the typed value; NULL when missing, a missing value or not parseable."""
+        parsed = parse_expr(self.fld, self.col)
+        return (f"CASE WHEN {self.present} THEN CAST({parsed} AS {spark_type(self.fld)}) "
+                "END")
+
+    def literal(self, value: Any) -> str:
+        """A constraint value as a typed literal (parsed by the field's own rules)."""
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if self.fld.get("type", "string") in STRING_TYPES or spark_type(self.fld) == "STRING":
+            return lit(value)
+        return f"CAST({parse_expr(self.fld, lit(value))} AS {spark_type(self.fld)})"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One per-row check: ``sql`` is true on a failing row; ``sample`` the value shown."""
+
+    code: str
+    cell: Cell
+    sql: str
+    note: str
+    sample: str
+    #: the name of the generated pandera check it counts (pandera_gen._checks)
+    pandera: str | None = None
+
+
+def _note(name: str, value: Any) -> str:
+    return f'constraint "{name}" is "{value}"'
+
+
+def row_checks(cells: Sequence[Cell]) -> list[Check]:
+    """Every per-row check of :func:`semicon.schemas.validation.sqlchecks.row_flags`, in
+    Spark SQL. Constraints on typed values are checked only where the cell parsed."""
+    out: list[Check] = []
+    for cell in cells:
+        c, fld = cell.col, cell.fld
+        ftype = fld.get("type", "string")
+        parsed = has_parser(fld)
+        value = cell.typed if parsed else c
+        guard = "" if parsed else f"{cell.present} AND "
+
+        def add(code: str, sql: str, note: str = "", pandera: str | None = None,
+                cell: Cell = cell) -> None:
+            out.append(Check(code, cell, sql, note, cell.col, pandera))
+
+        add("missing-cell", f"{c} IS NULL", pandera="not_nullable")
+        if parsed:
+            add("type-error", f"{cell.present} AND {cell.typed} IS NULL",
+                f'type is "{ftype}/{fld.get("format", "default")}"', "not_nullable")
+        cons = fld.get("constraints") or {}
+        if cons.get("required"):
+            add("constraint-error", f"{c} IS NOT NULL AND NOT {cell.present}",
+                _note("required", cons["required"]), "not_nullable")
+        for name, op in (("minimum", "<"), ("maximum", ">"),
+                         ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">=")):
+            if cons.get(name) is not None and ftype not in STRING_TYPES:
+                add("constraint-error", f"{value} {op} {cell.literal(cons[name])}",
+                    _note(name, cons[name]),
+                    name if ftype in ("integer", "number", "year") else None)
+        if ftype in STRING_TYPES:
+            if cons.get("minLength") is not None:
+                add("constraint-error", f"{guard}length({c}) < {int(cons['minLength'])}",
+                    _note("minLength", cons["minLength"]), "length")
+            if cons.get("maxLength") is not None:
+                add("constraint-error", f"{guard}length({c}) > {int(cons['maxLength'])}",
+                    _note("maxLength", cons["maxLength"]), "length")
+            if cons.get("pattern"):
+                add("constraint-error",
+                    f"{guard}NOT {c} RLIKE {lit('^(?:' + str(cons['pattern']) + ')$')}",
+                    _note("pattern", cons["pattern"]), "pattern")
+        if cons.get("enum") is not None:
+            items = ", ".join(cell.literal(v) for v in cons["enum"]) or "NULL"
+            add("constraint-error", f"{guard}NOT {value} IN ({items})",
+                _note("enum", cons["enum"]),
+                "enum" if ftype in ("string", "integer", "number", "year") else None)
+        if ftype in STRING_TYPES:
+            starts = " OR ".join(f"startswith({c}, {lit(ch)})" for ch in FORMULA_CHARS)
+            add("formula-injection", f"({starts}) AND NOT {number_ok(c)}")
+    return out
+
+
+def blank_sql(cells: Sequence[Cell], extra: str) -> str:
+    """SQL: every cell missing or a missing value, and no extra cell."""
+    parts = [f"NOT {cell.present}" for cell in cells] or ["TRUE"]
+    return f"({extra} = 0 AND {' AND '.join(parts)})"
