@@ -22,14 +22,10 @@ from .options import (
 
 
 def _validate_on_spark(package: Path, **options):
-    try:
-        from semicon.schemas.validation.spark import validate_package_spark
-        from semicon.schemas.validation.spark.session import java_missing
-    except ImportError as exc:
-        click.echo(f"semicon validate: --engine spark needs the spark extra "
-                   f"(pip install 'semicon-nl[spark]'): {exc}", err=True)
-        sys.exit(2)
-    reason = java_missing()
+    from semicon.schemas.validation.spark import validate_package_spark
+    from semicon.schemas.validation.spark.session import java_missing, spark_missing
+
+    reason = spark_missing() or java_missing()
     if reason:
         click.echo(f"semicon validate: --engine spark: {reason}", err=True)
         sys.exit(2)

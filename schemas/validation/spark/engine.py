@@ -41,6 +41,7 @@ from .frames import (
     resource_format,
     with_typed,
 )
+from .rules import rule_findings
 from .sqlgen import Cell
 
 
@@ -52,6 +53,7 @@ def validate_package_spark(
     max_errors: int | None = None,
     severities: dict[str, str] | None = None,
     spark: Any = None,
+    source_texts: dict[str, str] | None = None,
 ) -> Report:
     """Validate a Data Package on Spark; never raises for bad input (it becomes findings).
 
@@ -65,13 +67,14 @@ def validate_package_spark(
     rows: dict[str, int] = {}
     with contextlib.suppress(Stop):
         _validate(Path(descriptor), findings, rows, master=master, data_root=data_root,
-                  spark=spark)
+                  spark=spark, source_texts=source_texts)
     return finish_report(report, findings, rows=rows, started=started,
                          severities=severities, max_errors=max_errors)
 
 
 def _validate(descriptor: Path, findings: list[Finding], rows: dict[str, int], *,
-              master: str | None, data_root: str | None, spark: Any) -> None:
+              master: str | None, data_root: str | None, spark: Any,
+              source_texts: dict[str, str] | None) -> None:
     data = load_descriptor(descriptor, findings)
     base = (descriptor if descriptor.is_dir() else descriptor.parent).resolve()
     check_paths(base, data, findings)
@@ -105,6 +108,7 @@ def _validate(descriptor: Path, findings: list[Finding], rows: dict[str, int], *
             rows[r.name] = r.rows
             findings.extend(pandera_findings(r, counts))
             findings.extend(checks.key_findings(r, resources))
+        findings.extend(rule_findings(spark, data, base, resources, source_texts))
     finally:
         for r in resources.values():
             if r.frame is not None:

@@ -44,6 +44,17 @@ def is_connect(session: Any) -> bool:
     return type(session).__module__.startswith("pyspark.sql.connect")
 
 
+def spark_missing() -> str | None:
+    """Why ``--engine spark`` cannot run here (the extra is not installed), or ``None``."""
+    import importlib.util
+
+    for module in ("pyspark", "pandera", "sqlglot"):
+        if importlib.util.find_spec(module) is None:
+            return (f"needs the spark extra (pip install 'semicon-nl[spark]'): "
+                    f"{module} is not installed")
+    return None
+
+
 def java_missing() -> str | None:
     """Why a local Spark cannot start (no Java), or ``None``; Spark Connect needs no Java."""
     if os.environ.get("SPARK_REMOTE"):

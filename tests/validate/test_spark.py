@@ -1,0 +1,162 @@
+"""``semicon validate --engine spark``: the same findings as the DuckDB engine, counted.
+
+One Spark session (``local[2]``) serves every test here: starting one takes about 10 s.
+Skipped only where Java or the ``spark`` extra is missing and CI is not the caller (CI
+installs both, so there a missing one fails).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from semicon.cli.main import cli
+from semicon.schemas.validation import validate_package
+
+from benchmarks.synthetic import write_package
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _missing() -> str | None:
+    try:
+        import pandera.pyspark  # noqa: F401
+        import pyspark  # noqa: F401
+        import sqlglot  # noqa: F401
+    except ImportError as exc:
+        return f"the spark extra is not installed ({exc})"
+    from semicon.schemas.validation.spark.session import java_missing
+
+    return java_missing()
+
+
+@pytest.fixture(scope="module")
+def spark():
+    reason = _missing()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI must run the Spark tests: {reason}")
+        pytest.skip(reason)
+    from semicon.schemas.validation.spark.session import get_session
+
+    session = get_session("local[2]")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Path:
+    """The synthetic package with one row in 12 spoilt (every kind of the generator),
+    plus what it does not make: a blank row, a repeated unique value, an empty primary
+    key, a wrong header label and a foreign key across files."""
+    folder = tmp_path_factory.mktemp("seeded")
+    descriptor = write_package(folder, 480, bad_every=12, with_hash=False)
+    data = json.loads(descriptor.read_text())
+    sources = data["resources"][0]["schema"]
+    sources["fields"][1]["constraints"]["unique"] = True
+    descriptor.write_text(json.dumps(data), encoding="utf-8")
+    src = folder / "data" / "sources.csv"
+    text = src.read_text().replace("published_on", "Published_On", 1)
+    src.write_text(text + "S900,Kamerbrief 3,2024-01-15\n")
+    with (folder / "data" / "allocations.csv").open("a") as fh:
+        fh.write(",,,,,,,,,\n")
+        fh.write(",S001,5,EUR,committed,No key,2024-01-01,2024,2025,0.5\n")
+    return descriptor
+
+
+def _counts(findings) -> dict[tuple, int]:
+    out: collections.Counter = collections.Counter()
+    for f in findings:
+        out[(f.resource, f.field, f.code)] += f.count
+    return dict(out)
+
+
+def test_spark_finds_what_duckdb_finds_with_the_same_counts(spark, seeded):
+    from semicon.schemas.validation.spark import validate_package_spark
+
+    duck = validate_package(seeded)
+    on_spark = validate_package_spark(seeded, spark=spark)
+    codes = {f.code for f in duck.findings}
+    # every kind the generator makes, and the ones added above, are there
+    assert {"type-error", "constraint-error", "primary-key", "foreign-key", "missing-cell",
+            "extra-cell", "blank-row", "unique-error", "incorrect-label", "formula-injection",
+            "range-order"} <= codes
+    assert _counts(on_spark.findings) == _counts(duck.findings)
+    assert on_spark.exit_code == duck.exit_code == 1
+    assert on_spark.error_count == duck.error_count
+    assert on_spark.stats["rows"] == duck.stats["rows"]
+    # counts with samples instead of lines (Spark reads the file in parallel splits)
+    amount = next(f for f in on_spark.findings
+                  if f.code == "type-error" and f.field == "amount")
+    assert amount.line is None and amount.value == "12x" and amount.count == 3
+    assert "3 rows" in amount.message
+
+
+def test_cli_reports_spark_findings_in_every_format(spark, seeded, tmp_path):
+    runner = CliRunner()
+    report = tmp_path / "report.json"
+    result = runner.invoke(cli, ["validate", str(seeded), "--engine", "spark",
+                                 "--format", "json", "--output", str(report)])
+    assert result.exit_code == 1, result.output
+    data = json.loads(report.read_text())
+    assert data["valid"] is False and data["exit_code"] == 1
+    foreign = [f for f in data["findings"] if f["code"] == "foreign-key"]
+    assert foreign == [{
+        "code": "foreign-key", "severity": "error", "resource": "allocations",
+        "path": "data/allocations.csv", "line": None, "field": "source_id",
+        "value": "S999", "count": 2,
+        "message": '2 rows: values of "source_id" not found in the lookup table "sources" '
+                   'as "source_id" (e.g. "S999")'}]
+    assert data["summary"]["errors"] == sum(f["count"] for f in data["findings"]
+                                            if f["severity"] == "error")
+    github = runner.invoke(cli, ["validate", str(seeded), "--engine", "spark",
+                                 "--format", "github", "--severity", "foreign-key=warning"])
+    assert github.exit_code == 1
+    assert ("::warning file=" in github.output and "title=foreign-key::allocations: 2 rows"
+            in github.output)
+
+
+def test_spark_reads_parquet_under_a_data_root(spark, tmp_path):
+    """A resource in Parquet, read from under ``--data-root`` (here a ``file:`` URI)."""
+    from semicon.schemas.validation.spark import validate_package_spark
+
+    folder = tmp_path / "pkg"
+    descriptor = write_package(folder, 60, bad_every=7, with_hash=False)
+    data = json.loads(descriptor.read_text())
+    remote = tmp_path / "remote"
+    frame = spark.read.csv(str(folder / "data" / "sources.csv"), header=True)
+    frame.write.parquet(str(remote / "data" / "sources.parquet"))
+    shutil.copytree(folder / "data", remote / "data", dirs_exist_ok=True)
+    data["resources"][0].update(path="data/sources.parquet", format="parquet")
+    descriptor.write_text(json.dumps(data), encoding="utf-8")
+    report = validate_package_spark(descriptor, spark=spark,
+                                    data_root=(remote).as_uri())
+    csv_report = validate_package_spark(write_package(tmp_path / "csv", 60, bad_every=7,
+                                                      with_hash=False), spark=spark)
+    assert _counts(report.findings) == _counts(csv_report.findings)
+    assert report.stats["rows"] == {"sources": 50, "allocations": 60}
+
+
+def test_without_java_spark_is_refused_in_one_line(tmp_path, monkeypatch):
+    """No Java on the PATH, no JAVA_HOME, no Spark Connect: exit 2, one line, no report."""
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    descriptor = write_package(tmp_path / "pkg", 10)
+    result = CliRunner().invoke(cli, ["validate", str(descriptor), "--engine", "spark"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "semicon validate: --engine spark: Java (17 or newer) is not installed: install it "
+        "(Debian: default-jre-headless)"]
+
+
+def test_spark_options_need_the_spark_engine(tmp_path):
+    descriptor = write_package(tmp_path / "pkg", 10)
+    result = CliRunner().invoke(cli, ["validate", str(descriptor), "--master", "local[2]"])
+    assert result.exit_code == 2
+    assert "--master and --data-root need --engine spark" in result.output
