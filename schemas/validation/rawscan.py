@@ -13,6 +13,7 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -72,11 +73,12 @@ def scan_file(path: Path, *, hashes: tuple[str, ...] = (), encoding: str | None 
             decoder = codecs.getincrementaldecoder("utf-8")()
     ascii_safe = decoder is not None and _ascii_compatible(encoding or "utf-8")
     last = b""
-    # one reused buffer: a fresh 8 MiB object per block costs page faults every time
-    buffer = bytearray(BLOCK)
+    # one reused buffer: a fresh 8 MiB object per block costs page faults every time;
+    # no larger than the file (+1 to see its end in one read): small files stay small
     with path.open("rb", buffering=0) as fh:
+        buffer = bytearray(min(BLOCK, os.fstat(fh.fileno()).st_size + 1))
         while n := fh.readinto(buffer):
-            block = buffer if n == BLOCK else buffer[:n]
+            block = buffer if n == len(buffer) else buffer[:n]
             if not scan.first_block:
                 scan.first_block = bytes(block[:4096])
                 scan.html = looks_like_html(scan.first_block)

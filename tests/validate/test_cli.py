@@ -74,7 +74,7 @@ def test_json_output(bad_pkg):
         "code": "type-error", "severity": "error", "resource": "t", "path": "data/t.csv",
         "line": 3, "field": "n", "value": "x",
         "message": 'Type error in the cell "x" in line "3" and field "n" at position "2": '
-                   'type is "integer/default"',
+                   'type is "integer/default"', "count": 1,
     }
     assert [(f["line"], f["code"]) for f in data["findings"]] == [
         (3, "type-error"), (4, "constraint-error"), (5, "formula-injection")]

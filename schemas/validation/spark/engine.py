@@ -65,16 +65,20 @@ def validate_package_spark(
     report = Report(descriptor=str(descriptor))
     findings: list[Finding] = []
     rows: dict[str, int] = {}
+    timings: dict[str, float] = {}
     with contextlib.suppress(Stop):
         _validate(Path(descriptor), findings, rows, master=master, data_root=data_root,
-                  spark=spark, source_texts=source_texts)
-    return finish_report(report, findings, rows=rows, started=started,
-                         severities=severities, max_errors=max_errors)
+                  spark=spark, source_texts=source_texts, timings=timings)
+    report = finish_report(report, findings, rows=rows, started=started,
+                           severities=severities, max_errors=max_errors)
+    if timings:
+        report.stats["spark_session_seconds"] = round(timings["session"], 3)
+    return report
 
 
 def _validate(descriptor: Path, findings: list[Finding], rows: dict[str, int], *,
               master: str | None, data_root: str | None, spark: Any,
-              source_texts: dict[str, str] | None) -> None:
+              source_texts: dict[str, str] | None, timings: dict[str, float]) -> None:
     data = load_descriptor(descriptor, findings)
     base = (descriptor if descriptor.is_dir() else descriptor.parent).resolve()
     check_paths(base, data, findings)
@@ -87,10 +91,13 @@ def _validate(descriptor: Path, findings: list[Finding], rows: dict[str, int], *
     if structure:
         findings.extend(meta.result())
         raise Stop
-    if spark is None:
-        from .session import get_session
+    from .session import get_session, prepare
 
+    started = time.perf_counter()
+    if spark is None:
         spark = get_session(master)
+    prepare(spark)
+    timings["session"] = time.perf_counter() - started
     resources: dict[str, SparkResource] = {}
     try:
         for res in data["resources"]:

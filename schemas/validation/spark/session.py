@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -17,26 +18,38 @@ def get_session(master: str | None = None, *, app_name: str = "semicon validate"
     on ``master`` (``local[*]`` by default; ``yarn``, ``spark://...``, ``k8s://...``)."""
     from pyspark.sql import SparkSession
 
-    # local workers run this interpreter (the one that has pandera and pyspark)
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     remote = os.environ.get("SPARK_REMOTE")
     if remote and not master:
         return SparkSession.builder.remote(remote).appName(app_name).getOrCreate()
+    active = SparkSession.getActiveSession()
+    if active is not None and not master:
+        return active
+    if not master and os.environ.get("PYSPARK_GATEWAY_PORT"):
+        # started by spark-submit: its --master and --conf hold
+        return SparkSession.builder.appName(app_name).getOrCreate()
     master = master or os.environ.get("SPARK_MASTER") or "local[*]"
     builder = (
         SparkSession.builder.master(master)
         .appName(app_name)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.csv.parser.columnPruning.enabled", "false")
         .config("spark.driver.extraJavaOptions", f"-Dlog4j.configurationFile={LOG4J}")
     )
     if master.startswith("local"):
+        # local workers run this interpreter (the one that has pandera and pyspark)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         # a few cores: a few shuffle partitions (the default of 200 is for clusters)
         builder = builder.config("spark.sql.shuffle.partitions", "8")
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("OFF")
     return session
+
+
+def prepare(session: Any) -> None:
+    """Settings the checks rely on, for any session (one of ``spark-submit`` too): a
+    malformed CSV record is detected from all its cells, not just the ones read."""
+    with contextlib.suppress(Exception):  # a server may refuse to change it
+        session.conf.set("spark.sql.csv.parser.columnPruning.enabled", "false")
 
 
 def is_connect(session: Any) -> bool:

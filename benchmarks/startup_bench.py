@@ -1,0 +1,63 @@
+"""Paired runs of whole processes on a small package: ``semicon validate`` against
+``frictionless validate``.
+
+    python benchmarks/startup_bench.py                       # the bundled package, 10 pairs
+    python benchmarks/startup_bench.py path/to/datapackage.json --pairs 20
+
+Each pair runs both commands back to back, in alternating order, so that both see the
+same machine state; the medians, the ratio of medians, the median of the per-pair ratios
+and the peak RSS (largest of any process of the run, children included) are printed, with
+the load average before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.validate_bench import _bin, measure  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("package", nargs="?", default=str(HERE.parent / "datapackage" /
+                                                      "datapackage.json"))
+    ap.add_argument("--pairs", type=int, default=10)
+    args = ap.parse_args(argv)
+    commands = {
+        "semicon": [_bin("semicon"), "validate", args.package, "--quiet"],
+        "frictionless": [_bin("frictionless"), "validate", args.package],
+    }
+    load_before = os.getloadavg()
+    runs: dict[str, list[dict]] = {name: [] for name in commands}
+    for i in range(args.pairs):
+        order = list(commands) if i % 2 == 0 else list(reversed(commands))
+        for name in order:
+            runs[name].append(measure(commands[name]))
+    load_after = os.getloadavg()
+    print(f"{args.package}: {args.pairs} pairs, load average "
+          f"{load_before[0]:.2f} before, {load_after[0]:.2f} after")
+    for name, items in runs.items():
+        walls = [r["wall"] for r in items]
+        print(f"  {name:13s} median {statistics.median(walls):.3f} s (min {min(walls):.3f}, "
+              f"max {max(walls):.3f}), cpu {statistics.median(r['cpu'] for r in items):.3f} s,"
+              f" peak RSS {max(r['rss_kib'] for r in items) / 1024:.0f} MB, exit "
+              f"{sorted({r['rc'] for r in items})}")
+    ours = statistics.median(r["wall"] for r in runs["semicon"])
+    theirs = statistics.median(r["wall"] for r in runs["frictionless"])
+    paired = statistics.median(f["wall"] / s["wall"] for s, f in
+                               zip(runs["semicon"], runs["frictionless"], strict=True))
+    print(f"  frictionless / semicon: {theirs / ours:.2f}x (medians), "
+          f"{paired:.2f}x (median of pairs)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
