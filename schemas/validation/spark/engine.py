@@ -170,7 +170,7 @@ def _open_resource(spark: Any, base: Path, data_root: str | None, res: dict[str,
                              resource=name, path=first))
         return None
     holder = Resource(index=0, name=name, schema=schema, path=first)
-    findings.extend(_label_findings(holder, r.header))
+    findings.extend(_label_findings(holder, r.header, dialect))
     fields = schema.get("fields", [])
     r.cells = [
         Cell(i + 1, f"c{i}", fld, tuple(missing_values(fld, schema)))
