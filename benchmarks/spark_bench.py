@@ -4,8 +4,9 @@
 
 Uses the synthetic packages of ``validate_bench.py`` (valid, and with 0.1% bad rows) under
 ``benchmarks/out/``; runs each engine as a subprocess, sampling the resident memory of the
-whole process tree (the JVM included) every 0.2 s, and prints wall time, the Spark
-session's start-up, rows per second and peak memory; checks that both engines give the
+whole process tree (the JVM included) every 0.2 s, and prints wall time, CPU time (the
+last sample of each process: a lower bound), the Spark session's start-up, rows per second
+and peak memory; checks that both engines give the
 same (resource, field, code, count) findings.
 """
 
@@ -27,10 +28,13 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks.validate_bench import _bin, ensure_package  # noqa: E402
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants (from /proc)."""
+def _tree(pid: int, cpu: dict[int, float]) -> int:
+    """Resident bytes of ``pid`` and all its descendants (from /proc); records each one's
+    CPU seconds (user + system) in ``cpu``."""
     children: dict[int, list[int]] = collections.defaultdict(list)
     rss: dict[int, int] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    times: dict[int, float] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -39,12 +43,15 @@ def _tree_rss(pid: int) -> int:
                 fields = fh.read().rsplit(")", 1)[1].split()
             children[int(fields[1])].append(int(entry))
             rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            times[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
         except (OSError, IndexError, ValueError):
             continue
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         total += rss.get(p, 0)
+        if p in times:
+            cpu[p] = max(cpu.get(p, 0.0), times[p])
         todo += children.get(p, [])
     return total
 
@@ -56,8 +63,9 @@ def run(cmd: list[str]) -> dict:
         proc = subprocess.Popen([*cmd, "--format", "json", "--output", str(out)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         peak = 0
+        cpu: dict[int, float] = {}
         while proc.poll() is None:
-            peak = max(peak, _tree_rss(proc.pid))
+            peak = max(peak, _tree(proc.pid, cpu))
             time.sleep(0.2)
         wall = time.perf_counter() - started
         report = json.loads(out.read_text()) if out.exists() else {}
@@ -65,6 +73,7 @@ def run(cmd: list[str]) -> dict:
     for f in report.get("findings", []):
         counts[(f["resource"], f["field"], f["code"])] += f.get("count", 1)
     return {"wall": wall, "peak_mb": peak / 2**20, "rc": proc.returncode,
+            "cpu": sum(cpu.values()),
             "stats": report.get("stats", {}), "counts": dict(counts)}
 
 
@@ -91,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         session = spark["stats"].get("spark_session_seconds", 0.0)
         print(f"\n[{label}] {args.rows:,} rows, load average {load:.2f} -> {load_after:.2f}")
         for name, r in (("duckdb", duck), (f"spark {args.master}", spark)):
-            print(f"  {name:16s} {r['wall']:8.1f} s wall, peak {r['peak_mb']:6.0f} MB "
+            print(f"  {name:16s} {r['wall']:8.1f} s wall, {r['cpu']:8.1f} s CPU (sampled), "
+                  f"peak {r['peak_mb']:6.0f} MB "
                   f"(process tree), exit {r['rc']}, "
                   f"{args.rows / r['wall']:,.0f} rows/s")
         print(f"  spark session start {session:.1f} s; checks {spark['wall'] - session:.1f} s"

@@ -14,19 +14,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..descriptor import (
-    Stop,
-    check_paths,
-    inline_refs,
-    load_descriptor,
-    structure_findings,
-)
+from ..descriptor import Stop, structure_findings
+from ..engine import _parse
 from ..findings import FATAL_CODES, Finding, make
 from ..loader import _label_findings
 from ..metacheck import MetadataCheck
 from ..rawscan import Dialect
 from ..report import Report, finish_report
-from ..resource import Resource
+from ..resource import LoadedResource
 from ..sqlchecks import missing_values
 from . import checks
 from .crosscheck import pandera_findings
@@ -79,12 +74,11 @@ def validate_package_spark(
 def _validate(descriptor: Path, findings: list[Finding], rows: dict[str, int], *,
               master: str | None, data_root: str | None, spark: Any,
               source_texts: dict[str, str] | None, timings: dict[str, float]) -> None:
-    data = load_descriptor(descriptor, findings)
-    base = (descriptor if descriptor.is_dir() else descriptor.parent).resolve()
-    check_paths(base, data, findings)
+    package = _parse(descriptor, findings, allow_remote=False)
     if any(f.code == "unsafe-path" for f in findings):
         raise Stop
-    inline_refs(base, data, findings)
+    data = package.inlined()
+    base = package.base_dir.resolve()
     meta = MetadataCheck(data)
     structure = structure_findings(data)
     findings.extend(structure)
@@ -169,7 +163,7 @@ def _open_resource(spark: Any, base: Path, data_root: str | None, res: dict[str,
                              f'"{r.locations[0]}": {str(exc).splitlines()[0]}',
                              resource=name, path=first))
         return None
-    holder = Resource(index=0, name=name, schema=schema, path=first)
+    holder = LoadedResource(index=0, name=name, schema=schema, path=first)
     findings.extend(_label_findings(holder, r.header, dialect))
     fields = schema.get("fields", [])
     r.cells = [

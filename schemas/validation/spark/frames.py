@@ -71,6 +71,11 @@ def read_header(spark: Any, location: str, dialect: Dialect) -> list[str]:
         return []
 
 
+def uses_udf(dialect: Dialect) -> bool:
+    """Whether counting the cells of a malformed record needs Python (an escape char)."""
+    return bool(dialect.escape) and dialect.escape != dialect.quote
+
+
 def count_cells(dialect: Dialect) -> Any:
     """The number of cells of a raw CSV record (run on malformed records only).
 
@@ -80,7 +85,7 @@ def count_cells(dialect: Dialect) -> Any:
     """
     from pyspark.sql import functions as F
 
-    if not dialect.escape or dialect.escape == dialect.quote:
+    if not uses_udf(dialect):
         q = re.escape(dialect.quote)
         unquoted = F.regexp_replace(F.col(CORRUPT), f"{q}([^{q}]|{q}{q})*{q}", "")
         return F.size(F.split(unquoted, re.escape(dialect.delimiter), -1))
@@ -124,7 +129,7 @@ def csv_cells(spark: Any, r: SparkResource, dialect: Dialect, encoding: str) -> 
 
     Spark reads an unquoted empty cell as ``NULL`` like a missing one: well-formed records
     have every cell (``NULL`` -> ``''``); malformed ones (``__corrupt`` set) are re-counted
-    with Python's csv module, so cells past their last one are missing.
+    (:func:`count_cells`), so cells past their last one are missing.
     """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -139,15 +144,27 @@ def csv_cells(spark: Any, r: SparkResource, dialect: Dialect, encoding: str) -> 
         mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT, multiLine=False,
         ignoreLeadingWhiteSpace=False, ignoreTrailingWhiteSpace=False, enforceSchema=True,
     )
-    ok = raw.filter(F.col(CORRUPT).isNull()).select(
-        *[F.coalesce(F.col(c), F.lit("")).alias(c) for c in names], F.lit(0).alias(EXTRA))
-    counted = raw.filter(F.col(CORRUPT).isNotNull()).withColumn(
-        TOKENS, count_cells(dialect))
-    bad = counted.select(
+    cells = [F.coalesce(F.col(c), F.lit("")).alias(c) for c in names]
+    if uses_udf(dialect):
+        # the Python UDF runs on malformed records only: a branch of their own
+        ok = raw.filter(F.col(CORRUPT).isNull()).select(*cells, F.lit(0).alias(EXTRA))
+        bad = raw.filter(F.col(CORRUPT).isNotNull()).withColumn(TOKENS, count_cells(dialect))
+        return ok.unionByName(_short_or_long(bad, names))
+    # one pass over the file: well-formed records count as the header's number of cells
+    counted = raw.withColumn(TOKENS, F.when(F.col(CORRUPT).isNull(), F.lit(n))
+                             .otherwise(count_cells(dialect)))
+    return _short_or_long(counted, names)
+
+
+def _short_or_long(frame: Any, names: list[str]) -> Any:
+    """Cells past a record's last one are missing (``NULL``); beyond the header, extra."""
+    from pyspark.sql import functions as F
+
+    n = len(names)
+    return frame.select(
         *[F.when(F.col(TOKENS) > i, F.coalesce(F.col(c), F.lit(""))).alias(c)
           for i, c in enumerate(names)],
         F.greatest(F.col(TOKENS) - F.lit(n), F.lit(0)).alias(EXTRA))
-    return ok.unionByName(bad)
 
 
 def parquet_cells(spark: Any, r: SparkResource) -> Any:
