@@ -109,7 +109,7 @@ def _validate(descriptor: Path, findings: list[Finding], rows: dict[str, int], *
             rows[r.name] = r.rows
             findings.extend(pandera_findings(r, counts))
             findings.extend(checks.key_findings(r, resources))
-        findings.extend(rule_findings(spark, data, base, resources, source_texts))
+        findings.extend(rule_findings(spark, package, base, resources, source_texts))
     finally:
         for r in resources.values():
             if r.frame is not None:

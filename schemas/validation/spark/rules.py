@@ -78,7 +78,7 @@ def register_views(spark: Any, resources: dict[str, SparkResource]) -> None:
         view.createOrReplaceTempView(r.name)
 
 
-def rule_findings(spark: Any, data: dict[str, Any], base: Path,
+def rule_findings(spark: Any, package: Any, base: Path,
                   resources: dict[str, SparkResource],
                   source_texts: dict[str, str] | None = None) -> list[Finding]:
     """Run every declared rule; count its failing rows, with sample values."""
@@ -87,7 +87,7 @@ def rule_findings(spark: Any, data: dict[str, Any], base: Path,
     from semicon.schemas.rules.pyrule import Python
     from semicon.schemas.rules.runner import document_texts
 
-    declarations = rules_mod.load_declarations(data)
+    declarations = rules_mod.load_declarations(package)
     out: list[Finding] = list(declarations.findings)
     if not declarations.rules:
         return out
