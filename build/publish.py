@@ -18,13 +18,16 @@ from semicon.build.site import (
     STATIC_DIR,
     TEMPLATES_DIR,
     datasette_args,
-    datasette_settings_args,
     row_counts,
     site_files,
     site_metadata,
     write_downloads,
 )
+from semicon.schemas import formulas
 from semicon.schemas.model import Package, as_package
+
+SERVER_MODULE = Path(__file__).with_name("server.py")
+FORMULAS_MODULE = Path(formulas.__file__)
 
 
 def requirements_txt() -> str:
@@ -32,9 +35,15 @@ def requirements_txt() -> str:
     return "\n".join(lines) + "\n"
 
 
+#: the server launcher and the formula-cell definition the plugins load, in the folder
+SERVER_FILE = "server.py"
+FORMULAS_PLUGIN = "semicon_formulas.py"
+
+
 def start_args(db_name: str, documents: bool = True) -> list[str]:
     """``datasette serve`` arguments of the publish folder, relative to it (``documents``:
-    whether it has a folder of source documents)."""
+    whether it has a folder of source documents), without ``--host``/``--port``
+    (``start.sh`` adds them from ``HOST`` and ``PORT``)."""
     args = datasette_args(
         Path(db_name),
         Path("metadata.json"),
@@ -47,42 +56,36 @@ def start_args(db_name: str, documents: bool = True) -> list[str]:
         host="HOST",
         port=0,
     )
-    return args
+    return args[: args.index("--host")]
 
 
 def _start_sh(db_name: str, documents: bool) -> str:
-    args = start_args(db_name, documents)
-    i = args.index("--host")
-    fixed = shlex.join(args[:i])
+    fixed = shlex.join(start_args(db_name, documents))
     return (
         "#!/bin/sh\n"
         "# Start the semicon-nl site: needs only `pip install -r requirements.txt`.\n"
+        "# FORWARDED_ALLOW_IPS=<proxy address> trusts that proxy's X-Forwarded-* headers.\n"
         'cd "$(dirname "$0")" || exit 1\n'
-        f'exec datasette serve {fixed} --host "${{HOST:-127.0.0.1}}" --port "${{PORT:-8001}}"\n'
+        f'exec "${{PYTHON:-python3}}" {SERVER_FILE} {fixed} '
+        '--host "${HOST:-127.0.0.1}" --port "${PORT:-8001}"\n'
     )
+
+
+#: the container image of the folder (any host that builds a Dockerfile)
+DOCKERFILE = """\
+FROM python:3.11-slim
+WORKDIR /site
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+ENV HOST=0.0.0.0 PORT=8080
+EXPOSE 8080
+CMD ["./start.sh"]
+"""
 
 
 def _publish_readme(db_name: str, name: str, documents: bool) -> str:
     args = start_args(db_name, documents)
-    i = args.index("--host")
-    static = []
-    for j, a in enumerate(args):
-        if a == "--static":
-            static += ["--static", args[j + 1]]
-    settings = " ".join(shlex.quote(a) for a in datasette_settings_args())
-    publish = shlex.join(
-        ["datasette", "publish", "cloudrun", db_name, "--service", name,
-         "--metadata", "metadata.json", "--template-dir", "templates",
-         "--plugins-dir", "plugins", *static,
-         "--install", f"datasette-search-all=={version('datasette-search-all')}",
-         "--version-note", name]
-    )
-    fly = shlex.join(
-        ["datasette", "publish", "fly", db_name, "--app", name,
-         "--metadata", "metadata.json", "--template-dir", "templates",
-         "--plugins-dir", "plugins", *static,
-         "--install", f"datasette-search-all=={version('datasette-search-all')}"]
-    )
     return f"""# {name}: deployable Datasette site
 
 Everything the site needs is in this folder. Run it anywhere with Python 3.11+:
@@ -93,26 +96,34 @@ pip install -r requirements.txt
 ./start.sh                      # HOST=0.0.0.0 PORT=8080 ./start.sh to expose it
 ```
 
-`start.sh` runs exactly:
+`start.sh` runs exactly (`server.py` is `datasette serve` under uvicorn settings for a public
+site: header deadline, connection limit, proxy headers ignored unless trusted):
 
 ```sh
-datasette serve {shlex.join(args[:i])} --host 127.0.0.1 --port 8001
+python3 {SERVER_FILE} {shlex.join(args)} --host 127.0.0.1 --port 8001
 ```
 
-## Deploy with `datasette publish`
+## Behind a proxy
 
-Google Cloud Run (`datasette publish` serves the database immutable):
+A proxy that terminates HTTPS tells the site the original scheme and client in
+`X-Forwarded-Proto`/`X-Forwarded-For`. The site believes them only from the addresses in
+`FORWARDED_ALLOW_IPS` (comma-separated; `*` for any, only when nothing but the proxy can reach
+the site); unset, they are ignored and absolute URLs say `http://`.
 
 ```sh
-{publish} \\
-  --extra-options {shlex.quote(settings + " --cors")}
+FORWARDED_ALLOW_IPS=10.0.0.2 HOST=0.0.0.0 ./start.sh
 ```
 
-Fly.io (`pip install datasette-publish-fly`):
+## Deploy
+
+The `Dockerfile` runs `start.sh` on port 8080 (or the platform's `PORT`). Google Cloud Run and
+Fly.io reach the container only through their HTTPS proxy, so both trust it:
 
 ```sh
-{fly} \\
-  --extra-options {shlex.quote(settings + " --cors")}
+gcloud run deploy {name} --source . --allow-unauthenticated \\
+  --set-env-vars FORWARDED_ALLOW_IPS='*'
+fly launch --name {name} --internal-port 8080 --no-deploy
+fly deploy --env FORWARDED_ALLOW_IPS='*'
 ```
 """
 
@@ -143,6 +154,8 @@ def write_publish(source: Package | Path, out: Path) -> Path:
     _copy(TEMPLATES_DIR, tmp / "templates")
     _copy(PLUGINS_DIR, tmp / "plugins")
     _copy(STATIC_DIR, tmp / "static")
+    _copy(SERVER_MODULE, tmp / SERVER_FILE)
+    _copy(FORMULAS_MODULE, tmp / "plugins" / FORMULAS_PLUGIN)
     documents = out / SITE_DIR_NAME / DOCUMENTS_DIR_NAME
     if documents.is_dir():
         _copy(documents, tmp / DOCUMENTS_DIR_NAME)
@@ -153,6 +166,7 @@ def write_publish(source: Package | Path, out: Path) -> Path:
     start = tmp / "start.sh"
     start.write_text(_start_sh(db.name, documents.is_dir()), "utf-8")
     start.chmod(0o755)
+    (tmp / "Dockerfile").write_text(DOCKERFILE, "utf-8")
     (tmp / "README.md").write_text(_publish_readme(db.name, name, documents.is_dir()), "utf-8")
     if target.exists():
         shutil.rmtree(target)

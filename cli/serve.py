@@ -11,7 +11,8 @@ import click
 from semicon.build.manifest import MANIFEST_NAME
 from semicon.build.publish import write_publish
 from semicon.build.release import make_release, release_filename
-from semicon.build.site import datasette_command, serve_args
+from semicon.build.server import PortInUse, bind, server_command
+from semicon.build.site import serve_args
 from semicon.cli.build import run_build
 from semicon.cli.options import out_option, package_argument
 from semicon.schemas.errors import SemiconError
@@ -41,8 +42,12 @@ def prepare(source: Path, out_dir: Path, force: bool) -> Package:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, type=click.IntRange(0, 65535), show_default=True,
               help="Port to listen on.")
+@click.option("--forwarded-allow-ips", metavar="IPS", envvar="FORWARDED_ALLOW_IPS",
+              help="Trust X-Forwarded-Proto/-For only from these comma-separated proxy "
+              "addresses ('*': any); by default they are ignored.")
 @force_option
-def serve(package: Path, out_dir: Path, host: str, port: int, force: bool) -> None:
+def serve(package: Path, out_dir: Path, host: str, port: int, forwarded_allow_ips: str | None,
+          force: bool) -> None:
     """Build PACKAGE if needed, then serve the site with Datasette (immutable, read-only).
 
     The outputs in --out are rebuilt only when the package changed; the release zip is
@@ -52,12 +57,25 @@ def serve(package: Path, out_dir: Path, host: str, port: int, force: bool) -> No
     Examples:
       semicon serve                      # http://127.0.0.1:8001/
       semicon serve --host 0.0.0.0 --port 8080
+      semicon serve --host 0.0.0.0 --forwarded-allow-ips 10.0.0.2   # behind a proxy
+
+    \b
+    Exit codes: 1 invalid package, 2 unusable input (the port is taken, the package
+    cannot be read), 130 stopped with Ctrl+C.
     """
+    try:  # before building: a taken port is known at once
+        bind(host, port).close()
+    except PortInUse as exc:
+        raise SemiconError(str(exc)) from None
     parsed = prepare(package, out_dir, force)
-    cmd = datasette_command(*serve_args(parsed, out_dir, host, port))
+    cmd = server_command(*serve_args(parsed, out_dir, host, port))
+    if forwarded_allow_ips:
+        os.environ["FORWARDED_ALLOW_IPS"] = forwarded_allow_ips
+    else:
+        os.environ.pop("FORWARDED_ALLOW_IPS", None)
     click.echo("$ " + shlex.join(cmd), err=True)
     sys.stderr.flush()
-    # Become the Datasette process: signals (Ctrl+C, a supervisor's SIGTERM) reach it directly.
+    # Become the server process: signals (Ctrl+C, a supervisor's SIGTERM) reach it directly.
     os.execv(cmd[0], cmd)
 
 

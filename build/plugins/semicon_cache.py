@@ -20,14 +20,34 @@ from collections import OrderedDict
 
 from datasette import hookimpl
 
+#: default memory bound of the response cache (``cache_mb``, ``SEMICON_CACHE_MB``)
+CACHE_MB = 32
+
 
 def _config(datasette) -> dict:
     """The site's plugin configuration (``semicon-site`` in ``metadata.json``)."""
     return datasette.plugin_config("semicon-site") or {}
 
 
+#: bytes counted for an entry besides its key, headers and body (dicts, tuples, list)
+ENTRY_OVERHEAD = 512
+#: longest query string worth caching: real pages have short ones; a long one is most
+#: likely a one-off (or an attempt to fill the cache), so it is answered but not kept
+MAX_CACHED_QUERY = 2048
+
+
+def entry_size(key: tuple, start: dict, body: bytes) -> int:
+    """Bytes an entry holds: key (with its query string), response headers, body."""
+    keys = sum(len(part) for part in key if isinstance(part, bytes | str))
+    headers = sum(len(n) + len(v) for n, v in start.get("headers") or [])
+    return keys + headers + len(body) + ENTRY_OVERHEAD
+
+
 class ResponseCache:
-    """A bounded LRU of complete responses keyed by method, host, path and query string."""
+    """A bounded LRU of complete responses keyed by method, scheme, host, path and query.
+
+    ``max_bytes`` bounds everything an entry holds (:func:`entry_size`), GET and HEAD alike.
+    """
 
     def __init__(self, max_bytes: int, max_item: int) -> None:
         self.max_bytes = max_bytes
@@ -39,23 +59,35 @@ class ResponseCache:
         item = self.items.get(key)
         if item is not None:
             self.items.move_to_end(key)
-        return item
+            return item[:2]
+        return None
 
     def put(self, key, start: dict, body: bytes) -> None:
-        if len(body) > self.max_item or key in self.items:
+        size = entry_size(key, start, body)
+        if size > self.max_item or key in self.items:
             return
-        self.items[key] = (start, body)
-        self.size += len(body)
+        self.items[key] = (start, body, size)
+        self.size += size
         while self.size > self.max_bytes and self.items:
-            _, (_, old) = self.items.popitem(last=False)
-            self.size -= len(old)
+            _, (_, _, old) = self.items.popitem(last=False)
+            self.size -= old
 
 
 def _cacheable(scope) -> bool:
     if scope.get("method") not in ("GET", "HEAD"):
         return False
+    if len(scope.get("query_string") or b"") > MAX_CACHED_QUERY:
+        return False
     private = (b"cookie", b"authorization")
     return all(name not in private for name, _ in scope.get("headers") or [])
+
+
+def cache_key(scope) -> tuple:
+    """What makes two requests the same page: the scheme (absolute URLs in ``Link``
+    headers, ``<link rel=alternate>`` and JSON ``next_url`` carry it), host, path, query."""
+    host = next((v for n, v in scope.get("headers") or [] if n == b"host"), b"")
+    return (scope["method"], scope.get("scheme", "http"), host, scope["path"],
+            scope.get("query_string", b""))
 
 
 def wrap(app, cache: ResponseCache):
@@ -65,8 +97,7 @@ def wrap(app, cache: ResponseCache):
         path = scope["path"]
         if not _cacheable(scope) or path.endswith(".csv"):
             return await app(scope, receive, send)
-        host = dict(scope.get("headers") or []).get(b"host", b"")
-        key = (scope["method"], host, path, scope.get("query_string", b""))
+        key = cache_key(scope)
         hit = cache.get(key)
         if hit is not None:
             start, body = hit
@@ -102,7 +133,7 @@ def wrap(app, cache: ResponseCache):
 @hookimpl(trylast=True)
 def asgi_wrapper(datasette):
     cfg = _config(datasette)
-    mb = float(os.environ.get("SEMICON_CACHE_MB", cfg.get("cache_mb", 64)))
+    mb = float(os.environ.get("SEMICON_CACHE_MB", cfg.get("cache_mb", CACHE_MB)))
     if mb <= 0:
         return None
     cache = ResponseCache(int(mb * 1024 * 1024), 2 * 1024 * 1024)

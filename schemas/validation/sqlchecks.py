@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from semicon.schemas.formulas import FORMULA_CHARS, formula_sql
 from semicon.schemas.sqltypes import duckdb_type, quote_ident, sql_string
 
 #: DuckDB's null string: an unquoted cell never holds a line break and quoted cells are never
@@ -35,8 +36,6 @@ URI_RE = r"[A-Za-z][A-Za-z0-9+.\-]*:\S*"
 YEARMONTH_RE = r"[0-9]{4}-(0[1-9]|1[0-2])"
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
 DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
-#: first characters that make a spreadsheet treat a cell as a formula
-FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
 
 STRING_TYPES = frozenset({"string", "any"})
 
@@ -379,21 +378,6 @@ def _any_of(expr: str, values: Sequence[str]) -> str:
     if len(values) <= 8:
         return "(" + " OR ".join(f"{expr} = {v}" for v in values) + ")" if values else "FALSE"
     return f"{expr} IN ({', '.join(values)})"
-
-
-def formula_sql(c: str) -> str:
-    """SQL: text ``c`` starts with a formula character and is not a number.
-
-    Byte-wise range comparisons (``c >= '=' AND c < '>'``) test the first character far
-    cheaper than ``left()``; every formula character sorts before 'A', which skips most
-    cells at once; the number test only runs on the few candidates.
-    """
-    starts = " OR ".join(
-        f"({c} >= {sql_string(ch)} AND {c} < {sql_string(chr(ord(ch) + 1))})"
-        for ch in FORMULA_CHARS
-    )
-    return (f"(CASE WHEN {c} < 'A' THEN (CASE WHEN {starts} "
-            f"THEN TRY_CAST({c} AS DOUBLE) IS NULL ELSE FALSE END) ELSE FALSE END)")
 
 
 def row_flags(columns: Sequence[Column], *, formula_check: bool = True) -> list[Flag]:

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from semicon.build.pipeline import build_package
 from semicon.build.release import make_release
-from semicon.build.site import datasette_command, serve_args
+from semicon.build.server import server_command
+from semicon.build.site import serve_args
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "datapackage" / "datapackage.json"
@@ -67,7 +68,7 @@ class Site:
 
 def start_site(descriptor: Path, out: Path, log: Path) -> Site:
     port = free_port()
-    cmd = datasette_command(*serve_args(descriptor, out, "127.0.0.1", port))
+    cmd = server_command(*serve_args(descriptor, out, "127.0.0.1", port))
     fh = log.open("w")
     proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=out)
     url = f"http://127.0.0.1:{port}"

@@ -48,10 +48,12 @@ def test_plugin_modules_register_their_own_hooks():
         name: {n for n, v in vars(load_plugin(name)).items()
                if callable(v) and hasattr(v, "datasette_impl")}
         for name in ("semicon_security", "semicon_cache", "semicon_pages", "semicon_cells",
-                     "semicon_charts", "semicon_columns")
+                     "semicon_charts", "semicon_columns", "semicon_errors", "semicon_sqlite")
     }
     assert hooks == {
         "semicon_security": {"asgi_wrapper"},
+        "semicon_errors": {"handle_exception", "startup"},
+        "semicon_sqlite": {"prepare_connection"},
         "semicon_cache": {"asgi_wrapper", "startup"},
         "semicon_pages": {"register_routes", "extra_template_vars"},
         "semicon_cells": {"render_cell"},

@@ -1,0 +1,176 @@
+"""The site under hostile requests, in-process (Datasette's own test client, the site's plugins).
+
+Each test asks what an attacker would ask and checks the answer a visitor gets: sizes SQLite
+refuses as it computes them, formula cells escaped by the project's one definition, refused
+functions, 400 for bad parameters, one log line per error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import logging
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import pytest
+from datasette.app import Datasette
+from semicon.schemas.formulas import formula_sql, is_formula
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGINS = ROOT / "build" / "plugins"
+MB = 1024 * 1024
+BIG = "=" + "x" * MB  # a 1 MB cell that is also a formula
+CELLS = ["=1+2", "+31 6", "-5", "-1.5e3", "+1,5", "-inf", "@SUM(A1)", "\tx", "\rx", "plain",
+         "", "- bullet", "+", "-", ".5", "-.5e-3", " =x", "1e5", "+1.5E+3", "=", "nan"]
+
+
+@pytest.fixture(autouse=True)
+def _no_gc_tuning(monkeypatch):
+    monkeypatch.setenv("SEMICON_GC_TUNING", "0")
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("hostile") / "h.db"
+    con = sqlite3.connect(path)
+    con.execute("create table cells (id integer primary key, value text)")
+    con.executemany("insert into cells values (?, ?)", list(enumerate(CELLS, 1)))
+    con.execute("create table big (id integer primary key, body text)")
+    con.execute("insert into big values (1, ?)", (BIG,))
+    con.execute("create table nums (id integer primary key, n integer)")
+    con.executemany("insert into nums values (?, ?)", [(i, i) for i in range(1, 201)])
+    con.commit()
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def ds(db_path) -> Datasette:
+    # the site's own settings (semicon.build.site.SETTINGS) that matter here
+    return Datasette(immutables=[str(db_path)], plugins_dir=str(PLUGINS),
+                     settings={"sql_time_limit_ms": 1000, "max_returned_rows": 1000,
+                               "allow_csv_stream": True, "max_csv_mb": 50,
+                               "suggest_facets": False})
+
+
+def get(ds: Datasette, path: str):
+    return asyncio.run(ds.client.get(path))
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_a_megabyte_cell_comes_back_whole_in_csv_and_json(ds):
+    r = get(ds, "/h/big.json?_shape=array")
+    assert r.status_code == 200
+    assert r.json()[0]["body"] == BIG
+    r = get(ds, "/h/big.csv")
+    assert r.status_code == 200
+    rows = csv_rows(r.text)
+    assert rows[1] == ["1", "'" + BIG]  # whole, and escaped: it starts with "="
+    r = get(ds, "/h.csv?sql=select+body+from+big")
+    assert csv_rows(r.text)[1] == ["'" + BIG]
+
+
+def test_formula_cells_are_escaped_by_the_validators_definition(ds):
+    """Every cell the validator flags (DuckDB SQL) is escaped in CSV, and no other."""
+    con = duckdb.connect()
+    flagged = {c: con.execute(f"select {formula_sql('c')} from (select $c as c)",
+                              {"c": c}).fetchall()[0][0] for c in CELLS}
+    assert flagged == {c: is_formula(c) for c in CELLS}
+    assert flagged["+1,5"] and flagged["-inf"] and not flagged["-5"] and not flagged[" =x"]
+    for path in ("/h/cells.csv", "/h.csv?sql=select+id,+value+from+cells",
+                 "/h/cells.csv?_stream=on&_size=5"):
+        rows = csv_rows(get(ds, path).text)[1:]
+        assert [v for _, v in rows] == [("'" + c) if flagged[c] else c for c in CELLS], path
+
+
+@pytest.mark.parametrize("sql", [
+    "select fts3_tokenizer('simple')",
+    "select fts3_tokenizer('x', x'0000000000000000')",
+    "select * from (select FTS3_TOKENIZER('simple'))",
+])
+def test_fts3_tokenizer_is_refused(ds, sql):
+    r = get(ds, "/h.json?sql=" + sql.replace(" ", "+"))
+    assert r.status_code == 400
+    assert "not authorized to use function: fts3_tokenizer" in r.json()["error"].lower()
+
+
+@pytest.mark.parametrize(("sql", "error"), [
+    ("select length(randomblob(999999999))", "string or blob too big"),
+    ("select hex(zeroblob(499999999))", "string or blob too big"),
+    ("select randomblob(200000000)", "string or blob too big"),
+    ("select zeroblob(3000000) from nums", "the result is larger than"),
+])
+def test_sizes_are_refused_as_sqlite_computes_them(ds, sql, error):
+    r = get(ds, "/h.json?sql=" + sql.replace(" ", "+"))
+    assert r.status_code == 400
+    assert error in r.json()["error"]
+
+
+def test_printf_with_a_huge_width_is_null_and_ordinary_printf_works(ds):
+    r = get(ds, "/h.json?_shape=array&sql=select+printf('%25.*c',999999999,'x')+as+a,"
+                "+printf('%25.2f',2510000000.5)+as+b,+format('%25,d',12345678901)+as+c")
+    assert r.status_code == 200
+    assert r.json() == [{"a": None, "b": "2510000000.50", "c": "12,345,678,901"}]
+
+
+@pytest.mark.parametrize("query", [
+    "_sort=nosuchcol", "_sort_desc=x", "_timelimit=abc", "_timelimit=1.5",
+    "_sort=id&_sort_desc=n", "_through=x", "_through=%7B%7D",
+])
+@pytest.mark.parametrize("fmt", ["", ".json", ".csv"])
+def test_bad_parameters_answer_400(ds, query, fmt):
+    r = get(ds, f"/h/nums{fmt}?{query}")
+    assert r.status_code == 400, r.text[:300]
+    assert "Traceback" not in r.text
+
+
+def test_errors_are_logged_in_one_short_line(ds, caplog):
+    long_sql = "select+" + "+".join(["nosuchcolumn"] * 1000)
+    with caplog.at_level(logging.INFO, logger="semicon.site"):
+        logger = logging.getLogger("semicon.site")
+        logger.addHandler(caplog.handler)
+        try:
+            statuses = [get(ds, path).status_code for path in (
+                "/h.json?sql=" + long_sql, "/h/nums?_sort=" + "x" * 5000, "/nosuchdb")]
+        finally:
+            logger.removeHandler(caplog.handler)
+    assert statuses == [400, 400, 404]
+    # Bad SQL is answered on the query page (no exception, no line: the access log has it).
+    lines = [r.getMessage() for r in caplog.records if r.name == "semicon.site"]
+    assert len(lines) == 2
+    assert all("\n" not in line and len(line) < 1000 for line in lines)
+    assert lines[0].startswith("400 GET /h/nums?_sort=xxx")
+
+
+def test_the_default_error_handler_no_longer_runs(ds):
+    from datasette.plugins import pm
+
+    get(ds, "/nosuchdb")
+    assert pm.get_plugin("datasette.handle_exception") is None
+    names = {getattr(p, "__name__", "") for p in pm.get_plugins()}
+    assert "semicon_errors.py" in names
+
+
+def test_static_plugins_miss_gets_the_site_headers(ds):
+    r = get(ds, "/-/static-plugins/nosuch/x")
+    assert r.status_code == 404
+    assert r.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_long_urls_answer_414(ds):
+    r = get(ds, "/h/nums?_ref=" + "x" * 20000)
+    assert r.status_code == 414
+    assert r.headers["referrer-policy"] == "no-referrer"
+
+
+def test_json_error_pages_keep_datasettes_shape(ds):
+    r = get(ds, "/h/nums.json?_sort=nosuch")
+    assert json.loads(r.text) == {"ok": False, "error": "Cannot sort table by nosuch",
+                                  "status": 400, "title": None}
