@@ -27,9 +27,9 @@ from datasette import hookimpl
 
 MB = 1024 * 1024
 #: the longest string or blob SQLite may compute or return (a cell, a function's result)
-CELL_LIMIT = 4 * MB
+CELL_LIMIT = 2 * MB
 #: the most text and blob bytes one statement may return, all rows together
-RESULT_LIMIT = 32 * MB
+RESULT_LIMIT = 16 * MB
 #: SQL functions no visitor may call
 DENIED_FUNCTIONS = frozenset({"fts3_tokenizer"})
 
