@@ -42,6 +42,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from semicon.build.server import server_command  # noqa: E402
 from semicon.build.site import datasette_command, serve_args  # noqa: E402
 
 from tests.serve.conftest import free_port, wait_until_up  # noqa: E402
@@ -257,7 +258,7 @@ def bench_dataset(label: str, descriptor: Path, work: Path, table: str, facet: s
     build(descriptor, out)  # build_package skips when the outputs are up to date
     name = json.loads(descriptor.read_text())["name"]
     db = out / f"{name}.db"
-    site_cmd = datasette_command(*serve_args(descriptor, out, "127.0.0.1", 0))
+    site_cmd = server_command(*serve_args(descriptor, out, "127.0.0.1", 0))
     servers = {
         "bare": (datasette_command("-i", str(db), "--host", "127.0.0.1"), {}),
         "site-nocache": (site_cmd, {"SEMICON_CACHE_MB": "0", "SEMICON_FACET_MEMO": "0"}),
