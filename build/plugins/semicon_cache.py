@@ -21,7 +21,7 @@ from collections import OrderedDict
 from datasette import hookimpl
 
 #: default memory bound of the response cache (``cache_mb``, ``SEMICON_CACHE_MB``)
-CACHE_MB = 32
+CACHE_MB = 16
 
 
 def _config(datasette) -> dict:
