@@ -313,14 +313,15 @@ def run(work: Path, only: list[str]) -> list[dict]:
 
 
 def markdown(results: list[dict]) -> str:
-    lines = ["| attack | requests | legit p50 / p99 ms | server peak MB | outcome |",
+    lines = ["| attack | requests | legit p50 / p99 ms (failed) | server peak MB | outcome |",
              "|---|---:|---:|---:|---|"]
     skip = {"attack", "requests", "legit_requests", "legit_failures", "legit_p50_ms",
             "legit_p99_ms", "rss_before_mb", "peak_mb", "loadavg_1m"}
     for r in results:
         outcome = ", ".join(f"{k} {v}" for k, v in r.items() if k not in skip)
         lines.append(f"| {r['attack']} | {r['requests']:,} | {r['legit_p50_ms']} / "
-                     f"{r['legit_p99_ms']} | {r['peak_mb']} | {outcome} |")
+                     f"{r['legit_p99_ms']} ({r['legit_failures']}) | {r['peak_mb']} | "
+                     f"{outcome} |")
     return "\n".join(lines)
 
 

@@ -28,8 +28,9 @@ import sys
 
 #: seconds a client has to send a request's headers (from connecting or from the last response)
 HEADER_TIMEOUT = 5.0
-#: connections plus running tasks before new requests get 503 (well under a 1,024-file limit)
-LIMIT_CONCURRENCY = 400
+#: connections plus running tasks before new requests get 503 (within a 1,024-file limit;
+#: slow-header connections are closed after HEADER_TIMEOUT, so they cannot hold it long)
+LIMIT_CONCURRENCY = 1000
 #: seconds an idle keep-alive connection stays open
 TIMEOUT_KEEP_ALIVE = 5
 EXIT_UNUSABLE = 2
