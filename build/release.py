@@ -11,9 +11,10 @@ The zip ``<name>-<version>.zip`` holds one folder ``<name>-<version>/`` with:
 - ``README.md``, ``LICENSE``, ``CITATION.cff`` generated from the descriptor;
 - ``SHA256SUMS`` (``sha256sum -c SHA256SUMS`` from inside the folder).
 
-Same inputs give a byte-identical zip: entries are sorted, timestamps are taken from the
-package's ``created`` date (clamped to the zip epoch 1980-01-01), permissions are fixed
-and the compression level is fixed.
+Same inputs give the same entries byte for byte, except the DuckDB file (DuckDB writes
+random identifiers into every file; ``semicon validate`` checks it by content): entries are
+sorted, timestamps are taken from ``SOURCE_DATE_EPOCH`` or the package's ``created`` date
+(clamped to the zip epoch 1980-01-01), permissions and the compression level are fixed.
 """
 
 from __future__ import annotations
