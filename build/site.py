@@ -118,23 +118,17 @@ DOWNLOAD_PATTERNS = ("*.zip", "*.duckdb", "*.db", "build.json", "metadata.json",
                      "catalog.ttl", "catalog.jsonld", "dataset.jsonld")
 
 
-def write_downloads(out: Path, target: Path) -> Path:
-    """Fill the folder ``target`` with the downloadable outputs of ``out``; return it.
-
-    Files are hard links where the file system allows (no copy of a large database),
-    copies elsewhere. ``target`` is assembled beside itself and swapped in whole, so a
-    running site never serves a half-written folder.
-    """
+def _fresh_beside(target: Path) -> Path:
+    """An empty folder beside ``target`` to assemble its next version in."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    for pattern in DOWNLOAD_PATTERNS:
-        for src in sorted(out.glob(pattern)):
-            if src.is_dir():
-                shutil.copytree(src, tmp / src.name, copy_function=_link_or_copy)
-            elif src.is_file():
-                _link_or_copy(src, tmp / src.name)
+    return tmp
+
+
+def _swap_in(tmp: Path, target: Path) -> Path:
+    """Put the folder ``tmp`` in place of ``target`` whole (a site never sees half of it)."""
     old = target.with_name(f".{target.name}.{os.getpid()}.old")
     if target.exists():
         os.replace(target, old)
@@ -142,6 +136,23 @@ def write_downloads(out: Path, target: Path) -> Path:
     if old.exists():
         shutil.rmtree(old)
     return target
+
+
+def write_downloads(out: Path, target: Path) -> Path:
+    """Fill the folder ``target`` with the downloadable outputs of ``out``; return it.
+
+    Files are hard links where the file system allows (no copy of a large database),
+    copies elsewhere. ``target`` is assembled beside itself and swapped in whole, so a
+    running site never serves a half-written folder.
+    """
+    tmp = _fresh_beside(target)
+    for pattern in DOWNLOAD_PATTERNS:
+        for src in sorted(out.glob(pattern)):
+            if src.is_dir():
+                shutil.copytree(src, tmp / src.name, copy_function=_link_or_copy)
+            elif src.is_file():
+                _link_or_copy(src, tmp / src.name)
+    return _swap_in(tmp, target)
 
 
 def _link_or_copy(src: str | Path, dst: str | Path) -> None:
@@ -310,19 +321,10 @@ def write_document_texts(source: Package | Path, db: Path, target: Path) -> Path
         if target.exists():
             shutil.rmtree(target)
         return None
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
+    tmp = _fresh_beside(target)
     for doc in docs:
         _link_or_copy(doc.text, tmp / doc.file)
-    old = target.with_name(f".{target.name}.{os.getpid()}.old")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(tmp, target)
-    if old.exists():
-        shutil.rmtree(old)
-    return target
+    return _swap_in(tmp, target)
 
 
 def site_files(source: Package | Path, out: Path) -> tuple[Path, Path, Path]:
