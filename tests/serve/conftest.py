@@ -126,3 +126,16 @@ def in_process(descriptor: Path, out: Path):
         template_dir=str(TEMPLATES_DIR), plugins_dir=str(PLUGINS_DIR), static_mounts=mounts,
         inspect_data=json.loads(inspect.read_text()), settings={"suggest_facets": False},
     )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, shared by a module's browser tests."""
+    from playwright import sync_api
+
+    from tests.serve.test_browser import ARGS, CHROMIUM
+
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.serve.test_browser import ARGS, CHROMIUM, pytestmark  # noqa: F401
+from tests.serve.test_browser import pytestmark  # noqa: F401 (the browser marks)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,16 +36,6 @@ def page_types(db: str) -> dict[str, str]:
         "search": "/-/search?q=ASML",
         "not found": "/no-such-page",
     }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def violations(page) -> list[str]:

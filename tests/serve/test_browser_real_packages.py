@@ -14,7 +14,7 @@ import pytest
 
 from tests.serve.conftest import REAL, REAL_PACKAGES, build, start_site
 from tests.serve.site_checks import letter_words
-from tests.serve.test_browser import ARGS, CHROMIUM
+from tests.serve.test_browser import CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
@@ -45,15 +45,6 @@ def served(request, tmp_path_factory):
             site.proc.wait(10)
         except subprocess.TimeoutExpired:
             site.proc.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright import sync_api
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def test_real_package_site(served, browser):
