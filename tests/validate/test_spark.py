@@ -23,25 +23,33 @@ from benchmarks.synthetic import write_package
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def _missing() -> str | None:
+def _extra_missing() -> str | None:
     try:
         import pandera.pyspark  # noqa: F401
         import pyspark  # noqa: F401
         import sqlglot  # noqa: F401
     except ImportError as exc:
         return f"the spark extra is not installed ({exc})"
+    return None
+
+
+def _missing() -> str | None:
     from semicon.schemas.validation.spark.session import java_missing
 
-    return java_missing()
+    return _extra_missing() or java_missing()
 
 
-@pytest.fixture(scope="module")
-def spark():
-    reason = _missing()
+def _require(reason: str | None) -> None:
+    """Skip for ``reason`` on a developer's machine; in CI the Spark tests must run."""
     if reason:
         if IN_CI:
             pytest.fail(f"CI must run the Spark tests: {reason}")
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def spark():
+    _require(_missing())
     from semicon.schemas.validation.spark.session import get_session
 
     session = get_session("local[2]")
@@ -144,6 +152,7 @@ def test_spark_reads_parquet_under_a_data_root(spark, tmp_path):
 
 def test_without_java_spark_is_refused_in_one_line(tmp_path, monkeypatch):
     """No Java on the PATH, no JAVA_HOME, no Spark Connect: exit 2, one line, no report."""
+    _require(_extra_missing())
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.delenv("SPARK_REMOTE", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
