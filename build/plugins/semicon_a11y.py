@@ -10,11 +10,16 @@ templates. ``extra_css_urls`` adds the contrast and focus styles to every page.
 
 from __future__ import annotations
 
+import weakref
+
 from datasette import hookimpl
 from jinja2 import BaseLoader, Environment
 
 SKIP_LINK = '<a class="skip-link" href="#main-content">Skip to main content</a>\n'
 SCROLLER = '<div class="table-wrapper">'
+#: Datasette -> the cell languages of its ``semicon-site`` configuration, read once (the
+#: metadata is fixed for the server's life; ``plugin_config`` walks all of it on each call)
+_CELL_LANGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _named(tag: str, name: str) -> tuple[str, str]:
@@ -118,7 +123,9 @@ def cell_langs(config: dict) -> dict[str, dict[str, str]]:
 def extra_template_vars(template, datasette) -> dict:
     if template != "search_all.html":
         return {}
-    return {"semicon_cell_langs": cell_langs(datasette.plugin_config("semicon-site") or {})}
+    if datasette not in _CELL_LANGS:
+        _CELL_LANGS[datasette] = cell_langs(datasette.plugin_config("semicon-site") or {})
+    return {"semicon_cell_langs": _CELL_LANGS[datasette]}
 
 
 @hookimpl

@@ -16,17 +16,24 @@ import copy
 import gc
 import os
 import re
+import weakref
 from collections import OrderedDict
 
 from datasette import hookimpl
 
 #: default memory bound of the response cache (``cache_mb``, ``SEMICON_CACHE_MB``)
 CACHE_MB = 16
+#: Datasette -> its ``semicon-site`` plugin configuration, read once: the metadata is fixed
+#: for the server's life, and each ``plugin_config`` call walks the whole configuration
+#: (it holds the drawn charts) to resolve ``$env``/``$file`` secrets
+_SITE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _config(datasette) -> dict:
     """The site's plugin configuration (``semicon-site`` in ``metadata.json``)."""
-    return datasette.plugin_config("semicon-site") or {}
+    if datasette not in _SITE:
+        _SITE[datasette] = datasette.plugin_config("semicon-site") or {}
+    return _SITE[datasette]
 
 
 #: bytes counted for an entry besides its key, headers and body (dicts, tuples, list)

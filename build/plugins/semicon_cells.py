@@ -16,16 +16,24 @@ tables that have it declare it.
 
 from __future__ import annotations
 
+import weakref
 from urllib.parse import quote as urlquote
 
 from datasette import hookimpl
 from markupsafe import Markup
 
 QUOTE_CHARS = 600  # of a quote put in a link (the page matches its words, not all of it)
+#: Datasette -> its ``semicon-site`` plugin configuration, read once: the metadata is fixed
+#: for the server's life, and each ``plugin_config`` call walks the whole configuration
+#: (it holds the drawn charts) to resolve ``$env``/``$file`` secrets
+_SITE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _config(datasette) -> dict:
-    return datasette.plugin_config("semicon-site") or {}
+    """The site's plugin configuration (``semicon-site`` in ``metadata.json``)."""
+    if datasette not in _SITE:
+        _SITE[datasette] = datasette.plugin_config("semicon-site") or {}
+    return _SITE[datasette]
 
 
 def format_amount(value, currency) -> str:

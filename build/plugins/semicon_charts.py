@@ -6,12 +6,19 @@ the served database into the ``semicon-site`` plugin configuration (``drawn_char
 is drawn while the site runs and the page carries no script.
 """
 
+import weakref
+
 from datasette import hookimpl
+
+#: Datasette -> the charts drawn into its ``semicon-site`` configuration, read once (the
+#: metadata is fixed for the server's life; ``plugin_config`` walks all of it on each call)
+_CHARTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @hookimpl
 def extra_template_vars(template, datasette):
     if template != "index.html":
         return None
-    config = datasette.plugin_config("semicon-site") or {}
-    return {"semicon_charts": config.get("drawn_charts") or []}
+    if datasette not in _CHARTS:
+        _CHARTS[datasette] = (datasette.plugin_config("semicon-site") or {}).get("drawn_charts")
+    return {"semicon_charts": _CHARTS[datasette] or []}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import weakref
 from pathlib import Path
 
 from datasette import hookimpl
@@ -23,11 +24,17 @@ from markupsafe import Markup
 
 #: the static mount holding the source documents' texts (``semicon.build.site``)
 DOCUMENTS_MOUNT = "documents"
+#: Datasette -> its ``semicon-site`` plugin configuration, read once: the metadata is fixed
+#: for the server's life, and each ``plugin_config`` call walks the whole configuration
+#: (it holds the drawn charts) to resolve ``$env``/``$file`` secrets
+_SITE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _config(datasette) -> dict:
     """The site's plugin configuration (``semicon-site`` in ``metadata.json``)."""
-    return datasette.plugin_config("semicon-site") or {}
+    if datasette not in _SITE:
+        _SITE[datasette] = datasette.plugin_config("semicon-site") or {}
+    return _SITE[datasette]
 
 
 def _db_dirs(datasette) -> list[Path]:

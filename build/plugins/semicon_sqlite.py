@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import weakref
 
 from datasette import hookimpl
 
@@ -32,6 +33,10 @@ CELL_LIMIT = 2 * MB
 RESULT_LIMIT = 16 * MB
 #: SQL functions no visitor may call
 DENIED_FUNCTIONS = frozenset({"fts3_tokenizer"})
+#: Datasette -> its ``semicon-site`` plugin configuration, read once: the metadata is fixed
+#: for the server's life, and each ``plugin_config`` call walks the whole configuration
+#: (it holds the drawn charts) to resolve ``$env``/``$file`` secrets
+_SITE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class ResultTooLarge(sqlite3.DataError):
@@ -118,8 +123,15 @@ def bounded_printf(limit: int):
     return printf
 
 
+def _config(datasette) -> dict:
+    """The site's plugin configuration (``semicon-site`` in ``metadata.json``)."""
+    if datasette not in _SITE:
+        _SITE[datasette] = datasette.plugin_config("semicon-site") or {}
+    return _SITE[datasette]
+
+
 def _limits(datasette) -> tuple[int, int]:
-    cfg = datasette.plugin_config("semicon-site") or {}
+    cfg = _config(datasette)
     cell = int(float(cfg.get("max_cell_mb", CELL_LIMIT / MB)) * MB)
     result = int(float(cfg.get("max_result_mb", RESULT_LIMIT / MB)) * MB)
     return cell, result

@@ -79,7 +79,7 @@ def test_home_page_is_ours_and_index_json_is_datasettes(site):
     assert "13 rows" in body or " rows" in body
 
 
-def _datasette(tmp_path: Path, rows: int = 5000):
+def _datasette(tmp_path: Path, rows: int = 5000, site: dict | None = None):
     from datasette.app import Datasette
 
     db = tmp_path / "big.db"
@@ -89,7 +89,7 @@ def _datasette(tmp_path: Path, rows: int = 5000):
                     [("abc"[i % 3], i) for i in range(rows)])
     con.commit()
     con.close()
-    meta = {"plugins": {"semicon-site": {"facet_links": {"t": ["kind"]}}}}
+    meta = {"plugins": {"semicon-site": site or {"facet_links": {"t": ["kind"]}}}}
     return Datasette(files=[], immutables=[str(db)], metadata=meta,
                      plugins_dir=str(PLUGINS), template_dir=str(TEMPLATES),
                      settings={"suggest_facets": False})
@@ -169,3 +169,41 @@ def test_table_permission_lookup_is_memoized(tmp_path):
     assert getattr(ds._table_permission_allows, "_semicon_memo", False)
     assert a == b == []
     assert a is not b
+
+
+def test_plugin_configuration_is_read_once_per_datasette_not_per_cell(tmp_path, monkeypatch):
+    """``plugin_config`` walks the whole configuration (drawn charts included) to resolve
+    secrets: a table page must not call it for each of its cells."""
+    monkeypatch.setenv("SEMICON_CACHE_MB", "0")
+    pages = []
+    for code in ("EUR", "USD"):  # two servers in one process: each keeps its own
+        folder = tmp_path / code
+        folder.mkdir()
+        site = {"amounts": {"t": {"n": {"code": code}}}, "documents": [],
+                "drawn_charts": [{"svg": "x" * 100_000}]}
+        ds = _datasette(folder, rows=200, site=site)
+        calls = []
+        plugin_config = ds.plugin_config
+
+        def counted(*args, _calls=calls, _original=plugin_config, **kwargs):
+            _calls.append(args)
+            return _original(*args, **kwargs)
+
+        ds.plugin_config = counted
+
+        async def run(ds=ds):
+            await ds.invoke_startup()
+            first = await ds.client.get("/big/t?_size=100&_sort=id")
+            await ds.client.get("/")
+            before = len(calls)
+            again = await ds.client.get("/big/t?_size=100&_sort=n")
+            await ds.client.get("/")
+            return first.text, again.status_code, before
+
+        first, status, before = asyncio.run(run())
+        pages.append(first)
+        assert status == 200
+        assert first.count(f" {code}</span>") == 100  # every amount cell went through the plugin
+        assert before < 10, f"{before} plugin_config calls for a table page of 100 rows"
+        assert len(calls) == before  # later pages of the same server: none at all
+    assert ">99 EUR<" in pages[0] and ">99 USD<" in pages[1]
