@@ -171,39 +171,46 @@ def test_table_permission_lookup_is_memoized(tmp_path):
     assert a is not b
 
 
+
+def _counting_plugin_config(ds) -> list:
+    """The calls ``ds.plugin_config`` gets from now on."""
+    calls = []
+    original = ds.plugin_config
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    ds.plugin_config = counted
+    return calls
+
+
 def test_plugin_configuration_is_read_once_per_datasette_not_per_cell(tmp_path, monkeypatch):
     """``plugin_config`` walks the whole configuration (drawn charts included) to resolve
     secrets: a table page must not call it for each of its cells."""
     monkeypatch.setenv("SEMICON_CACHE_MB", "0")
-    pages = []
+
+    async def pages(ds, calls):
+        await ds.invoke_startup()
+        first = await ds.client.get("/big/t?_size=100&_sort=id")
+        await ds.client.get("/")
+        before = len(calls)
+        again = await ds.client.get("/big/t?_size=100&_sort=n")
+        await ds.client.get("/")
+        return first.text, again.status_code, before
+
+    texts = []
     for code in ("EUR", "USD"):  # two servers in one process: each keeps its own
         folder = tmp_path / code
         folder.mkdir()
         site = {"amounts": {"t": {"n": {"code": code}}}, "documents": [],
                 "drawn_charts": [{"svg": "x" * 100_000}]}
         ds = _datasette(folder, rows=200, site=site)
-        calls = []
-        plugin_config = ds.plugin_config
-
-        def counted(*args, _calls=calls, _original=plugin_config, **kwargs):
-            _calls.append(args)
-            return _original(*args, **kwargs)
-
-        ds.plugin_config = counted
-
-        async def run(ds=ds):
-            await ds.invoke_startup()
-            first = await ds.client.get("/big/t?_size=100&_sort=id")
-            await ds.client.get("/")
-            before = len(calls)
-            again = await ds.client.get("/big/t?_size=100&_sort=n")
-            await ds.client.get("/")
-            return first.text, again.status_code, before
-
-        first, status, before = asyncio.run(run())
-        pages.append(first)
+        calls = _counting_plugin_config(ds)
+        first, status, before = asyncio.run(pages(ds, calls))
+        texts.append(first)
         assert status == 200
         assert first.count(f" {code}</span>") == 100  # every amount cell went through the plugin
         assert before < 10, f"{before} plugin_config calls for a table page of 100 rows"
         assert len(calls) == before  # later pages of the same server: none at all
-    assert ">99 EUR<" in pages[0] and ">99 USD<" in pages[1]
+    assert ">99 EUR<" in texts[0] and ">99 USD<" in texts[1]
