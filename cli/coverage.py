@@ -6,9 +6,14 @@ import sys
 from pathlib import Path
 
 import click
-from semicon.schemas.interrupts import reraise_interrupt
 
-from .options import debug_option, output_option, package_argument
+from .options import (
+    debug_option,
+    internal_errors,
+    output_option,
+    package_argument,
+    write_report,
+)
 
 
 @click.command("coverage", context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,27 +53,14 @@ def coverage(package: Path, fmt: str, output: str | None, exclusions: Path | Non
     from semicon.schemas.coverage import coverage as measure
     from semicon.schemas.coverage_report import render
 
-    try:
-        report = measure(Path(package), exclusions)
-        text = render(report, fmt, verbose=verbose)
-    except CoverageError as exc:
-        click.echo(f"semicon coverage: {exc}", err=True)
-        sys.exit(2)
-    except Exception as exc:  # an internal error: no traceback unless --debug
-        reraise_interrupt(exc)
-        if debug:
-            raise
-        click.echo(f"semicon coverage: internal error: {exc!r} (use --debug for details)",
-                   err=True)
-        sys.exit(2)
-    if output:
+    with internal_errors("coverage", debug):
         try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            click.echo(f"semicon coverage: cannot write {output}: {exc}", err=True)
+            report = measure(Path(package), exclusions)
+        except CoverageError as exc:
+            click.echo(f"semicon coverage: {exc}", err=True)
             sys.exit(2)
-    else:
-        click.echo(text, nl=False)
+        text = render(report, fmt, verbose=verbose)
+    write_report("coverage", text, output)
     if fail_under is not None and report.percent < fail_under:
         click.echo(f"semicon coverage: {report.percent:.1f}% is under {fail_under:g}%",
                    err=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from semicon.schemas.errors import UnusableInput
+from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.package import DEFAULT_DESCRIPTOR, DEFAULT_OUT
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,6 +33,33 @@ def output_option(fn: F) -> F:
         "--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
         help="Write the report to FILE instead of standard output.",
     )(fn)
+
+
+@contextlib.contextmanager
+def internal_errors(command: str, debug: bool) -> Iterator[None]:
+    """An unexpected exception becomes one line and exit code 2 (a traceback with --debug)."""
+    try:
+        yield
+    except Exception as exc:
+        reraise_interrupt(exc)
+        if debug:
+            raise
+        click.echo(f"semicon {command}: internal error: {exc!r} (use --debug for details)",
+                   err=True)
+        sys.exit(2)
+
+
+def write_report(command: str, text: str, output: str | None) -> None:
+    """The rendered report to ``--output`` FILE, else to standard output (exit code 2 when
+    the file cannot be written)."""
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"semicon {command}: cannot write {output}: {exc}", err=True)
+            sys.exit(2)
+    elif text:
+        click.echo(text, nl=False)
 
 
 def quiet_option(fn: F) -> F:

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import os
 import sys
+import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.model import Package, load_package
+
+if TYPE_CHECKING:  # pragma: no cover
+    from semicon.schemas.validation.report import Report
 
 from .options import (
     debug_option,
     format_option,
+    internal_errors,
     max_errors_option,
     output_option,
     package_argument,
     quiet_option,
     severity_option,
+    write_report,
 )
 
 
@@ -30,6 +36,30 @@ def _validate_on_spark(package: Path, **options):
         click.echo(f"semicon validate: --engine spark: {reason}", err=True)
         sys.exit(2)
     return validate_package_spark(Path(package), **options)
+
+
+def _validate_on_duckdb(package: Path, source: Path | Package, **options: Any) -> Report:
+    """``validate_package``; for a release (zip or unzipped folder) also its checksums and
+    databases, the release read once."""
+    from semicon.schemas.validation import validate_package
+
+    if not _may_be_release(package):
+        return validate_package(source, **options)
+    from semicon.build.release_check import release_findings, release_package
+
+    source, release = release_package(package)
+    report = validate_package(source, **options)
+    if release is not None:
+        report.findings += release_findings(release.base_dir)
+        report.sort()
+    return report
+
+
+def _may_be_release(path: Path) -> bool:
+    """A zip, or a folder holding ``SHA256SUMS``: only then are the release checks loaded."""
+    if path.is_dir():
+        return (path / "SHA256SUMS").is_file()
+    return path.is_file() and zipfile.is_zipfile(path)
 
 
 def _use_color(output: str | None) -> bool:
@@ -94,40 +124,19 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
     source: Path | Package = Path(package)
     if fmt == "text":  # a package that cannot be read: one line, as every command says it
         source = load_package(Path(package), allow_remote=allow_remote)
-    try:
-        from semicon.build.release_check import release_findings, release_package
-        from semicon.schemas.validation import render, validate_package
+    with internal_errors("validate", debug):
+        from semicon.schemas.validation import render
 
         if engine == "spark":
             report = _validate_on_spark(package, master=master, data_root=data_root,
                                         max_errors=max_errors, severities=severities)
         else:
-            # a release (zip or unzipped folder): read once, then its checksums and databases
-            source, release = release_package(Path(package))
-            report = validate_package(
-                source, max_errors=max_errors, severities=severities,
+            report = _validate_on_duckdb(
+                Path(package), source, max_errors=max_errors, severities=severities,
                 progress=not quiet, pandera_schemas=pandera_schemas,
-                allow_python=allow_python, allow_remote=allow_remote,
-            )
-            if release is not None:
-                report.findings += release_findings(release.base_dir)
-                report.sort()
+                allow_python=allow_python, allow_remote=allow_remote)
         text = render(report, fmt, color=_use_color(output) and fmt == "text")
-    except Exception as exc:  # an internal error: no traceback unless --debug
-        reraise_interrupt(exc)
-        if debug:
-            raise
-        click.echo(f"semicon validate: internal error: {exc!r} (use --debug for details)",
-                   err=True)
-        sys.exit(2)
     if quiet and report.valid and fmt == "text":
         text = ""
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            click.echo(f"semicon validate: cannot write {output}: {exc}", err=True)
-            sys.exit(2)
-    elif text:
-        click.echo(text, nl=False)
+    write_report("validate", text, output)
     sys.exit(report.exit_code)

@@ -16,6 +16,7 @@ from typing import Any
 
 from semicon.schemas.provenance import Provenance, Quoting, parse_provenance
 from semicon.schemas.validation.findings import Finding, make
+from semicon.schemas.validation.verdicts import Verdict
 
 from .base import Rule
 from .kinds import Backed, Count, Quote, Range, Sum
@@ -66,7 +67,18 @@ def fields_of(data: Mapping[str, Any]) -> dict[str, set[str]]:
 
 
 def schema_findings(raw: Any) -> list[Finding]:
-    """``declaration-error`` findings for ``raw`` against the declarations JSON Schema."""
+    """``declaration-error`` findings for ``raw`` against the declarations JSON Schema
+    (kept by digest: an unchanged property is not checked again, see :mod:`verdicts`)."""
+    verdict = Verdict("declarations-schema", raw, code=[SCHEMA_PATH, Path(__file__)],
+                      libraries=["jsonschema"])
+    found = verdict.recall()
+    if found is None:
+        found = _schema_findings(raw)
+        verdict.keep(found)
+    return found
+
+
+def _schema_findings(raw: Any) -> list[Finding]:
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(declarations_schema())

@@ -6,6 +6,7 @@ import contextlib
 import os
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,38 @@ from .report import Report, finish_report
 from .resource import DEFAULT_CAP, Context, LoadedResource
 from .rowchecks import row_checks
 
-__all__ = ["DEFAULT_CAP", "Context", "LoadedResource", "validate_package"]
+__all__ = ["DEFAULT_CAP", "Context", "LoadedResource", "Options", "validate_package"]
 
 
 #: DuckDB's memory limit; beyond it, tables spill to a temporary folder
 DEFAULT_MEMORY_LIMIT = "512MB"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How one validation runs (the options of :func:`validate_package`)."""
+
+    #: rows kept per check (``--max-errors`` + 1, else :data:`DEFAULT_CAP`)
+    cap: int = DEFAULT_CAP
+    #: a progress bar per resource on standard error
+    progress: bool = False
+    #: a source document's text path -> its text (instead of reading the file)
+    source_texts: dict[str, str] | None = None
+    #: also run the pandera schemas generated from the Table Schemas
+    pandera_schemas: bool = False
+    #: run the package's ``python`` rules (its own code)
+    allow_python: bool = False
+    #: fetch ``https://`` resource paths (refused otherwise)
+    allow_remote: bool = False
+
+
+@dataclass
+class Outcome:
+    """What a validation finds: findings, rows read per resource, resources capped."""
+
+    findings: list[Finding] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    capped: list[str] = field(default_factory=list)
 
 
 def validate_package(
@@ -55,46 +83,31 @@ def validate_package(
     started = time.perf_counter()
     report = Report(descriptor=str(
         descriptor.path if isinstance(descriptor, Package) else descriptor))
-    cap = max_errors + 1 if max_errors is not None else DEFAULT_CAP
-    findings: list[Finding] = []
-    rows: dict[str, int] = {}
-    capped: list[str] = []
+    options = Options(cap=max_errors + 1 if max_errors is not None else DEFAULT_CAP,
+                      progress=progress, source_texts=source_texts,
+                      pandera_schemas=pandera_schemas, allow_python=allow_python,
+                      allow_remote=allow_remote)
+    out = Outcome()
     with contextlib.suppress(Stop):
         _validate(descriptor if isinstance(descriptor, Package) else Path(descriptor),
-                  findings, rows, cap=cap, progress=progress, source_texts=source_texts,
-                  pandera_schemas=pandera_schemas, capped=capped, allow_python=allow_python,
-                  allow_remote=allow_remote)
-    return finish_report(report, findings, rows=rows, started=started,
+                  options, out)
+    return finish_report(report, out.findings, rows=out.rows, started=started,
                          severities=severities, max_errors=max_errors,
-                         truncated=bool(capped) and max_errors is None)
+                         truncated=bool(out.capped) and max_errors is None)
 
 
-def _validate(
-    descriptor: Path | Package,
-    findings: list[Finding],
-    rows: dict[str, int],
-    *,
-    cap: int,
-    progress: bool,
-    source_texts: dict[str, str] | None,
-    pandera_schemas: bool,
-    capped: list[str],
-    allow_python: bool,
-    allow_remote: bool = False,
-) -> None:
-    package = _parse(descriptor, findings, allow_remote=allow_remote)
-    if any(f.code == "unsafe-path" for f in findings):
+def _validate(descriptor: Path | Package, options: Options, out: Outcome) -> None:
+    package = _parse(descriptor, out.findings, allow_remote=options.allow_remote)
+    if any(f.code == "unsafe-path" for f in out.findings):
         raise Stop
     from semicon.schemas import rules as rules_mod
 
     data = package.inlined()
     declarations = rules_mod.load_declarations(package)
     try:
-        _validate_data(package, data, declarations, findings, rows, cap=cap, progress=progress,
-                       source_texts=source_texts, pandera_schemas=pandera_schemas,
-                       capped=capped, allow_python=allow_python, allow_remote=allow_remote)
+        _validate_data(package, data, declarations, options, out)
     finally:  # a bad declaration is reported whatever else stops the run
-        findings.extend(declarations.findings)
+        out.findings.extend(declarations.findings)
 
 
 def _parse(descriptor: Path | Package, findings: list[Finding], *,
@@ -111,24 +124,12 @@ def _parse(descriptor: Path | Package, findings: list[Finding], *,
     return package
 
 
-def _validate_data(
-    package: Package,
-    data: dict,
-    declarations: Any,
-    findings: list[Finding],
-    rows: dict[str, int],
-    *,
-    cap: int,
-    progress: bool,
-    source_texts: dict[str, str] | None,
-    pandera_schemas: bool,
-    capped: list[str],
-    allow_python: bool,
-    allow_remote: bool = False,
-) -> None:
+def _validate_data(package: Package, data: dict, declarations: Any, options: Options,
+                   out: Outcome) -> None:
+    """Load every table into DuckDB, check rows and keys, then run the declared rules."""
     from semicon.schemas import rules as rules_mod
 
-    base = package.base_dir
+    findings = out.findings
     meta = MetadataCheck(data)
     structure = structure_findings(data)
     findings.extend(structure)
@@ -136,61 +137,85 @@ def _validate_data(
         findings.extend(meta.result())
         raise Stop
 
-    import duckdb
-
-    rules_mod.preload(declarations, allow_python)
+    rules_mod.preload(declarations, options.allow_python)
     keep = kept_fields(data, declarations.reads)
-    tmp = tempfile.TemporaryDirectory(prefix="semicon-validate-")
-    memory = os.environ.get("SEMICON_VALIDATE_MEMORY", DEFAULT_MEMORY_LIMIT)
-    con = duckdb.connect(config={"temp_directory": tmp.name, "memory_limit": memory})
-    files = Path(tmp.name) / "files"  # decompressed, joined and fetched resource files
-    files.mkdir()
-    try:
-        con.execute("SET preserve_insertion_order = true")
-        con.execute("SET TimeZone = 'UTC'")  # a datetime without a zone is read as UTC
-        con.execute("SET enable_progress_bar = false")
+    with tempfile.TemporaryDirectory(prefix="semicon-validate-") as tmp, \
+            contextlib.closing(_connect(Path(tmp))) as con:
         bad_patterns = pattern_findings(con, data)
         if bad_patterns:
             findings.extend(bad_patterns)
             raise Stop
-        bar = ProgressBar(progress)
-        resources: dict[str, LoadedResource] = {}
-        try:
-            for res in package.resources:
-                r = load_resource(con, base, res, findings, bar,
-                                  keep=None if pandera_schemas else keep.get(res.name, set()),
-                                  tmp=files, allow_remote=allow_remote)
-                if r is None:  # a file, not a table
-                    continue
-                resources[r.name] = r
-                rows[r.name] = r.rows
-            findings.extend(meta.result())
-            if any(f.code in FATAL_CODES for f in findings):
-                raise Stop
-            for r in resources.values():
-                if r.usable:
-                    row_checks(con, r, findings, cap)
-                    key_checks(con, r, resources, findings, cap)
-                    if r.capped:
-                        capped.append(r.name)
-        except duckdb.Error:
-            # odd descriptor values (missingValues, constraints) the profile check rejects
-            fatal = [f for f in meta.result() if f.code in FATAL_CODES]
-            if fatal:
-                findings.extend(fatal)
-                raise Stop from None
-            raise
-        finally:
-            bar.stop()
-        ctx = Context(con=con, base=base, resources=resources, source_texts=source_texts,
-                      cap=cap)
-        findings.extend(rules_mod.run_rules(ctx, declarations, allow_python=allow_python))
-        if pandera_schemas:
-            from .pandera_gen import run_generated_schemas
+        resources = _load_and_check(con, package, keep, meta, options, out,
+                                    files=_files_folder(Path(tmp)))
+        ctx = Context(con=con, base=package.base_dir, resources=resources,
+                      source_texts=options.source_texts, cap=options.cap)
+        findings.extend(rules_mod.run_rules(ctx, declarations,
+                                            allow_python=options.allow_python))
+        if options.pandera_schemas:
+            findings.extend(_pandera_findings(ctx, findings))
 
-            seen = {(f.resource, f.line, f.field) for f in findings}
-            findings.extend(f for f in run_generated_schemas(ctx)
-                            if (f.resource, f.line, f.field) not in seen)
+
+def _connect(tmp: Path) -> Any:
+    """DuckDB in memory, spilling to ``tmp`` beyond its memory limit."""
+    import duckdb
+
+    memory = os.environ.get("SEMICON_VALIDATE_MEMORY", DEFAULT_MEMORY_LIMIT)
+    con = duckdb.connect(config={"temp_directory": str(tmp), "memory_limit": memory})
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET TimeZone = 'UTC'")  # a datetime without a zone is read as UTC
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def _files_folder(tmp: Path) -> Path:
+    """Where decompressed, joined and fetched resource files go."""
+    files = tmp / "files"
+    files.mkdir()
+    return files
+
+
+def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
+                    meta: MetadataCheck, options: Options, out: Outcome, *,
+                    files: Path) -> dict[str, LoadedResource]:
+    """Every table loaded, then its rows and keys checked; the loaded tables by name."""
+    import duckdb
+
+    findings = out.findings
+    bar = ProgressBar(options.progress)
+    resources: dict[str, LoadedResource] = {}
+    try:
+        for res in package.resources:
+            kept = None if options.pandera_schemas else keep.get(res.name, set())
+            r = load_resource(con, package.base_dir, res, findings, bar, keep=kept,
+                              tmp=files, allow_remote=options.allow_remote)
+            if r is None:  # a file, not a table
+                continue
+            resources[r.name] = r
+            out.rows[r.name] = r.rows
+        findings.extend(meta.result())
+        if any(f.code in FATAL_CODES for f in findings):
+            raise Stop
+        for r in resources.values():
+            if r.usable:
+                row_checks(con, r, findings, options.cap)
+                key_checks(con, r, resources, findings, options.cap)
+                if r.capped:
+                    out.capped.append(r.name)
+    except duckdb.Error:
+        # odd descriptor values (missingValues, constraints) the profile check rejects
+        fatal = [f for f in meta.result() if f.code in FATAL_CODES]
+        if fatal:
+            findings.extend(fatal)
+            raise Stop from None
+        raise
     finally:
-        con.close()
-        tmp.cleanup()
+        bar.stop()
+    return resources
+
+
+def _pandera_findings(ctx: Context, findings: list[Finding]) -> list[Finding]:
+    """The generated pandera schemas' failures on cells that have no finding yet."""
+    from .pandera_gen import run_generated_schemas
+
+    seen = {(f.resource, f.line, f.field) for f in findings}
+    return [f for f in run_generated_schemas(ctx) if (f.resource, f.line, f.field) not in seen]
