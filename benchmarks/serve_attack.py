@@ -15,6 +15,8 @@ sampled every 20 ms) and what the attack got:
 - ``csv``: six CSV exports at once, each 1,000 rows with a 15 KB formula cell (~15 MB, under
   the 16 MB result budget);
 - ``csv-big-cells``: the same with 10 cells of 1.5 MB each (cells near the 2 MB limit);
+- ``csv-comma-cells``: the same with cells of 1.5 MB of commas (quoted cells, a delimiter
+  in every byte);
 - ``unique-urls``: 3,000 requests with unique URLs (1,500 HEAD with ~15 KB query strings,
   1,500 GET of the home page with short ones); memory growth and log bytes per request;
 - ``slow-headers``: 600 connections trickling header bytes for 8 s; how many the server
@@ -205,10 +207,10 @@ def functions(s: Server) -> dict:
             "slowest_s": round(slowest, 2)}
 
 
-def csv_exports(s: Server, cell: int = 15_000, rows: int = 1000) -> dict:
-    """Six CSV exports at once of ``rows`` formula cells of ``cell`` bytes each."""
+def csv_exports(s: Server, cell: int = 15_000, rows: int = 1000, char: str = "x") -> dict:
+    """Six CSV exports at once of ``rows`` formula cells of ``cell`` bytes each (``char``)."""
     items = ",".join(str(i) for i in range(rows))
-    sql = (f"select value, '=' || printf('%.*c', {cell}, 'x') as cell, -value as n "
+    sql = (f"select value, '=' || printf('%.*c', {cell}, '{char}') as cell, -value as n "
            f"from json_each('[{items}]')")
     path = f"/{s.db}.csv?sql=" + quote(sql)
     sizes: list[int] = []
@@ -286,6 +288,7 @@ def fts3(s: Server) -> dict:
 ATTACKS: dict[str, Callable[[Server], dict]] = {
     "errors": errors, "functions": functions, "csv": csv_exports,
     "csv-big-cells": lambda s: csv_exports(s, cell=1_500_000, rows=10),
+    "csv-comma-cells": lambda s: csv_exports(s, cell=1_500_000, rows=10, char=","),
     "unique-urls": unique_urls, "slow-headers": slow_headers, "proxy": proxy, "fts3": fts3,
 }
 
