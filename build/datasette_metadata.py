@@ -19,6 +19,8 @@ from typing import Any
 from semicon.build.canned_queries import canned_queries
 from semicon.build.site_declarations import SiteDeclarations, TableDisplay, parse_site
 from semicon.build.site_documents import DocumentSite, document_sites, quote_fields
+from semicon.build.sqlite_long import LongTable, long_table
+from semicon.build.sqlite_long import column_descriptions as long_columns
 
 # A table's FTS index is named the way sqlite-utils' ``enable_fts`` names it.
 FTS_SUFFIX = "_fts"
@@ -119,11 +121,23 @@ def table_displays(
     distinct = distinct or {}
     row_counts = row_counts or {}
     return {
-        table: site.table(table, schema, referenced=table in referenced,
-                          exclude_facets=exclude, distinct=distinct.get(table),
-                          rows=row_counts.get(table))
+        table: long_display(table, form) if (form := long_form(schema)) else
+        site.table(table, schema, referenced=table in referenced,
+                   exclude_facets=exclude, distinct=distinct.get(table),
+                   rows=row_counts.get(table))
         for table, _, schema in resources
     }
+
+
+def long_form(schema: dict[str, Any]) -> LongTable | None:
+    """How the SQLite file holds a table too wide for it (``sqlite_long``), else None."""
+    return long_table([f["name"] for f in schema["fields"]], primary_key(schema))
+
+
+def long_display(table: str, form: LongTable) -> TableDisplay:
+    """A long table shows its cells faceted by column name: its own columns are not the
+    Table Schema's, so nothing declared for the wide table applies."""
+    return TableDisplay(table, facets=[form.field])
 
 
 def table_metadata(
@@ -151,6 +165,17 @@ def table_metadata(
         meta["searchmode"] = "escaped"
     if primary_key(schema):
         meta["sortable_columns"] = [f["name"] for f in schema["fields"]]
+    form = long_form(schema)
+    if form is not None:
+        keys = {f["name"]: column_description(f) for f in schema["fields"]
+                if f["name"] in form.keys}
+        meta["columns"] = long_columns(form, keys)
+        meta["sortable_columns"] = form.columns
+        meta["description"] = " ".join(filter(None, [meta["description"], (
+            f"This table has {len(schema['fields']):,} columns, more than SQLite holds in "
+            f"one table, so here it has one row per cell: the record ({form.row}), the "
+            f"column ({form.position}, {form.field}) and the value ({form.value}). "
+            "The DuckDB and Parquet downloads hold it as one wide table.")]))
     return meta
 
 

@@ -16,8 +16,8 @@ import duckdb
 from semicon.build.duckdb_db import (
     export_columns,
     qualified,
+    stage_table,
     stored_types,
-    typed_select_sql,
 )
 from semicon.build.errors import ParityError
 from semicon.build.package import Resource
@@ -29,12 +29,15 @@ class Digest:
     rows: int
     primary_key_hash: str | None
     content_hash: str
+    #: a table stored long in SQLite (``parity_long``): the hash of its cells
+    cells_hash: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def _hex(value: object) -> str:
+def hex_hash(value: object) -> str:
+    """A summed hash as 32 hex digits (mod 2**128)."""
     return f"{int(value or 0) % (1 << 128):032x}"
 
 
@@ -49,11 +52,23 @@ def digest(con: duckdb.DuckDBPyConnection, resource: Resource, source: str) -> D
         f"FROM {source}"
     )
     rows, pk_hash, content = con.execute(sql).fetchall()[0]
-    return Digest(int(rows), _hex(pk_hash) if pk else None, _hex(content))
+    return Digest(int(rows), hex_hash(pk_hash) if pk else None, hex_hash(content))
 
 
 def csv_digest(con: duckdb.DuckDBPyConnection, resource: Resource) -> Digest:
-    return digest(con, resource, f"({typed_select_sql(resource)})")
+    """The digest of a resource's CSV, read and typed as the build stages it (with the
+    hash of its cells when SQLite holds the table in long form)."""
+    from semicon.build.parity_long import with_cells_hash
+    from semicon.build.sqlite_long import long_table
+
+    stage = stage_table(con, resource)
+    try:
+        d = digest(con, resource, stage)
+        if long_table(resource.field_names, resource.primary_key) is not None:
+            d = with_cells_hash(con, resource, stage, d)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {stage}")
+    return d
 
 
 def duckdb_digest(con: duckdb.DuckDBPyConnection, resource: Resource) -> Digest:
@@ -79,7 +94,12 @@ def sqlite_digest(
     put in front with ``UNION ALL`` and filtered out in DuckDB. No Python per row.
     """
     import adbc_driver_sqlite.dbapi as adbc
+    from semicon.build.parity_long import sqlite_long_digest
+    from semicon.build.sqlite_long import long_table
 
+    form = long_table(resource.field_names, resource.primary_key)
+    if form is not None:
+        return sqlite_long_digest(con, resource, form, sqlite_path)
     names = ", ".join(quote_ident(n) for n in resource.field_names)
     sq = adbc.connect(str(sqlite_path))
     try:
@@ -136,7 +156,8 @@ def differences(expected: dict[str, Digest], others: dict[str, dict[str, Digest]
                 problems.append(f"{output}: {table} has {got.rows} rows, CSV has {want.rows}")
             elif got.primary_key_hash != want.primary_key_hash:
                 problems.append(f"{output}: {table} primary keys differ from the CSV")
-            elif got.content_hash != want.content_hash:
+            elif (got.cells_hash or got.content_hash) != (
+                    want.cells_hash if got.cells_hash else want.content_hash):
                 problems.append(f"{output}: {table} content differs from the CSV")
     return problems
 

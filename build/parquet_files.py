@@ -19,6 +19,7 @@ file follow the Table Schema rather than the data, which DuckDB's ``COPY`` canno
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from semicon.build.column_groups import column_groups
 from semicon.build.duckdb_db import qualified
 from semicon.build.package import Resource
 from semicon.schemas.sqltypes import field_type, quote_ident, sql_string
@@ -82,6 +84,7 @@ def arrow_schema(resource: Resource, given: pa.Schema) -> pa.Schema:
     return pa.schema(fields)
 
 
+@functools.cache
 def pandas_dtype(arrow_type: pa.DataType, has_nulls: bool) -> Any:
     """The pandas dtype a column should read back as."""
     if pa.types.is_integer(arrow_type):
@@ -123,13 +126,17 @@ class ColumnStats:
 def column_stats(con: duckdb.DuckDBPyConnection, table_ref: str,
                  names: list[str]) -> ColumnStats:
     """Row count, nulls and distinct values per column, in one scan."""
-    exprs = ["count(*)"]
-    for n in names:
-        exprs += [f"count({quote_ident(n)})", f"approx_count_distinct({quote_ident(n)})"]
-    row = con.execute(f"SELECT {', '.join(exprs)} FROM {table_ref}").fetchall()[0]
-    rows = int(row[0])
-    nulls = {n: rows - int(row[1 + 2 * i]) for i, n in enumerate(names)}
-    distinct = {n: int(row[2 + 2 * i] or 0) for i, n in enumerate(names)}
+    rows = 0
+    nulls: dict[str, int] = {}
+    distinct: dict[str, int] = {}
+    for group in column_groups(names):  # a wide table: one scan per group of columns
+        exprs = ["count(*)"]
+        for n in group:
+            exprs += [f"count({quote_ident(n)})", f"approx_count_distinct({quote_ident(n)})"]
+        row = con.execute(f"SELECT {', '.join(exprs)} FROM {table_ref}").fetchall()[0]
+        rows = int(row[0])
+        nulls |= {n: rows - int(row[1 + 2 * i]) for i, n in enumerate(group)}
+        distinct |= {n: int(row[2 + 2 * i] or 0) for i, n in enumerate(group)}
     return ColumnStats(rows, nulls, distinct)
 
 

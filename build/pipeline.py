@@ -45,8 +45,10 @@ from semicon.build.manifest import (
     write_manifest,
 )
 from semicon.build.package import Package, load_package, unbuildable_reason
+from semicon.build.parity_long import with_cells_hash
 from semicon.build.parquet_files import write_parquet
 from semicon.build.release_time import SourceDateError, release_time_utc
+from semicon.build.sqlite_long import long_table
 from semicon.build.views import view_statements
 from semicon.schemas.errors import UnusableInput
 from semicon.schemas.package import DEFAULT_DESCRIPTOR, DEFAULT_OUT
@@ -300,6 +302,9 @@ def _build(
     # 2. digests of the typed CSV rows: what every output is compared with
     t = time.perf_counter()
     csv_digests = {r.name: parity.digest(con, r, stages[r.name]) for r in package.load_order}
+    for r in package.load_order:  # a table SQLite holds in long form: its cells too
+        if long_table(r.field_names, r.primary_key) is not None:
+            csv_digests[r.name] = with_cells_hash(con, r, stages[r.name], csv_digests[r.name])
     timings["parity_csv"] = time.perf_counter() - t
     rows = {name: d.rows for name, d in csv_digests.items()}
     result.rows = rows

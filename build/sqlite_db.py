@@ -26,13 +26,16 @@ import adbc_driver_sqlite
 import adbc_driver_sqlite.dbapi as adbc
 import duckdb
 import pyarrow as pa
+from semicon.build import sqlite_long as long_sql
 from semicon.build.duckdb_db import (
+    export_columns,
     export_select_sql,
     qualified,
     sqlite_affinity,
     stored_types,
 )
 from semicon.build.package import Package, Resource
+from semicon.build.sqlite_long import long_table
 from semicon.schemas.sqltypes import quote_ident, sqlite_type
 
 SQLiteError = adbc_driver_manager.Error  # what the ADBC driver raises
@@ -208,6 +211,27 @@ def copy_table(
     return sq.ingest(resource.name, reader)
 
 
+def copy_long_table(
+    ddb: duckdb.DuckDBPyConnection,
+    sq: Writer,
+    resource: Resource,
+    form: long_sql.LongTable,
+    types: dict[str, str],
+    on_rows: Callable[[int], None] | None = None,
+    source: str | None = None,
+) -> int:
+    """Stream a table too wide for SQLite into its long form (``sqlite_long``); rows."""
+    source = source or qualified(resource.name)
+    names = resource.field_names
+    cells = long_sql.copy_long(ddb, sq.ingest, resource.name, form, names,
+                               export_columns(resource, types), types, source,
+                               lambda sql: arrow_reader(ddb, sql))
+    rows = cells // len(names) if names else 0
+    if on_rows:
+        on_rows(rows)
+    return rows
+
+
 def write_sqlite(
     ddb: duckdb.DuckDBPyConnection,
     path: Path,
@@ -237,14 +261,28 @@ def write_sqlite(
     try:
         sq.execute("BEGIN")
         t = time.perf_counter()
+        longs: dict[str, list[str]] = {}  # table -> its index statements
         for resource in package.load_order:
             src = (sources or {}).get(resource.name)
-            sq.execute(create_table_sql(resource,
-                                        stored_types(ddb, src or qualified(resource.name))))
-            counts[resource.name] = copy_table(ddb, sq, resource, on_rows, src)
+            types = stored_types(ddb, src or qualified(resource.name))
+            form = long_table(resource.field_names, resource.primary_key)
+            if form is None:
+                sq.execute(create_table_sql(resource, types))
+                counts[resource.name] = copy_table(ddb, sq, resource, on_rows, src)
+                continue
+            create, *indexes = long_sql.create_sql(
+                resource.name, form, {k: sqlite_affinity(types[k]) for k in form.keys})
+            sq.execute(create)
+            longs[resource.name] = indexes
+            counts[resource.name] = copy_long_table(ddb, sq, resource, form, types, on_rows,
+                                                    src)
         timings["sqlite_rows"] = time.perf_counter() - t
         t = time.perf_counter()
         for resource in package.load_order:  # after the rows: one sort beats 1M B-tree inserts
+            if resource.name in longs:
+                for stmt in longs[resource.name]:
+                    sq.execute(stmt)
+                continue
             for group in index_columns(resource, sorts):
                 sq.execute(
                     f"CREATE INDEX {q(index_name(resource, group))} ON {q(resource.name)} "
@@ -255,7 +293,7 @@ def write_sqlite(
         search = search_columns(package)
         for resource in package.load_order:
             cols = search.get(resource.name) or []
-            if cols:
+            if cols and resource.name not in longs:  # a long table has no text columns
                 fts = f"{resource.name}_fts"
                 sq.execute(
                     f"CREATE VIRTUAL TABLE {q(fts)} USING FTS5 "

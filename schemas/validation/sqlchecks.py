@@ -263,12 +263,18 @@ def typed_select_sql(resource_schema: dict[str, Any], text_table: str,
     for fld in resource_schema.get("fields", []):
         ident = quote_ident(fld["name"])
         mv = missing_values(fld, resource_schema)
-        cast = (types or {}).get(fld["name"])
-        expr = typed_expr(fld, ident, mv, cast)
-        if cast == "VARCHAR" and has_parser(fld):  # beyond what the type can hold
-            expr = f"CASE WHEN {null_expr(ident, mv)} THEN NULL ELSE trim({ident}) END"
+        expr = typed_column_expr(fld, ident, mv, (types or {}).get(fld["name"]))
         cols.append(f"{expr} AS {ident}")
     return f"SELECT {', '.join(cols)} FROM {text_table}"
+
+
+def typed_column_expr(fld: dict[str, Any], c: str, mv: Sequence[str],
+                      cast: str | None = None) -> str:
+    """The typed value of text ``c`` as :func:`typed_select_sql` gives it: a type of
+    ``VARCHAR`` for a typed field keeps its text, trimmed."""
+    if cast == "VARCHAR" and has_parser(fld):  # beyond what the type can hold
+        return f"CASE WHEN {null_expr(c, mv)} THEN NULL ELSE trim({c}) END"
+    return typed_expr(fld, c, mv, cast)
 
 
 def read_csv_sql(

@@ -1,0 +1,125 @@
+"""Type a wide table (``column_groups.is_wide``): one expression per kind of field.
+
+The cells come as an Arrow table of text columns. Fields checked alike (same type,
+format, missing values, stored type) form a kind; each kind, in groups of at most
+``GROUP_COLUMNS`` columns, is typed by one statement that puts the group's cells of a
+row in a list and types them with one lambda (``list_transform``), then takes them out
+again (``typed[i]``): DuckDB plans the typing expression once per group instead of once
+per column, the rest are plain references. Storage types are measured the same way (the
+cells unnested, aggregated per position). The typed groups, fetched as Arrow, are put
+side by side in schema order and stored with one ``CREATE TABLE ... AS SELECT *``.
+
+Arrow carries every stored type but ``TIME WITH TIME ZONE``: such columns travel as text
+and are cast back in the last statement.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from semicon.build.column_groups import column_groups
+from semicon.build.duckdb_db import storage_aggregates, storage_type
+from semicon.build.package import Resource
+from semicon.build.parquet_files import ARROW_LOSSY
+from semicon.schemas.sqltypes import quote_ident
+from semicon.schemas.validation.sqlchecks import missing_values, typed_column_expr
+
+q = quote_ident
+TEXT_VIEW = "__semicon_wide_text"
+TYPED_VIEW = "__semicon_wide_typed"
+_DESCRIPTIVE = ("name", "title", "description", "example", "rdfType", "x-unit", "unit")
+
+
+def kind(f: dict[str, Any], mv: list[str], stored: str | None = None) -> str:
+    """What decides how a field's cells are typed (its descriptor but the descriptive
+    keys, its missing values and the type it is stored as)."""
+    fld = {k: v for k, v in f.items() if k not in _DESCRIPTIVE}
+    return json.dumps([fld, mv, stored], sort_keys=True, default=str)
+
+
+def kinds(resource: Resource, types: dict[str, str] | None = None
+          ) -> list[list[dict[str, Any]]]:
+    """The fields in groups of one kind, each of at most ``GROUP_COLUMNS`` fields."""
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    schema = resource.schema.descriptor
+    for f in resource.fields:
+        stored = (types or {}).get(f["name"])
+        by_kind.setdefault(kind(f, missing_values(f, schema), stored), []).append(f)
+    return [group for fields in by_kind.values() for group in column_groups(fields)]
+
+
+def _cells(fields: list[dict[str, Any]]) -> str:
+    return "[" + ", ".join(q(f["name"]) for f in fields) + "]"
+
+
+def wide_storage_types(con: duckdb.DuckDBPyConnection, resource: Resource,
+                       source: str) -> dict[str, str]:
+    """``duckdb_db.storage_types`` of a wide table: one aggregate statement per group of
+    one kind, over its cells unnested, grouped by position."""
+    schema = resource.schema.descriptor
+    types: dict[str, str] = {}
+    for fields in kinds(resource):
+        first = fields[0]
+        aggregates = storage_aggregates(first, "__v", missing_values(first, schema))
+        if not aggregates:
+            types |= {f["name"]: storage_type(f, []) for f in fields}
+            continue
+        rows = con.execute(
+            f"SELECT __i, {', '.join(aggregates)} FROM (SELECT unnest(range({len(fields)})) "
+            f"AS __i, unnest({_cells(fields)}) AS __v FROM {source}) GROUP BY __i"
+        ).fetchall()
+        found = {row[0]: list(row[1:]) for row in rows}
+        for i, f in enumerate(fields):  # no rows: the aggregates of nothing
+            values = found.get(i) or [None] * (len(aggregates) - 1) + [False]
+            types[f["name"]] = storage_type(f, values)
+    return types
+
+
+def _typed_group(con: duckdb.DuckDBPyConnection, resource: Resource,
+                 fields: list[dict[str, Any]], cast: str, source: str) -> pa.Table:
+    """The group's cells typed as ``cast``, as Arrow (a type Arrow cannot carry as text)."""
+    first = fields[0]
+    expr = typed_column_expr(first, "__v", missing_values(first, resource.schema.descriptor),
+                             cast)
+    if cast in ARROW_LOSSY:
+        expr = f"CAST({expr} AS VARCHAR)"
+    inner = f"SELECT list_transform({_cells(fields)}, lambda __v: {expr}) AS __t FROM {source}"
+    outs = ", ".join(f"__t[{i + 1}] AS {q(f['name'])}" for i, f in enumerate(fields))
+    with warnings.catch_warnings():  # the "extra copy" of a DB-API result: half the time
+        warnings.simplefilter("ignore", UserWarning)  # of con.sql(...), which binds twice
+        return con.execute(f"SELECT {outs} FROM ({inner})").to_arrow_table()
+
+
+def _type_name(con: duckdb.DuckDBPyConnection, sql_type: str) -> str:
+    """DuckDB's own name of a type (``TIMETZ`` is ``TIME WITH TIME ZONE``)."""
+    return str(con.execute(f"SELECT typeof(CAST(NULL AS {sql_type}))").fetchall()[0][0])
+
+
+def stage_wide(con: duckdb.DuckDBPyConnection, resource: Resource, text: pa.Table,
+               ref: str) -> None:
+    """Table ``ref``: the text cells ``text`` typed as the validation types them."""
+    columns: dict[str, pa.ChunkedArray] = {}
+    con.register(TEXT_VIEW, text)
+    try:
+        types = wide_storage_types(con, resource, q(TEXT_VIEW))
+        for fields in kinds(resource, types):
+            table = _typed_group(con, resource, fields, types[fields[0]["name"]], q(TEXT_VIEW))
+            columns |= dict(zip(table.column_names, table.columns, strict=True))
+    finally:
+        con.unregister(TEXT_VIEW)
+    names = resource.field_names
+    con.register(TYPED_VIEW, pa.table([columns[n] for n in names], names=names))
+    try:
+        given = {row[0]: row[1] for row in con.execute(
+            f"DESCRIBE SELECT * FROM {q(TYPED_VIEW)}").fetchall()}
+        wanted = {t: _type_name(con, t) for t in set(types.values())}
+        select = ", ".join(  # Arrow's types back to the stored ones where they differ
+            q(n) if given[n] == wanted[types[n]] else f"CAST({q(n)} AS {types[n]}) AS {q(n)}"
+            for n in names)
+        con.execute(f"CREATE OR REPLACE TABLE {ref} AS SELECT {select} FROM {q(TYPED_VIEW)}")
+    finally:
+        con.unregister(TYPED_VIEW)

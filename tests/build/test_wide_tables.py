@@ -1,0 +1,207 @@
+"""A table of 2,500 columns (wider than SQLite's column limit, so it takes the wide path of
+the DuckDB stage and the long form in SQLite) builds, serves and packages: DuckDB and Parquet
+hold it wide with every column's type, SQLite holds every cell as one row, parity passes."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import shutil
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from semicon.build import duckdb_db, parity
+from semicon.build.package import load_package
+from semicon.build.sqlite_long import column_limit
+from semicon.cli.main import cli
+
+from tests.serve.conftest import in_process
+
+WIDTH = 2500
+ROWS = ("r1", "r2", "r3")
+#: Table Schema type -> (cell of row r1, r2, r3; DuckDB type; Arrow type; SQLite class)
+KINDS = {
+    "integer": (("42", "-7", ""), "BIGINT", pa.int64(), "integer"),
+    "number": (("3.5", "1e3", "-0.25"), "DOUBLE", pa.float64(), "real"),
+    "date": (("2020-01-02", "", "1999-12-31"), "DATE", pa.date32(), "text"),
+    "boolean": (("true", "false", "true"), "BOOLEAN", pa.bool_(), "integer"),
+    "string": (("abc", "d e", ""), "VARCHAR", pa.string(), "text"),
+    "datetime": (("2020-01-02T03:04:05", "2021-06-07T08:09:10", ""), "TIMESTAMP",
+                 pa.timestamp("us"), "text"),
+}
+#: the SQLite value of each cell (as the SQLite copy of any table stores it)
+SQLITE_VALUE = {
+    "42": 42, "-7": -7, "3.5": 3.5, "1e3": 1000.0, "-0.25": -0.25, "true": 1, "false": 0,
+    "2020-01-02T03:04:05": "2020-01-02T03:04:05", "2021-06-07T08:09:10": "2021-06-07T08:09:10",
+}
+# one column of a type Arrow cannot carry (a time with a zone), at the end
+ZONED = {"name": "at", "type": "time"}
+ZONED_CELLS = ("10:00:00+02:00", "11:30:00+00:00", "")
+
+
+def _fields() -> list[dict]:
+    kinds = list(KINDS)
+    fields = [{"name": "id", "type": "string", "constraints": {"required": True}}]
+    fields += [{"name": f"c{i}", "type": kinds[(i - 1) % len(kinds)]} for i in range(1, WIDTH - 1)]
+    return [*fields, ZONED]
+
+
+def _cells(field: dict, row: int) -> str:
+    if field["name"] == "id":
+        return ROWS[row]
+    if field is ZONED or field["name"] == "at":
+        return ZONED_CELLS[row]
+    return KINDS[field["type"]][0][row]
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory):
+    """The package (validated, built and packaged through the CLI) and its outputs."""
+    work = tmp_path_factory.mktemp("wide")
+    pkg = work / "pkg"
+    (pkg / "data").mkdir(parents=True)
+    fields = _fields()
+    lines = [",".join(f["name"] for f in fields)]
+    lines += [",".join(_cells(f, r) for f in fields) for r in range(len(ROWS))]
+    (pkg / "data" / "wide.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    descriptor = {"name": "wide-package", "title": "A wide table", "version": "1.0.0",
+                  "licenses": [{"name": "CC0-1.0"}],
+                  "resources": [{"name": "wide", "path": "data/wide.csv", "format": "csv",
+                                 "schema": {"fields": fields, "primaryKey": ["id"]}}]}
+    (pkg / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    out = work / "dist"
+    runner = CliRunner()
+    results = {}
+    for args in (["validate", str(pkg)], ["build", str(pkg), "--out", str(out), "-q"],
+                 ["package", str(pkg), "--out", str(out), "--quiet"]):
+        results[args[0]] = runner.invoke(cli, args)
+        assert results[args[0]].exit_code == 0, (args, results[args[0]].output)
+    return pkg, out, fields, results
+
+
+def test_the_table_is_wider_than_sqlite_holds():
+    assert column_limit() == sqlite3.connect(":memory:").getlimit(sqlite3.SQLITE_LIMIT_COLUMN)
+    assert column_limit() < WIDTH
+
+
+def test_duckdb_holds_the_table_wide_with_every_type(wide):
+    _, out, fields, _ = wide
+    con = duckdb.connect(str(out / "wide-package.duckdb"), read_only=True)
+    columns = con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                          "WHERE table_name = 'wide' ORDER BY ordinal_position").fetchall()
+    expected = [("id", "VARCHAR")]
+    expected += [(f["name"], KINDS[f["type"]][1]) for f in fields[1:-1]]
+    expected.append(("at", "TIME WITH TIME ZONE"))
+    assert columns == expected
+    rows = con.execute('SELECT id, c1, c2, c3, c4, c5, c6, CAST("at" AS VARCHAR) FROM wide '
+                       "ORDER BY rowid").fetchall()
+    assert [r[0] for r in rows] == list(ROWS)
+    assert rows[0][1:4] == (42, 3.5, datetime.date(2020, 1, 2))
+    assert rows[1][1:5] == (-7, 1000.0, None, False)
+    assert rows[2][1] is None and rows[2][5] is None
+    assert [r[7] for r in rows] == ["10:00:00+02", "11:30:00+00", None]
+
+
+def test_parquet_holds_the_table_wide_with_every_type(wide):
+    _, out, fields, _ = wide
+    schema = pq.read_schema(out / "parquet" / "wide.parquet")
+    assert schema.names == [f["name"] for f in fields]
+    assert schema.field("id").type == pa.string() and not schema.field("id").nullable
+    for f in fields[1:-1]:
+        assert schema.field(f["name"]).type == KINDS[f["type"]][2], f
+    table = pq.read_table(out / "parquet" / "wide.parquet", columns=["c1", "c2", "c5"])
+    assert table.to_pydict() == {"c1": [42, -7, None], "c2": [3.5, 1000.0, -0.25],
+                                 "c5": ["abc", "d e", None]}
+
+
+def _sqlite_value(field: dict, cell: str):
+    if cell == "":
+        return None
+    if field["name"] == "at":
+        return {"10:00:00+02:00": "08:00:00+00", "11:30:00+00:00": "11:30:00+00"}[cell]
+    return SQLITE_VALUE.get(cell, cell)
+
+
+def test_sqlite_holds_every_cell_in_long_form(wide):
+    _, out, fields, _ = wide
+    con = sqlite3.connect(out / "wide-package.db")
+    columns = [(r[1], r[2], r[5]) for r in con.execute("PRAGMA table_info(wide)")]
+    assert columns == [("row", "INTEGER", 1), ("id", "TEXT", 0), ("position", "INTEGER", 2),
+                       ("field", "TEXT", 0), ("value", "", 0)]
+    got = con.execute("SELECT row, id, position, field, value, typeof(value) FROM wide "
+                      "ORDER BY row, position").fetchall()
+    expected = []
+    for r, key in enumerate(ROWS):
+        for p, f in enumerate(fields):
+            value = key if f["name"] == "id" else _sqlite_value(f, _cells(f, r))
+            kind = ("text" if f["name"] in ("id", "at") else KINDS[f["type"]][3])
+            expected.append((r + 1, key, p + 1, f["name"], value,
+                             "null" if value is None else kind))
+    assert len(got) == len(ROWS) * WIDTH
+    assert got == expected
+    indexes = {r[1] for r in con.execute("PRAGMA index_list(wide)")}
+    assert "idx_wide_field_value" in indexes
+    dictionary = con.execute("SELECT count(*) FROM _data_dictionary WHERE \"table\" = 'wide'")
+    assert dictionary.fetchone() == (WIDTH,)
+
+
+def test_parity_compares_sqlite_cell_by_cell(wide, tmp_path):
+    pkg, out, _, _ = wide
+    resource = load_package(pkg / "datapackage.json").load_order[0]
+    con = duckdb_db.connect()
+    want = parity.csv_digest(con, resource)  # the CSV read and typed as the build reads it
+    built = parity.sqlite_digest(con, resource, out / "wide-package.db")
+    assert parity.differences({"wide": want}, {"sqlite": {"wide": built}}) == []
+    assert built.rows == 3 and built.primary_key_hash == want.primary_key_hash
+    # one cell changed, one of the same value but another storage class: both noticed
+    for change in ("UPDATE wide SET value = 43 WHERE field = 'c1' AND row = 1",
+                   "UPDATE wide SET value = '42' WHERE field = 'c1' AND row = 1"):
+        copy = tmp_path / "changed.db"
+        shutil.copy(out / "wide-package.db", copy)
+        with sqlite3.connect(copy) as sq:
+            sq.execute(change)
+        changed = parity.sqlite_digest(con, resource, copy)
+        assert parity.differences({"wide": want}, {"sqlite": {"wide": changed}}) == [
+            "sqlite: wide content differs from the CSV"]
+
+
+def test_site_serves_the_long_table(wide):
+    pkg, out, _, _ = wide
+    metadata = json.loads((out / "metadata.json").read_text())
+    table = metadata["databases"]["wide-package"]["tables"]["wide"]
+    assert table["facets"] == ["field"]
+    assert set(table["columns"]) == {"row", "id", "position", "field", "value"}
+    ds = in_process(pkg / "datapackage.json", out)
+
+    async def get():
+        return (await ds.client.get("/wide-package/wide"),
+                await ds.client.get("/wide-package/wide.json?field=c7&_shape=array"))
+
+    page, rows = asyncio.run(get())
+    assert page.status_code == 200
+    assert "2,500 columns" in page.text
+    assert rows.status_code == 200
+    assert [(r["row"], r["value"]) for r in rows.json()] == [(1, 42), (2, -7), (3, None)]
+
+
+def test_package_zip_validates(wide, tmp_path):
+    _, out, _, results = wide
+    zip_path = Path(results["package"].output.strip())
+    assert zip_path.is_file() and zip_path.parent == out
+    runner = CliRunner()
+    result = runner.invoke(cli, ["validate", str(zip_path)])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "unzipped"
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(folder)
+        assert "parquet/wide.parquet" in [n.split("/", 1)[-1] for n in z.namelist()]
+    descriptor = next(folder.rglob("datapackage.json"))
+    result = runner.invoke(cli, ["validate", str(descriptor)])
+    assert result.exit_code == 0, result.output
