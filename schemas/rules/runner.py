@@ -9,9 +9,8 @@ so a rule's SQL sees only the package's tables. Each query has a time limit.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from semicon.schemas.validation.resource import Context
 from .base import Rule, ident, normalise_ws
 from .declared import Declarations
 from .kinds import Quote
+from .watchdog import Watchdog
 
 TABLES = "semicon_tables"
 INTERNAL = "semicon_internal"
@@ -38,6 +38,7 @@ class RuleContext:
     declarations: Declarations
     allow_python: bool = False
     time_limit: float = DEFAULT_TIME_LIMIT
+    _watchdog: Watchdog | None = field(default=None, init=False, repr=False)
 
     @property
     def con(self) -> Any:
@@ -56,24 +57,16 @@ class RuleContext:
 
     def _timed(self, call: Any) -> Any:
         """``call()``, interrupted after :attr:`time_limit` seconds (``TimeoutError``)."""
-        fired: list[bool] = []
-
-        def stop() -> None:
-            fired.append(True)
-            self.con.interrupt()
-
-        timer = threading.Timer(self.time_limit, stop)
-        timer.daemon = True
-        timer.start()
+        if self._watchdog is None:
+            self._watchdog = Watchdog(self.con.interrupt)
         try:
-            return call()
+            with self._watchdog.limit(self.time_limit):
+                return call()
         except Exception as exc:
-            if fired:
+            if self._watchdog.fired:
                 raise TimeoutError(
                     f"stopped after {self.time_limit:g} s (time limit)") from None
             raise exc
-        finally:
-            timer.cancel()
 
     def select(self, sql: str) -> list[dict[str, Any]]:
         """The rows of ``sql`` (at most the finding cap) as dicts by column name."""

@@ -42,5 +42,6 @@ def store_records(con: Any, r: LoadedResource, records: Iterable[tuple[int, list
         return
     insert_records(con, f"r{r.index}_st", r, records)
     r.view = f"r{r.index}_v"
+    r.tables = [f"r{r.index}_st"]
     con.execute(f"CREATE VIEW {r.view} AS "
                 f"{view_select(r, f'r{r.index}_st', keys='__k, __extra')}")

@@ -12,6 +12,7 @@ from typing import Any
 
 from semicon.schemas.model import DescriptorError, Package, as_package
 
+from .checks import run_checks
 from .descriptor import (
     Stop,
     kept_fields,
@@ -19,12 +20,10 @@ from .descriptor import (
     structure_findings,
 )
 from .findings import FATAL_CODES, Finding, make
-from .keys import key_checks
 from .loader import ProgressBar, load_resource
 from .metacheck import MetadataCheck
 from .report import Report, finish_report
 from .resource import DEFAULT_CAP, Context, LoadedResource
-from .rowchecks import row_checks
 
 __all__ = ["DEFAULT_CAP", "Context", "LoadedResource", "Options", "validate_package"]
 
@@ -195,12 +194,8 @@ def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
         findings.extend(meta.result())
         if any(f.code in FATAL_CODES for f in findings):
             raise Stop
-        for r in resources.values():
-            if r.usable:
-                row_checks(con, r, findings, options.cap)
-                key_checks(con, r, resources, findings, options.cap)
-                if r.capped:
-                    out.capped.append(r.name)
+        run_checks(con, resources, findings, options.cap)
+        out.capped += [r.name for r in resources.values() if r.usable and r.capped]
     except duckdb.Error:
         # odd descriptor values (missingValues, constraints) the profile check rejects
         fatal = [f for f in meta.result() if f.code in FATAL_CODES]

@@ -127,6 +127,7 @@ def drop_loaded(con: Any, r: LoadedResource) -> None:
             con.execute(f"DROP {kind} IF EXISTS {obj}")
     r.extras.clear()
     r.bounds = []
+    r.tables = []
 
 
 def finish_fast(con: Any, r: LoadedResource, dialect: rawscan.Dialect, scan: rawscan.RawScan,
@@ -141,6 +142,7 @@ def finish_fast(con: Any, r: LoadedResource, dialect: rawscan.Dialect, scan: raw
     if not fast_usable(con, r, scan, rejected):
         return False
     r.view = f"r{r.index}_v"
+    r.tables = [t]
     if not rejected:
         con.execute(f"CREATE VIEW {r.view} AS {view_select(r, t)}")
         return True
@@ -149,6 +151,7 @@ def finish_fast(con: Any, r: LoadedResource, dialect: rawscan.Dialect, scan: raw
         cells = next(dialect.reader([raw]), [])
         records.append((int(line), cells))
     insert_records(con, f"r{r.index}_rj", r, records)
+    r.tables.append(f"r{r.index}_rj")
     lines = [line for line, _ in records]
     r.bounds = [line - 2 - j for j, line in enumerate(lines)]  # table rows before reject j
     con.execute(f"CREATE VIEW {r.view} AS {view_select(r, t)} UNION ALL "

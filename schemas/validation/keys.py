@@ -1,10 +1,12 @@
-"""Key findings from SQL: unique fields, the primary key and foreign keys."""
+"""Key checks as SQL queries: unique fields, the primary key and foreign keys."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import sqlchecks
+from .checks import Check
 from .descriptor import as_list
 from .findings import Finding
 from .resource import LoadedResource
@@ -30,19 +32,27 @@ def _previous_lines(rows: list[tuple]) -> dict[int, int]:
     return out
 
 
-def key_checks(con: Any, r: LoadedResource, resources: dict[str, LoadedResource],
-               findings: list[Finding], cap: int) -> None:
+def key_queries(r: LoadedResource, resources: dict[str, LoadedResource],
+                findings: list[Finding], cap: int) -> list[Check]:
+    """The key checks of ``r``: unique fields, primary key, foreign keys."""
     cap += len(r.bounds)
-    schema = r.schema
-    # unique fields
+    return [*_unique_queries(r, findings, cap), *_primary_key_queries(r, findings, cap),
+            *_foreign_key_queries(r, resources, findings, cap)]
+
+
+def _unique_queries(r: LoadedResource, findings: list[Finding], cap: int) -> list[Check]:
+    out = []
     for col in r.columns:
-        cons = col.fld.get("constraints") or {}
-        if not cons.get("unique"):
-            continue
-        dups = con.execute(sqlchecks.duplicate_sql(r.view, [col], skip_all_null=True,
-                                                   limit=cap)).fetchall()
-        r.capped |= len(dups) >= cap
-        dups = [(r.line_of(key), k, v) for key, k, v in dups]
+        if (col.fld.get("constraints") or {}).get("unique"):
+            sql = sqlchecks.duplicate_sql(r.view, [col], skip_all_null=True, limit=cap)
+            out.append(Check(r, sql, cap, _unique_reporter(r, col, findings)))
+    return out
+
+
+def _unique_reporter(r: LoadedResource, col: Column,
+                     findings: list[Finding]) -> Callable[[list[tuple]], None]:
+    def report(rows: list[tuple]) -> None:
+        dups = [(r.line_of(key), k, v) for key, k, v in rows]
         prev = _previous_lines([(line, k) for line, k, _v in dups])
         raw = {line: v for line, _k, v in dups}
         for line, before in prev.items():
@@ -51,32 +61,48 @@ def key_checks(con: Any, r: LoadedResource, resources: dict[str, LoadedResource]
                 f'Row at line "{line}" has unique constraint violation in field "{col.name}" '
                 f'at position "{col.position}": the same as in the row at line {before}',
                 line=line, field=col.name, value=raw[line]))
-    # primary key
-    pk = as_list(schema.get("primaryKey"))
+    return report
+
+
+def _primary_key_queries(r: LoadedResource, findings: list[Finding],
+                         cap: int) -> list[Check]:
+    pk = as_list(r.schema.get("primaryKey"))
     pk_cols = _key_columns(r, pk) if pk else None
-    if pk_cols:
-        dups = con.execute(sqlchecks.duplicate_sql(r.view, pk_cols, skip_all_null=True,
-                                                   limit=cap)).fetchall()
-        r.capped |= len(dups) >= cap
-        n = len(pk_cols)
-        dups = [(r.line_of(row[0]), *row[1:]) for row in dups]
+    if not pk_cols:
+        return []
+    n = len(pk_cols)
+    field = ", ".join(pk)
+
+    def duplicates(rows: list[tuple]) -> None:
+        dups = [(r.line_of(row[0]), *row[1:]) for row in rows]
         prev = _previous_lines([row[: 1 + n] for row in dups])
         raw = {row[0]: row[1 + n:] for row in dups}
         for line, before in prev.items():
             findings.append(r.finding(
                 "primary-key",
                 f'Row at line "{line}" violates the primary key: the same as in the row at '
-                f"line {before}", line=line, field=", ".join(pk),
+                f"line {before}", line=line, field=field,
                 value=", ".join("" if v is None else str(v) for v in raw[line])))
-        for (key,) in con.execute(sqlchecks.all_null_key_sql(r.view, pk_cols,
-                                                             limit=cap)).fetchall():
+
+    def empty(rows: list[tuple]) -> None:
+        for (key,) in rows:
             line = r.line_of(key)
             findings.append(r.finding(
                 "primary-key",
                 f'Row at line "{line}" violates the primary key: cells composing the primary '
-                'keys are all "None"', line=line, field=", ".join(pk)))
-    # foreign keys
-    for fk in schema.get("foreignKeys", []) or []:
+                'keys are all "None"', line=line, field=field))
+
+    return [
+        Check(r, sqlchecks.duplicate_sql(r.view, pk_cols, skip_all_null=True, limit=cap),
+              cap, duplicates),
+        Check(r, sqlchecks.all_null_key_sql(r.view, pk_cols, limit=cap), cap, empty),
+    ]
+
+
+def _foreign_key_queries(r: LoadedResource, resources: dict[str, LoadedResource],
+                         findings: list[Finding], cap: int) -> list[Check]:
+    out = []
+    for fk in r.schema.get("foreignKeys", []) or []:
         src = as_list(fk["fields"])
         ref = fk["reference"]
         target_name = ref.get("resource", "") or r.name
@@ -88,9 +114,14 @@ def key_checks(con: Any, r: LoadedResource, resources: dict[str, LoadedResource]
         if not ref_cols:
             continue
         sql = sqlchecks.foreign_key_sql(r.view, cols, target.view, ref_cols, limit=cap)
-        missing = con.execute(sql).fetchall()
-        r.capped |= len(missing) >= cap
-        for row in missing:
+        out.append(Check(r, sql, cap, _foreign_key_reporter(r, src, ref, findings)))
+    return out
+
+
+def _foreign_key_reporter(r: LoadedResource, src: list[str], ref: dict[str, Any],
+                          findings: list[Finding]) -> Callable[[list[tuple]], None]:
+    def report(rows: list[tuple]) -> None:
+        for row in rows:
             line = r.line_of(row[0])
             values = ", ".join("" if v is None else str(v) for v in row[1:])
             findings.append(r.finding(
@@ -99,3 +130,4 @@ def key_checks(con: Any, r: LoadedResource, resources: dict[str, LoadedResource]
                 f'values "{values}" not found in the lookup table "{ref.get("resource", "")}" '
                 f'as "{", ".join(as_list(ref["fields"]))}"',
                 line=line, field=", ".join(src), value=values))
+    return report

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 SYNC_HINT = " (if the file was changed on purpose, run `semicon sync` to update the descriptor)"
 #: bytes between the sample lines that check DuckDB kept the file's row order
 SAMPLE_EVERY = 1 << 20
+#: rows of inline data, JSON or a spreadsheet up to which the table is stored (see settle)
+SMALL_ROWS = 10_000
 
 
 class ProgressBar:
@@ -121,7 +123,8 @@ def _load_records(con: Any, r: LoadedResource, res: Resource, table: sources.Tab
     r.by_name = {c.name: c for c in r.columns}
     findings.extend(_label_findings(r, header, dialect))
     store_records(con, r, records)  # type: ignore[arg-type]
-    r.rows = con.execute(f"SELECT count(*) FROM {r.view}").fetchall()[0][0]
+    rows = con.execute(f"SELECT count(*) FROM {r.view}").fetchall()[0][0]
+    r.rows = settle(con, r, small=True) if rows <= SMALL_ROWS else rows
     r.usable = True
     return r
 
@@ -213,10 +216,24 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
     if not (ok and finish_fast(con, r, dialect, scan, rejected)):  # type: ignore[arg-type]
         drop_loaded(con, r)
         load_slow(con, r, file, dialect, encoding, findings)
-    r.rows = con.execute(f"SELECT count(*) FROM {r.view}").fetchall()[0][0]
+    r.rows = settle(con, r, small=size <= SAMPLE_EVERY)
     r.usable = True
     advance(max(size, 1))
     return r
+
+
+def settle(con: Any, r: LoadedResource, *, small: bool) -> int:
+    """The number of rows; a small table's view is stored as a table on the way.
+
+    Every check and rule query binds the view's typed expressions again (about 2 ms a
+    query on a table of any size); a small table stored once is bound as a plain table.
+    """
+    if not small or r.long_groups:
+        return con.execute(f"SELECT count(*) FROM {r.view}").fetchall()[0][0]
+    table = f"r{r.index}_m"
+    rows = con.execute(f"CREATE TABLE {table} AS SELECT * FROM {r.view}").fetchall()[0][0]
+    r.view = table
+    return rows
 
 
 def _parse_hash(value: Any) -> tuple[str | None, str | None]:

@@ -41,6 +41,8 @@ class LoadedResource:
     file: Path | None = None
     usable: bool = False
     view: str = ""
+    #: the tables the view reads, each with the ``__bad`` flag of its rows
+    tables: list[str] = field(default_factory=list)
     columns: list[Column] = field(default_factory=list)
     by_name: dict[str, Column] = field(default_factory=dict)
     rows: int = 0

@@ -1,0 +1,68 @@
+"""Checks are asked first whether they find anything; only those that do are run."""
+
+from __future__ import annotations
+
+import duckdb
+from semicon.schemas.validation.checks import Check, _finding_checks, run_checks
+from semicon.schemas.validation.engine import validate_package
+from semicon.schemas.validation.resource import LoadedResource
+
+
+def _check(r: LoadedResource, sql: str, probe: str | None = None) -> Check:
+    return Check(r, sql, 10, lambda rows: None, probe=probe)
+
+
+def test_only_checks_returning_rows_are_run():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    r = LoadedResource(index=0, name="t", schema={})
+    some = _check(r, "SELECT x FROM t")
+    none = _check(r, "SELECT x FROM t WHERE x > 1")
+    probed = _check(r, "SELECT x FROM t", probe="SELECT 1 FROM t WHERE x > 1")
+    assert _finding_checks(con, [some, none, probed]) == [some]
+
+
+def test_a_question_that_fails_runs_every_check_on_its_own():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    r = LoadedResource(index=0, name="t", schema={})
+    checks = [_check(r, "SELECT x FROM t WHERE x > 1"), _check(r, "SELECT no_such FROM t")]
+    assert _finding_checks(con, checks) == checks
+
+
+def test_reported_rows_and_the_cap(monkeypatch):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range AS x FROM range(5)")
+    r = LoadedResource(index=0, name="t", schema={}, usable=True)
+    seen: list[list[tuple]] = []
+    checks = [Check(r, "SELECT x FROM t WHERE x >= 3 ORDER BY x LIMIT 2", 2, seen.append),
+              Check(r, "SELECT x FROM t WHERE x > 9", 2, seen.append)]
+    monkeypatch.setattr("semicon.schemas.validation.keys.key_queries", lambda *a: checks)
+    monkeypatch.setattr("semicon.schemas.validation.rowchecks.row_queries", lambda *a: [])
+    run_checks(con, {"t": r}, [], 2)
+    assert seen == [[(3,), (4,)]] and r.capped
+
+
+def test_every_key_finding_of_a_package_with_all_kinds(tmp_path):
+    data = tmp_path / "pkg"
+    data.mkdir()
+    (data / "parent.csv").write_text("id,code\n1,a\n1,b\n,c\n3,c\n", encoding="utf-8")
+    (data / "child.csv").write_text("id,parent\n1,1\n2,7\n3,\n", encoding="utf-8")
+    descriptor = data / "datapackage.json"
+    descriptor.write_text("""{"name": "p", "resources": [
+      {"name": "parent", "path": "parent.csv", "schema": {"fields": [
+        {"name": "id", "type": "integer"},
+        {"name": "code", "type": "string", "constraints": {"unique": true}}],
+       "primaryKey": ["id"]}},
+      {"name": "child", "path": "child.csv", "schema": {"fields": [
+        {"name": "id", "type": "integer"}, {"name": "parent", "type": "integer"}],
+       "primaryKey": "id",
+       "foreignKeys": [{"fields": "parent", "reference": {"resource": "parent",
+                                                          "fields": "id"}}]}}]}""",
+                          encoding="utf-8")
+    report = validate_package(descriptor)
+    got = sorted((f.resource, f.line, f.code) for f in report.findings)
+    assert got == [("child", 3, "foreign-key"),
+                   ("parent", 3, "primary-key"),
+                   ("parent", 4, "primary-key"),
+                   ("parent", 5, "unique-error")]
