@@ -68,6 +68,11 @@ class RuleContext:
                     f"stopped after {self.time_limit:g} s (time limit)") from None
             raise exc
 
+    def close(self) -> None:
+        """Stop watching the time limit (the watching thread holds the connection)."""
+        if self._watchdog is not None:
+            self._watchdog.close()
+
     def select(self, sql: str) -> list[dict[str, Any]]:
         """The rows of ``sql`` (at most the finding cap) as dicts by column name."""
         cur = self._timed(lambda: self.con.execute(
@@ -199,5 +204,6 @@ def run_rules(ctx: Context, declarations: Declarations, *, allow_python: bool = 
                                 f"{rule.label} could not run: {_first_line(exc)}",
                                 resource=rule.resource))
     finally:
+        rctx.close()
         ctx.con.execute("RESET search_path")
     return out

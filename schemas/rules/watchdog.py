@@ -3,7 +3,8 @@ outlives its limit.
 
 A ``threading.Timer`` per statement starts a thread per statement, which costs more than
 the statements of a small package; this thread is started once and leaves after a second
-without a statement to watch.
+without a statement to watch, or when :meth:`Watchdog.close` is called (it holds the
+connection: it must not outlive it).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Watchdog:
         self._cond = threading.Condition()
         self._deadline: float | None = None
         self._thread: threading.Thread | None = None
+        self._closing = False
         self.fired = False
 
     @contextlib.contextmanager
@@ -34,6 +36,7 @@ class Watchdog:
             self.fired = False
             self._deadline = time.monotonic() + seconds
             if self._thread is None:
+                self._closing = False
                 self._thread = threading.Thread(target=self._watch, daemon=True)
                 self._thread.start()
             self._cond.notify()
@@ -44,9 +47,21 @@ class Watchdog:
                 self._deadline = None
                 self._cond.notify()
 
+    def close(self) -> None:
+        """Stop the thread (a later :meth:`limit` starts another)."""
+        with self._cond:
+            thread = self._thread
+            self._closing = True
+            self._cond.notify()
+        if thread is not None:
+            thread.join()
+
     def _watch(self) -> None:
         with self._cond:
             while True:
+                if self._closing:
+                    self._thread = None
+                    return
                 if self._deadline is None:
                     if not self._cond.wait(IDLE) and self._deadline is None:
                         self._thread = None  # idle: leave; the next limit starts another

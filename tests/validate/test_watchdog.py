@@ -28,3 +28,11 @@ def test_quick_statements_share_one_thread_that_leaves_when_idle():
     assert not thread.is_alive() and dog._thread is None
     with dog.limit(30):  # and a new one watches the next statement
         assert dog._thread is not None and dog._thread is not thread
+
+
+def test_close_stops_the_thread_at_once():
+    dog = Watchdog(lambda: None)
+    with dog.limit(30):
+        thread = dog._thread
+    dog.close()
+    assert thread is not None and not thread.is_alive() and dog._thread is None
