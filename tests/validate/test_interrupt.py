@@ -79,7 +79,7 @@ def test_ctrl_c_during_validate_exits_130_without_a_traceback(tmp_path: Path):
     started = time.perf_counter()
     assert run_cli_interrupted(600, "validate", "-q", str(descriptor)).returncode == 0
     whole = time.perf_counter() - started  # the timer never fired: a whole run
-    for delay in (0.3 * whole, 0.6 * whole):
+    for delay in (0.25 * whole, 0.45 * whole):  # well inside: load varies between runs
         proc = run_cli_interrupted(delay, "validate", "-q", str(descriptor))
         assert proc.returncode == 130, proc.stderr
         assert proc.stderr.strip().endswith("semicon: interrupted; nothing was changed")
