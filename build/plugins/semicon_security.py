@@ -10,7 +10,9 @@
   leading ``'``: Datasette's exports are written by :class:`CsvWriter`, which escapes each
   cell as it writes it; any other CSV body is rewritten by :class:`CsvEscaper`;
 - one Content-Security-Policy, one Referrer-Policy and the other :data:`SECURITY_HEADERS` on
-  every response (replacing any the application set, whatever its case);
+  every response (replacing any the application set, whatever its case); an HTML page's
+  policy allows its own inline scripts by hash and no other (``prepare_jinja2_environment``
+  marks the templates' scripts, :func:`page_policy` hashes them and removes the marks);
 - an exception that escapes Datasette becomes an error page with those headers and one log line.
 
 Runs innermost of the site's ASGI wrappers (``tryfirst``), inside the response cache of
@@ -21,15 +23,19 @@ Runs innermost of the site's ASGI wrappers (``tryfirst``), inside the response c
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextvars
 import csv
+import hashlib
 import importlib.util
 import logging
 import re
+import secrets
 import types
 from pathlib import Path
 
 from datasette import hookimpl
+from jinja2 import BaseLoader, Environment
 
 
 def _load_formulas():
@@ -50,14 +56,16 @@ escape_cell = formulas.escape
 
 #: longest path plus query string served (longer: 414, never computed, cached or logged)
 MAX_URL = 16 * 1024
-#: what the site's pages need: their own scripts and styles (Datasette's pages carry inline
-#: ones, some with per-page data), images including data: URIs, nothing from other sites,
-#: no plugins, no <base> hijack, forms only to the site, framing only by the site.
-CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+#: what the site's pages need: their own scripts, and of inline scripts exactly those of the
+#: templates that page carries (``'sha256-…'`` of each, :func:`page_policy`); styles (Datasette
+#: sets some inline), images including data: URIs, nothing from other sites, no plugins, no
+#: <base> hijack, forms only to the site, framing only by the site.
+CSP_TEMPLATE = (
+    "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'self'"
 )
+CSP = CSP_TEMPLATE.format(hashes="")
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     # Datasette sets no-referrer on its data pages; one policy for every page.
@@ -68,10 +76,55 @@ SECURITY_HEADERS = [
 _SECURITY_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
 LOG = logging.getLogger("semicon.site")
 
+#: given to every ``<script`` tag of every template (Datasette's, its plugins', the site's)
+#: as the templates are loaded, and removed from every page served: a secret of this process,
+#: so a script injected into a page's data can never carry it. Only marked inline scripts get
+#: their hash into the page's policy.
+SCRIPT_MARK = f' data-semicon-script="{secrets.token_hex(16)}"'
+_SCRIPT_TAG = re.compile(r"<script\b", re.IGNORECASE)
+_MARKED_SCRIPT = re.compile(
+    rb"<script" + re.escape(SCRIPT_MARK.encode()) + rb"([^>]*)>(.*?)</script", re.S | re.I)
+_SRC = re.compile(rb"\ssrc\s*=", re.I)
 
-def with_security_headers(headers: list) -> list:
+
+def with_security_headers(headers: list, csp: bytes = SECURITY_HEADERS[0][1]) -> list:
     """``headers`` with exactly one of each security header (names compared lower-case)."""
-    return [h for h in headers if h[0].lower() not in _SECURITY_NAMES] + SECURITY_HEADERS
+    return [h for h in headers if h[0].lower() not in _SECURITY_NAMES] + [
+        (b"content-security-policy", csp), *SECURITY_HEADERS[1:]]
+
+
+def page_policy(body: bytes) -> tuple[bytes, bytes]:
+    """An HTML page without its script marks, and the CSP allowing its marked inline scripts.
+
+    Each hash is the SHA-256 of a script's text as the browser reads it (the bytes between
+    ``<script …>`` and ``</script``, UTF-8), so the policy is right for exactly these bytes:
+    the response cache keeps and replays both together.
+    """
+    mark = SCRIPT_MARK.encode()
+    if mark not in body:
+        return body, CSP.encode()
+    hashes: dict[str, None] = {}
+    for m in _MARKED_SCRIPT.finditer(body):
+        text = m.group(2).replace(mark, b"")
+        if text and not _SRC.search(m.group(1)):
+            digest = base64.b64encode(hashlib.sha256(text).digest()).decode()
+            hashes[f" 'sha256-{digest}'"] = None
+    return body.replace(mark, b""), CSP_TEMPLATE.format(hashes="".join(hashes)).encode()
+
+
+class ScriptMarkingLoader(BaseLoader):
+    """A Jinja loader serving another loader's templates with :data:`SCRIPT_MARK` in every
+    ``<script`` tag."""
+
+    def __init__(self, inner: BaseLoader) -> None:
+        self.inner = inner
+
+    def get_source(self, environment: Environment, template: str):
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        return _SCRIPT_TAG.sub("<script" + SCRIPT_MARK, source), filename, uptodate
+
+    def list_templates(self) -> list[str]:
+        return self.inner.list_templates()
 
 
 def unsafe_path(path: str) -> bool:
@@ -319,25 +372,44 @@ def wrap(app):
         if len(raw_path) + len(scope.get("query_string") or b"") > MAX_URL:
             return await _send_error(send, 414, "URI too long")
         is_csv = scope["path"].endswith(".csv")
-        state = {"escaper": None, "started": False, "blocked": False, "escaped": False}
+        state = {"escaper": None, "started": False, "blocked": False, "escaped": False,
+                 "page": None}
+
+        async def send_page(message) -> None:
+            """Hold an HTML page until its body is complete; send it with its own policy."""
+            start, chunks = state["page"]
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body, csp = page_policy(b"".join(chunks))
+            headers = [h for h in start["headers"] if h[0].lower() != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            state["started"] = True
+            await send({**start, "headers": with_security_headers(headers, csp)})
+            await send({"type": "http.response.body", "body": body})
 
         async def wrapped_send(message):
             if message["type"] == "http.response.start":
-                state["started"] = True
                 headers = list(message.get("headers") or [])
                 for name, value in headers:
                     if name.lower() == b"location" and not safe_location(value.decode("latin-1")):
                         await _send_error(send, 404, "Not found")
-                        state["blocked"] = True
+                        state["blocked"] = state["started"] = True
                         return
                 ctype = next((v for n, v in headers if n.lower() == b"content-type"), b"")
+                if ctype.startswith(b"text/html"):
+                    state["page"] = ({**message, "headers": headers}, [])
+                    return
                 if is_csv or ctype.startswith(b"text/csv"):
                     state["escaper"] = CsvEscaper()
                     headers = [h for h in headers if h[0].lower() != b"content-length"]
+                state["started"] = True
                 await send({**message, "headers": with_security_headers(headers)})
                 return
             if state["blocked"]:
                 return
+            if state["page"] is not None and message["type"] == "http.response.body":
+                return await send_page(message)
             escaper = state["escaper"]
             if message["type"] == "http.response.body" and escaper is not None:
                 if state["escaped"] and not escaper.pending:  # whole rows from CsvWriter
@@ -370,6 +442,14 @@ def wrap(app):
 @hookimpl(tryfirst=True)
 def asgi_wrapper(datasette):
     return wrap
+
+
+# Called last, so applied last: outside any other plugin's loader (their edits see the
+# templates as shipped), the marks go into the text every template is compiled from.
+@hookimpl(trylast=True)
+def prepare_jinja2_environment(env: Environment) -> None:
+    if not isinstance(env.loader, ScriptMarkingLoader):
+        env.loader = ScriptMarkingLoader(env.loader)
 
 
 @hookimpl

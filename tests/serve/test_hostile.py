@@ -8,10 +8,13 @@ functions, 400 for bad parameters, one log line per error.
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
+import hashlib
 import io
 import json
 import logging
+import re
 import sqlite3
 from pathlib import Path
 
@@ -288,3 +291,48 @@ def test_csv_exports_use_the_plugins_writer(ds, monkeypatch):
     assert r.status_code == 200
     assert csv_rows(r.text) == [["n", "long"], ["1", "'=" + "x" * 5000]]
     assert rows == [2, 2]
+
+
+def test_page_policy_allows_the_marked_inline_scripts_only():
+    plugin = _security()
+    mark = plugin.SCRIPT_MARK
+    body = (f'<script{mark}>var a = 1;</script><script{mark} src="/x.js"></script>'
+            f'<script{mark} type="module">b()</script><script>injected()</script>').encode()
+    page, csp = plugin.page_policy(body)
+    assert page == (b'<script>var a = 1;</script><script src="/x.js"></script>'
+                    b'<script type="module">b()</script><script>injected()</script>')
+    script_src = next(d for d in csp.decode().split("; ") if d.startswith("script-src"))
+    assert script_src == "script-src 'self' " + " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s).digest()).decode()}'"
+        for s in (b"var a = 1;", b"b()"))
+    assert plugin.page_policy(b"<p>no script</p>") == (b"<p>no script</p>", plugin.CSP.encode())
+
+
+def test_every_page_type_carries_the_hashes_of_its_own_inline_scripts(site, monkeypatch):
+    """In process, cache on: the policy of each page type lists exactly the hashes of the
+    inline scripts in its body (no more, no fewer), the marks never leave the server, and a
+    cached page comes back with the same policy."""
+    from tests.serve.conftest import in_process
+    from tests.serve.test_accessibility import page_types
+
+    monkeypatch.delenv("SEMICON_CACHE_MB", raising=False)
+    ds = in_process(site.descriptor, site.out)
+    scripts = re.compile(r"<script([^>]*)>(.*?)</script", re.S)
+
+    async def pages():
+        out = {}
+        for kind, path in page_types(site.db_name).items():
+            first, again = await ds.client.get(path), await ds.client.get(path)
+            out[kind] = (first, again)
+        return out
+
+    for kind, (first, again) in asyncio.run(pages()).items():
+        assert "data-semicon-script" not in first.text, kind
+        inline = {s for attrs, s in scripts.findall(first.text)
+                  if "src=" not in attrs and "ld+json" not in attrs and s}
+        hashes = {"'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()
+                  + "'" for s in inline}
+        policy = first.headers["content-security-policy"]
+        script_src = next(d for d in policy.split("; ") if d.startswith("script-src")).split()
+        assert set(script_src[2:]) == hashes and script_src[:2] == ["script-src", "'self'"], kind
+        assert (again.headers["content-security-policy"], again.text) == (policy, first.text)

@@ -51,7 +51,7 @@ def test_plugin_modules_register_their_own_hooks():
                      "semicon_charts", "semicon_columns", "semicon_errors", "semicon_sqlite")
     }
     assert hooks == {
-        "semicon_security": {"asgi_wrapper", "startup"},
+        "semicon_security": {"asgi_wrapper", "startup", "prepare_jinja2_environment"},
         "semicon_errors": {"handle_exception", "startup"},
         "semicon_sqlite": {"prepare_connection"},
         "semicon_cache": {"asgi_wrapper", "startup"},
