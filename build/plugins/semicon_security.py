@@ -397,7 +397,8 @@ def wrap(app):
                         state["blocked"] = state["started"] = True
                         return
                 ctype = next((v for n, v in headers if n.lower() == b"content-type"), b"")
-                if ctype.startswith(b"text/html"):
+                # (a CSV export's ``_trace`` view is HTML but no template's: it streams)
+                if ctype.startswith(b"text/html") and not is_csv:
                     state["page"] = ({**message, "headers": headers}, [])
                     return
                 if is_csv or ctype.startswith(b"text/csv"):

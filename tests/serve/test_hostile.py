@@ -336,3 +336,12 @@ def test_every_page_type_carries_the_hashes_of_its_own_inline_scripts(site, monk
         script_src = next(d for d in policy.split("; ") if d.startswith("script-src")).split()
         assert set(script_src[2:]) == hashes and script_src[:2] == ["script-src", "'self'"], kind
         assert (again.headers["content-security-policy"], again.text) == (policy, first.text)
+
+
+def test_the_csv_trace_view_streams_escaped_cells(ds):
+    """``.csv?_trace=1`` is the export as HTML (no template, no script): escaped like the
+    export, with the site's fixed policy."""
+    r = get(ds, "/h/cells.csv?_trace=1")
+    assert r.headers["content-type"].startswith("text/html")
+    assert "1,&#39;=1+2\r\n" in r.text and "3,-5\r\n" in r.text
+    assert r.headers["content-security-policy"] == _security().CSP
