@@ -34,21 +34,27 @@ TYPED_VIEW = "__semicon_wide_typed"
 _DESCRIPTIVE = ("name", "title", "description", "example", "rdfType", "x-unit", "unit")
 
 
-def kind(f: dict[str, Any], mv: list[str], stored: str | None = None) -> str:
-    """What decides how a field's cells are typed (its descriptor but the descriptive
-    keys, its missing values and the type it is stored as)."""
+def kind(f: dict[str, Any], mv: list[str]) -> str:
+    """What decides how a field's cells are typed: its descriptor but the descriptive keys,
+    and its missing values."""
     fld = {k: v for k, v in f.items() if k not in _DESCRIPTIVE}
-    return json.dumps([fld, mv, stored], sort_keys=True, default=str)
+    return json.dumps([fld, mv], sort_keys=True, default=str)
 
 
-def kinds(resource: Resource, types: dict[str, str] | None = None
-          ) -> list[list[dict[str, Any]]]:
-    """The fields in groups of one kind, each of at most ``GROUP_COLUMNS`` fields."""
-    by_kind: dict[str, list[dict[str, Any]]] = {}
+def signatures(resource: Resource) -> dict[str, str]:
+    """Field name -> its :func:`kind`."""
     schema = resource.schema.descriptor
+    return {f["name"]: kind(f, missing_values(f, schema)) for f in resource.fields}
+
+
+def kinds(resource: Resource, signed: dict[str, str],
+          types: dict[str, str] | None = None) -> list[list[dict[str, Any]]]:
+    """The fields in groups of one kind (``signed``: :func:`signatures`) and one stored
+    type (when ``types`` are given), each of at most ``GROUP_COLUMNS`` fields."""
+    by_kind: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
     for f in resource.fields:
-        stored = (types or {}).get(f["name"])
-        by_kind.setdefault(kind(f, missing_values(f, schema), stored), []).append(f)
+        key = (signed[f["name"]], (types or {}).get(f["name"]))
+        by_kind.setdefault(key, []).append(f)
     return [group for fields in by_kind.values() for group in column_groups(fields)]
 
 
@@ -56,13 +62,13 @@ def _cells(fields: list[dict[str, Any]]) -> str:
     return "[" + ", ".join(q(f["name"]) for f in fields) + "]"
 
 
-def wide_storage_types(con: duckdb.DuckDBPyConnection, resource: Resource,
-                       source: str) -> dict[str, str]:
+def wide_storage_types(con: duckdb.DuckDBPyConnection, resource: Resource, source: str,
+                       signed: dict[str, str]) -> dict[str, str]:
     """``duckdb_db.storage_types`` of a wide table: one aggregate statement per group of
     one kind, over its cells unnested, grouped by position."""
     schema = resource.schema.descriptor
     types: dict[str, str] = {}
-    for fields in kinds(resource):
+    for fields in kinds(resource, signed):
         first = fields[0]
         aggregates = storage_aggregates(first, "__v", missing_values(first, schema))
         if not aggregates:
@@ -105,8 +111,9 @@ def stage_wide(con: duckdb.DuckDBPyConnection, resource: Resource, text: pa.Tabl
     columns: dict[str, pa.ChunkedArray] = {}
     con.register(TEXT_VIEW, text)
     try:
-        types = wide_storage_types(con, resource, q(TEXT_VIEW))
-        for fields in kinds(resource, types):
+        signed = signatures(resource)
+        types = wide_storage_types(con, resource, q(TEXT_VIEW), signed)
+        for fields in kinds(resource, signed, types):
             table = _typed_group(con, resource, fields, types[fields[0]["name"]], q(TEXT_VIEW))
             columns |= dict(zip(table.column_names, table.columns, strict=True))
     finally:

@@ -205,3 +205,21 @@ def test_package_zip_validates(wide, tmp_path):
     descriptor = next(folder.rglob("datapackage.json"))
     result = runner.invoke(cli, ["validate", str(descriptor)])
     assert result.exit_code == 0, result.output
+
+
+def test_pandas_metadata_is_what_pyarrow_writes_for_the_whole_frame():
+    """The Parquet files' ``pandas`` metadata is assembled per column (linear in columns):
+    byte for byte what pyarrow writes for a DataFrame of the same dtypes."""
+    import pandas as pd
+    from semicon.build.parquet_files import pandas_dtype, pandas_metadata
+
+    schema = pa.schema([("a", pa.int64()), ("b b", pa.string()), ("c", pa.date32()),
+                        ("d", pa.bool_()), ("e", pa.float64()),
+                        ("f", pa.timestamp("us", tz="UTC")), ("g", pa.decimal128(38, 0)),
+                        ("h", pa.time64("us")), ("i", pa.list_(pa.int64()))])
+    nulls = {"a": 1, "d": 2}
+    frame = pd.DataFrame({f.name: pd.Series([], dtype=pandas_dtype(f.type, f.name in nulls))
+                          for f in schema})
+    whole = pa.Schema.from_pandas(frame, preserve_index=False).metadata[b"pandas"]
+    assert pandas_metadata(schema, nulls) == whole
+    assert json.loads(whole)["columns"][0]["pandas_type"] == "int64"
