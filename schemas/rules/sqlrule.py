@@ -9,8 +9,10 @@ only, with DuckDB's file access switched off (:mod:`.runner`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -50,10 +52,30 @@ class Sql(Rule):
         return f"returned by the query of {self.label}"
 
 
-@cache
+#: a connection lent by :func:`parsing_with` to parse rules' SQL
+_LENT: ContextVar[Any | None] = ContextVar("semicon_sql_parser", default=None)
+
+
+@contextlib.contextmanager
+def parsing_with(con: Any) -> Iterator[None]:
+    """Parse rules' SQL with ``con`` (an open DuckDB connection) inside the block, instead
+    of opening a connection for it (about 0.05 s)."""
+    token = _LENT.set(con)
+    try:
+        yield
+    finally:
+        _LENT.reset(token)
+
+
 def _parser() -> Any:
+    """The connection that parses rules' SQL: the one lent, else one of its own."""
+    return _LENT.get() or _own_parser()
+
+
+@cache
+def _own_parser() -> Any:
     """An empty in-memory DuckDB connection used only to parse rules' SQL (opened once:
-    about 0.1 s, then about 1 ms a statement)."""
+    about 0.05-0.1 s, then about 1 ms a statement)."""
     import duckdb
 
     return duckdb.connect()

@@ -100,13 +100,19 @@ def _validate(descriptor: Path | Package, options: Options, out: Outcome) -> Non
     if any(f.code == "unsafe-path" for f in out.findings):
         raise Stop
     from semicon.schemas import rules as rules_mod
+    from semicon.schemas.rules.sqlrule import parsing_with
 
     data = package.inlined()
-    declarations = rules_mod.load_declarations(package)
-    try:
-        _validate_data(package, data, declarations, options, out)
-    finally:  # a bad declaration is reported whatever else stops the run
-        out.findings.extend(declarations.findings)
+    meta = MetadataCheck(data)  # started first: it may run in a child process
+    with tempfile.TemporaryDirectory(prefix="semicon-validate-") as tmp, \
+            contextlib.closing(_connect(Path(tmp))) as con, \
+            parsing_with(con):  # the rules' SQL is parsed by this connection
+        declarations = rules_mod.load_declarations(package)
+        try:
+            _validate_data(package, data, declarations, meta, options, out, con,
+                           files=_files_folder(Path(tmp)))
+        finally:  # a bad declaration is reported whatever else stops the run
+            out.findings.extend(declarations.findings)
 
 
 def _parse(descriptor: Path | Package, findings: list[Finding], *,
@@ -123,13 +129,12 @@ def _parse(descriptor: Path | Package, findings: list[Finding], *,
     return package
 
 
-def _validate_data(package: Package, data: dict, declarations: Any, options: Options,
-                   out: Outcome) -> None:
+def _validate_data(package: Package, data: dict, declarations: Any, meta: MetadataCheck,
+                   options: Options, out: Outcome, con: Any, *, files: Path) -> None:
     """Load every table into DuckDB, check rows and keys, then run the declared rules."""
     from semicon.schemas import rules as rules_mod
 
     findings = out.findings
-    meta = MetadataCheck(data)
     structure = structure_findings(data)
     findings.extend(structure)
     if structure:
@@ -138,20 +143,16 @@ def _validate_data(package: Package, data: dict, declarations: Any, options: Opt
 
     rules_mod.preload(declarations, options.allow_python)
     keep = kept_fields(data, declarations.reads)
-    with tempfile.TemporaryDirectory(prefix="semicon-validate-") as tmp, \
-            contextlib.closing(_connect(Path(tmp))) as con:
-        bad_patterns = pattern_findings(con, data)
-        if bad_patterns:
-            findings.extend(bad_patterns)
-            raise Stop
-        resources = _load_and_check(con, package, keep, meta, options, out,
-                                    files=_files_folder(Path(tmp)))
-        ctx = Context(con=con, base=package.base_dir, resources=resources,
-                      source_texts=options.source_texts, cap=options.cap)
-        findings.extend(rules_mod.run_rules(ctx, declarations,
-                                            allow_python=options.allow_python))
-        if options.pandera_schemas:
-            findings.extend(_pandera_findings(ctx, findings))
+    bad_patterns = pattern_findings(con, data)
+    if bad_patterns:
+        findings.extend(bad_patterns)
+        raise Stop
+    resources = _load_and_check(con, package, keep, meta, options, out, files=files)
+    ctx = Context(con=con, base=package.base_dir, resources=resources,
+                  source_texts=options.source_texts, cap=options.cap)
+    findings.extend(rules_mod.run_rules(ctx, declarations, allow_python=options.allow_python))
+    if options.pandera_schemas:
+        findings.extend(_pandera_findings(ctx, findings))
 
 
 def _connect(tmp: Path) -> Any:
