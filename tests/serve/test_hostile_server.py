@@ -204,3 +204,33 @@ def test_ctrl_c_while_serving_stops_with_130(tmp_path, site):
     assert proc.returncode == 130
     assert "Traceback" not in err
     assert err.splitlines()[-1] == "semicon serve: interrupted"
+
+
+def test_the_listening_socket_gets_connections_without_nagles_delay():
+    """asyncio sets TCP_NODELAY on a connection only when the listening socket says TCP: with
+    Nagle on, a small response's body waited for the client's delayed ACK (~40 ms a request
+    on a kept-alive connection)."""
+    import asyncio
+    import socket
+
+    from semicon.build.server import bind
+
+    async def accepted_nodelay() -> int:
+        sock = bind("127.0.0.1", 0)
+        seen: asyncio.Future = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport) -> None:
+                s = transport.get_extra_info("socket")
+                seen.set_result(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=sock)
+        _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        try:
+            return await asyncio.wait_for(seen, 10)
+        finally:
+            writer.close()
+            server.close()
+
+    assert asyncio.run(accepted_nodelay()) != 0
