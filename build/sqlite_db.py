@@ -121,10 +121,13 @@ def index_name(resource: Resource, group: tuple[str, ...]) -> str:
     return "idx_" + resource.name + "_" + "_".join(group)
 
 
-def create_table_sql(resource: Resource, types: dict[str, str] | None = None) -> str:
+def create_table_sql(resource: Resource, types: dict[str, str] | None = None,
+                     long_tables: frozenset[str] = frozenset()) -> str:
     """SQLite ``CREATE TABLE`` from the Table Schema: types, NOT NULL, primary/foreign keys.
 
-    ``types`` are the DuckDB types the rows are stored as (default: the fields')."""
+    ``types`` are the DuckDB types the rows are stored as (default: the fields'); a foreign
+    key to one of ``long_tables`` (held one row per cell, ``sqlite_long``) is left out, as
+    no row of those has the referenced key as its primary key."""
     pk = resource.primary_key
     lines = []
     for f in resource.fields:
@@ -137,6 +140,8 @@ def create_table_sql(resource: Resource, types: dict[str, str] | None = None) ->
     if pk:
         lines.append(f"PRIMARY KEY ({', '.join(q(n) for n in pk)})")
     for fk in resource.foreign_keys:
+        if fk.resource in long_tables:
+            continue
         lines.append(
             f"FOREIGN KEY ({', '.join(q(n) for n in fk.fields)}) REFERENCES {q(fk.resource)} "
             f"({', '.join(q(n) for n in fk.reference_fields)})"
@@ -262,12 +267,14 @@ def write_sqlite(
         sq.execute("BEGIN")
         t = time.perf_counter()
         longs: dict[str, list[str]] = {}  # table -> its index statements
+        long_names = frozenset(r.name for r in package.load_order
+                               if long_table(r.field_names, r.primary_key) is not None)
         for resource in package.load_order:
             src = (sources or {}).get(resource.name)
             types = stored_types(ddb, src or qualified(resource.name))
             form = long_table(resource.field_names, resource.primary_key)
             if form is None:
-                sq.execute(create_table_sql(resource, types))
+                sq.execute(create_table_sql(resource, types, long_names))
                 counts[resource.name] = copy_table(ddb, sq, resource, on_rows, src)
                 continue
             create, *indexes = long_sql.create_sql(

@@ -23,6 +23,7 @@ from semicon.build.sqlite_long import column_limit
 from semicon.cli.main import cli
 
 from tests.serve.conftest import in_process
+from tests.serve.test_real_packages import crawl
 
 WIDTH = 2500
 ROWS = ("r1", "r2", "r3")
@@ -71,9 +72,17 @@ def wide(tmp_path_factory):
     lines = [",".join(f["name"] for f in fields)]
     lines += [",".join(_cells(f, r) for f in fields) for r in range(len(ROWS))]
     (pkg / "data" / "wide.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (pkg / "data" / "notes.csv").write_text("note_id,wide_id\n1,r2\n2,r3\n", "utf-8")
+    notes = {"fields": [{"name": "note_id", "type": "integer"},
+                        {"name": "wide_id", "type": "string"}],
+             "primaryKey": ["note_id"],
+             "foreignKeys": [{"fields": ["wide_id"],
+                              "reference": {"resource": "wide", "fields": ["id"]}}]}
     descriptor = {"name": "wide-package", "title": "A wide table", "version": "1.0.0",
                   "licenses": [{"name": "CC0-1.0"}],
-                  "resources": [{"name": "wide", "path": "data/wide.csv", "format": "csv",
+                  "resources": [{"name": "notes", "path": "data/notes.csv", "format": "csv",
+                                 "schema": notes},
+                                {"name": "wide", "path": "data/wide.csv", "format": "csv",
                                  "schema": {"fields": fields, "primaryKey": ["id"]}}]}
     (pkg / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     out = work / "dist"
@@ -150,6 +159,13 @@ def test_sqlite_holds_every_cell_in_long_form(wide):
     assert "idx_wide_field_value" in indexes
     dictionary = con.execute("SELECT count(*) FROM _data_dictionary WHERE \"table\" = 'wide'")
     assert dictionary.fetchone() == (WIDTH,)
+    # a key referencing the long table is left out in SQLite (no row there has it as its
+    # primary key), kept in DuckDB
+    assert con.execute("PRAGMA foreign_key_list(notes)").fetchall() == []
+    ddb = duckdb.connect(str(out / "wide-package.duckdb"), read_only=True)
+    assert ddb.execute("SELECT constraint_text FROM duckdb_constraints() WHERE table_name = "
+                       "'notes' AND constraint_type = 'FOREIGN KEY'").fetchall() == [
+        ("FOREIGN KEY (wide_id) REFERENCES wide(id)",)]
 
 
 def test_parity_compares_sqlite_cell_by_cell(wide, tmp_path):
@@ -189,6 +205,10 @@ def test_site_serves_the_long_table(wide):
     assert "2,500 columns" in page.text
     assert rows.status_code == 200
     assert [(r["row"], r["value"]) for r in rows.json()] == [(1, 42), (2, -7), (3, None)]
+    # every page the home page and the table page link answers
+    pages = {**crawl(ds, "/", depth=1), **crawl(ds, "/wide-package/wide", depth=1)}
+    assert "/wide-package/wide" in pages and "/wide-package/_data_dictionary" in pages
+    assert {p: s for p, (s, _) in pages.items() if s != 200} == {}
 
 
 def test_package_zip_validates(wide, tmp_path):
@@ -223,3 +243,69 @@ def test_pandas_metadata_is_what_pyarrow_writes_for_the_whole_frame():
     whole = pa.Schema.from_pandas(frame, preserve_index=False).metadata[b"pandas"]
     assert pandas_metadata(schema, nulls) == whole
     assert json.loads(whole)["columns"][0]["pandas_type"] == "int64"
+
+
+#: field kinds with their cells in three rows, chosen for the typing's special cases
+TRICKY = [
+    ({"type": "integer"}, ("1", "99999999999999999999", "")),  # beyond BIGINT: DECIMAL
+    ({"type": "integer", "bareNumber": False}, ("EUR 5", "6 %", "")),
+    ({"type": "number", "decimalChar": ",", "groupChar": "."}, ("1.234,5", "2", "")),
+    ({"type": "datetime"}, ("2020-01-02T03:04:05+02:00", "2020-01-02T03:04:05Z", "")),
+    ({"type": "time"}, ("10:00:00", "11:00:00", "")),
+    ({"type": "date", "format": "%d/%m/%Y"}, ("02/01/2020", "31/12/1999", "")),
+    ({"type": "boolean", "trueValues": ["ja"], "falseValues": ["nee"]}, ("ja", "nee", "")),
+    ({"type": "year"}, ("2020", "1999", "")),
+    ({"type": "string", "missingValues": ["n/a"]}, ("x", "n/a", "")),
+    ({"type": "integer", "constraints": {"minimum": 0}}, ("3", "4", "5")),
+]
+
+
+def _tricky_package(folder: Path, width: int) -> Path:
+    fields = [{"name": "k", "type": "integer"}]
+    cells = [("1", "2", "3")]
+    for i in range(1, width):
+        spec, values = TRICKY[i % len(TRICKY)]
+        fields.append({"name": f"f{i}", **spec})
+        cells.append(values)
+    lines = [",".join(f["name"] for f in fields)]
+    lines += [",".join(f'"{c[r]}"' if "," in c[r] else c[r] for c in cells) for r in range(3)]
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "t.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    descriptor = {"name": "tricky", "resources": [{
+        "name": "t", "path": "data/t.csv", "format": "csv",
+        "schema": {"fields": fields, "primaryKey": ["k"], "missingValues": [""]}}]}
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    return folder / "datapackage.json"
+
+
+def _built(descriptor: Path, out: Path) -> tuple[list, list, tuple]:
+    from semicon.build.pipeline import build_package
+
+    build_package(descriptor, out)
+    con = duckdb.connect(str(out / "tricky.duckdb"), read_only=True)
+    types = con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                        "WHERE table_name = 't' ORDER BY ordinal_position").fetchall()
+    rows = con.execute("SELECT CAST(COLUMNS(*) AS VARCHAR) FROM t ORDER BY k").fetchall()
+    hashes = con.execute("SELECT row_count, primary_key_hash, content_hash FROM _build "
+                         "WHERE table_name = 't'").fetchone()
+    return types, rows, hashes
+
+
+def test_wide_path_types_and_stores_as_the_usual_one(tmp_path, monkeypatch):
+    """A 300-column table takes the wide path (typed a kind at a time, SQLite wide as
+    usual); with the threshold raised, the usual path: same types, rows and hashes."""
+    from semicon.build import column_groups
+
+    descriptor = _tricky_package(tmp_path / "pkg", 300)
+    wide = _built(descriptor, tmp_path / "wide")
+    monkeypatch.setattr(column_groups, "WIDE_COLUMNS", 1000)
+    usual = _built(descriptor, tmp_path / "usual")
+    assert wide == usual
+    types = dict(wide[0])
+    assert [types[f"f{i}"] for i in (10, 1, 2, 3, 4, 5, 6, 7, 8)] == [
+        "DECIMAL(38,0)", "BIGINT", "DOUBLE", "TIMESTAMP WITH TIME ZONE", "TIME", "DATE",
+        "BOOLEAN", "INTEGER", "VARCHAR"]
+    assert wide[1][1][1:4] == ("6", "2.0", "2020-01-02 03:04:05+00")
+    assert wide[2][0] == 3
+    with sqlite3.connect(tmp_path / "wide" / "tricky.db") as con:
+        assert len(con.execute("SELECT * FROM t").fetchall()[0]) == 300
