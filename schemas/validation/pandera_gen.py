@@ -91,7 +91,7 @@ def pyspark_dtype(fld: dict[str, Any]) -> Any:
     from pyspark.sql import types as T
 
     return {
-        "integer": T.LongType(),
+        "integer": T.DecimalType(38, 0),  # any size, as the Spark engine types it
         "number": T.DoubleType(),
         "boolean": T.BooleanType(),
         "date": T.DateType(),

@@ -61,7 +61,7 @@ def spark():
 def seeded(tmp_path_factory) -> Path:
     """The synthetic package with one row in 12 spoilt (every kind of the generator),
     plus what it does not make: a blank row, a repeated unique value, an empty primary
-    key, a wrong header label and a foreign key across files."""
+    key, a wrong header label, a foreign key across files and integers beyond 64 bits."""
     folder = tmp_path_factory.mktemp("seeded")
     descriptor = write_package(folder, 480, bad_every=12, with_hash=False)
     data = json.loads(descriptor.read_text())
@@ -74,6 +74,11 @@ def seeded(tmp_path_factory) -> Path:
     with (folder / "data" / "allocations.csv").open("a") as fh:
         fh.write(",,,,,,,,,\n")
         fh.write(",S001,5,EUR,committed,No key,2024-01-01,2024,2025,0.5\n")
+        # integers beyond 64 bits: valid, and compared with the minimum all the same
+        fh.write("FA-9999998,S001,123456789012345678901234,EUR,committed,Huge,"
+                 "2024-01-01,2024,2025,0.5\n")
+        fh.write("FA-9999997,S001,-123456789012345678901234,EUR,committed,Below,"
+                 "2024-01-01,2024,2025,0.5\n")
     return descriptor
 
 
@@ -98,6 +103,9 @@ def test_spark_finds_what_duckdb_finds_with_the_same_counts(spark, seeded):
     assert on_spark.exit_code == duck.exit_code == 1
     assert on_spark.error_count == duck.error_count
     assert on_spark.stats["rows"] == duck.stats["rows"]
+    below = [f for f in duck.findings if f.code == "constraint-error" and f.field == "amount"
+             and f.value == "-123456789012345678901234"]
+    assert len(below) == 1  # the huge integer is valid and compared with the minimum
     # counts with samples instead of lines (Spark reads the file in parallel splits)
     amount = next(f for f in on_spark.findings
                   if f.code == "type-error" and f.field == "amount")

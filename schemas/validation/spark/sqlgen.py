@@ -15,9 +15,11 @@ from typing import Any
 
 from ..sqlchecks import DEFAULT_FALSE, DEFAULT_TRUE, FORMULA_CHARS, STRING_TYPES
 
-#: Spark SQL types of the Table Schema types (others stay text)
+#: Spark SQL types of the Table Schema types (others stay text). An integer of any size is
+#: valid (Python's ``int()``); its typed value is exact up to 38 digits, as DuckDB's
+#: ``HUGEINT`` is up to 128 bits, and missing beyond
 SPARK_TYPES: dict[str, str] = {
-    "integer": "BIGINT",
+    "integer": "DECIMAL(38,0)",
     "number": "DOUBLE",
     "boolean": "BOOLEAN",
     "date": "DATE",
@@ -85,11 +87,10 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
     """Spark SQL for the typed value of text ``c`` (present); NULL where it does not parse."""
     ftype = fld.get("type", "string")
     fmt = fld.get("format", "default")
-    if ftype in ("integer", "number") and fld.get("bareNumber") is False:
-        c = f"regexp_replace({c}, '^[^-0-9]*|[^0-9]*$', '')"
+    c = _number_text(fld, c)
     if ftype == "integer":
-        return (f"CASE WHEN {c} RLIKE {lit(INT_RE)} "
-                f"THEN try_cast(regexp_replace({c}, '[\\\\s_]', '') AS BIGINT) END")
+        return (f"CASE WHEN {c} RLIKE {lit(INT_RE)} THEN try_cast(regexp_replace({c}, "
+                f"'[\\\\s_]', '') AS {SPARK_TYPES['integer']}) END")
     if ftype == "number":
         group = fld.get("groupChar")
         if group:
@@ -125,6 +126,21 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
         if regex:
             return f"CASE WHEN {c} RLIKE {lit(regex)} THEN {c} END"
     return c
+
+
+def _number_text(fld: dict[str, Any], c: str) -> str:
+    """SQL: the text of a number cell without the characters ``bareNumber: false`` allows."""
+    if fld.get("type", "string") in ("integer", "number") and fld.get("bareNumber") is False:
+        return f"regexp_replace({c}, '^[^-0-9]*|[^0-9]*$', '')"
+    return c
+
+
+def parse_failed(cell: Cell) -> str:
+    """SQL: the present cell is not of its type. An integer is read by its text (any size
+    is valid); other types by their typed value."""
+    if cell.fld.get("type", "string") == "integer":
+        return f"NOT {_number_text(cell.fld, cell.col)} RLIKE {lit(INT_RE)}"
+    return f"{cell.typed} IS NULL"
 
 
 def has_parser(fld: dict[str, Any]) -> bool:
@@ -212,7 +228,7 @@ def row_checks(cells: Sequence[Cell]) -> list[Check]:
 
         add("missing-cell", f"{c} IS NULL", pandera="not_nullable")
         if parsed:
-            add("type-error", f"{cell.present} AND {cell.typed} IS NULL",
+            add("type-error", f"{cell.present} AND {parse_failed(cell)}",
                 f'type is "{ftype}/{fld.get("format", "default")}"', "not_nullable")
         cons = fld.get("constraints") or {}
         if cons.get("required"):
