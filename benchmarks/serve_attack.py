@@ -12,7 +12,7 @@ sampled every 20 ms) and what the attack got:
 - ``functions``: the single SQL functions that ran past the 1 s time limit
   (``randomblob``, ``hex(zeroblob())``, ``printf('%.*c')``, a 200 MB blob as JSON; six
   ``printf`` at concurrency 3); the slowest one's time;
-- ``csv``: six CSV exports at once, each 1,000 rows with a 15 KB formula cell (~15 MB, under
+- ``csv``: 24 CSV exports, six at a time, each 1,000 rows with a 15 KB formula cell (~15 MB, under
   the 16 MB result budget);
 - ``csv-big-cells``: the same with 10 cells of 1.5 MB each (cells near the 2 MB limit);
 - ``csv-comma-cells``: the same with cells of 1.5 MB of commas (quoted cells, a delimiter
@@ -207,8 +207,14 @@ def functions(s: Server) -> dict:
             "slowest_s": round(slowest, 2)}
 
 
+#: CSV exports per attack = six at a time x CSV_ROUNDS: six are over in well under a second,
+#: too short for the legitimate client's p99 to be more than its slowest few requests
+CSV_ROUNDS = 4
+
+
 def csv_exports(s: Server, cell: int = 15_000, rows: int = 1000, char: str = "x") -> dict:
-    """Six CSV exports at once of ``rows`` formula cells of ``cell`` bytes each (``char``)."""
+    """``6 * CSV_ROUNDS`` CSV exports, six at a time, of ``rows`` formula cells of ``cell``
+    bytes each (``char``)."""
     items = ",".join(str(i) for i in range(rows))
     sql = (f"select value, '=' || printf('%.*c', {cell}, '{char}') as cell, -value as n "
            f"from json_each('[{items}]')")
@@ -221,8 +227,8 @@ def csv_exports(s: Server, cell: int = 15_000, rows: int = 1000, char: str = "x"
         return status, seconds
 
     with ThreadPoolExecutor(6) as pool:
-        results = list(pool.map(one, range(6)))
-    return {"requests": 6, "statuses": sorted({st for st, _ in results}),
+        results = list(pool.map(one, range(6 * CSV_ROUNDS)))
+    return {"requests": len(results), "statuses": sorted({st for st, _ in results}),
             "mb_each": round(max(sizes) / 1e6, 1),
             "slowest_s": round(max(sec for _, sec in results), 2)}
 

@@ -214,3 +214,33 @@ def test_plugin_configuration_is_read_once_per_datasette_not_per_cell(tmp_path, 
         assert before < 10, f"{before} plugin_config calls for a table page of 100 rows"
         assert len(calls) == before  # later pages of the same server: none at all
     assert ">99 EUR<" in texts[0] and ">99 USD<" in texts[1]
+
+
+@pytest.mark.parametrize(("every_mb", "collected"), [(0.5, True), (1024, False)])
+def test_the_collector_runs_after_megabytes_of_responses(tmp_path, monkeypatch, every_mb,
+                                                         collected):
+    """Each Datasette request leaves a reference cycle holding its response (a caught
+    ``BadSignature`` traceback); with the collector's calmer thresholds, big CSV exports
+    piled up. After ``gc_every_mb`` of responses the plugin runs the collector itself."""
+    import gc
+
+    monkeypatch.setenv("SEMICON_CACHE_MB", "0")
+    ds = _datasette(tmp_path, rows=10, site={"gc_every_mb": every_mb})
+    sql = "select printf('%.*c', 400000, 'x') as cell from t"
+
+    async def exports() -> int:
+        await ds.invoke_startup()
+        await ds.client.get("/big.csv?sql=select+1")
+        gc.collect()
+        gc.disable()  # only the plugin may collect now
+        try:
+            for _ in range(3):
+                r = await ds.client.get("/big.csv", params={"sql": sql})
+                assert r.status_code == 200 and len(r.content) > 4_000_000
+                del r
+            return gc.collect()  # what the plugin left to collect
+        finally:
+            gc.enable()
+
+    left = asyncio.run(exports())
+    assert (left < 100) is collected, left
