@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from semicon.build.column_groups import column_groups
+from semicon.build.column_groups import column_groups, is_wide
 from semicon.build.duckdb_db import qualified
 from semicon.build.package import Resource
 from semicon.schemas.sqltypes import field_type, quote_ident, sql_string
@@ -153,6 +153,16 @@ def column_stats(con: duckdb.DuckDBPyConnection, table_ref: str,
     return ColumnStats(rows, nulls, distinct)
 
 
+def arrow_stats(table: pa.Table) -> ColumnStats:
+    """:func:`column_stats` of an Arrow table (distinct values counted exactly)."""
+    import pyarrow.compute as pc
+
+    return ColumnStats(table.num_rows,
+                       {n: table.column(n).null_count for n in table.column_names},
+                       {n: pc.count_distinct(table.column(n)).as_py()
+                        for n in table.column_names})
+
+
 def _batches(con: duckdb.DuckDBPyConnection, sql: str) -> pa.RecordBatchReader:
     rel = con.sql(sql)
     if hasattr(rel, "to_arrow_reader"):
@@ -169,15 +179,24 @@ def write_parquet(con: duckdb.DuckDBPyConnection, resource: Resource, path: Path
     """
     ref = qualified(resource.name)
     cols = ", ".join(quote_ident(n) for n in resource.field_names)
-    stats = column_stats(con, ref, resource.field_names)  # before the reader holds the cursor
     meta = parquet_metadata(resource, package or {})
     stored = [row[1] for row in con.execute(f"DESCRIBE SELECT {cols} FROM {ref}").fetchall()]
-    if any(t in ARROW_LOSSY for t in stored):
-        given = _batches(con, f"SELECT {cols} FROM {ref} LIMIT 0").schema
-        meta["pandas"] = pandas_metadata(arrow_schema(resource, given), stats.nulls).decode()
-        _copy(con, ref, cols, path, meta)
-        return
-    reader = _batches(con, f"SELECT {cols} FROM {ref}")
+    lossy = any(t in ARROW_LOSSY for t in stored)
+    if is_wide(resource.fields) and not lossy:
+        # a wide table (few rows: its cells were typed in memory) is read whole and
+        # measured in Arrow; a statistics scan binds every column of the table per group
+        data = _batches(con, f"SELECT {cols} FROM {ref}").read_all()
+        stats = arrow_stats(data)
+        reader = data.to_reader()
+    else:
+        stats = column_stats(con, ref, resource.field_names)  # before the reader holds
+        if lossy:  # the cursor
+            given = _batches(con, f"SELECT {cols} FROM {ref} LIMIT 0").schema
+            meta["pandas"] = pandas_metadata(arrow_schema(resource, given),
+                                             stats.nulls).decode()
+            _copy(con, ref, cols, path, meta)
+            return
+        reader = _batches(con, f"SELECT {cols} FROM {ref}")
     schema = arrow_schema(resource, reader.schema)
     schema = schema.with_metadata({k.encode(): v.encode() for k, v in meta.items()}
                                   | {b"pandas": pandas_metadata(schema, stats.nulls)})
