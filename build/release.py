@@ -4,10 +4,12 @@ The zip ``<name>-<version>.zip`` holds one folder ``<name>-<version>/`` with:
 
 - ``datapackage.json``: the descriptor, with ``bytes`` and ``hash`` (``sha256:<hex>``) of
   every file it lists. The CSVs are tabular resources; the Parquet files, the DuckDB and
-  SQLite databases and the source letter are listed as ``"type": "file"`` resources, which
-  ``frictionless validate`` checks by size and hash without trying to read them as tables
-  (a Parquet file declared as a table fails its byte-count check in frictionless 5.21);
-- ``data/*.csv``, ``parquet/*.parquet``, ``<name>.duckdb``, ``<name>.db``, ``sources/*``;
+  SQLite databases and the declared source documents are listed as ``"type": "file"``
+  resources, which ``frictionless validate`` checks by size and hash without trying to read
+  them as tables (a Parquet file declared as a table fails its byte-count check in
+  frictionless 5.21);
+- ``data/*.csv``, ``parquet/*.parquet``, ``<name>.duckdb``, ``<name>.db``, and the text of
+  every source document the package declares (``semicon.provenance``) at its path;
 - ``README.md``, ``LICENSE``, ``CITATION.cff`` generated from the descriptor;
 - ``SHA256SUMS`` (``sha256sum -c SHA256SUMS`` from inside the folder).
 
@@ -298,6 +300,19 @@ def _file_resource(name: str, path: str, title: str, description: str) -> dict[s
     }
 
 
+def declared_documents(descriptor: Mapping[str, Any], base: Path) -> dict[str, str]:
+    """Package-relative path -> title of each declared source document with a text file
+    (the documents the site gives a reading page: one definition for both)."""
+    from semicon.build.datasette_metadata import package_documents
+
+    try:
+        found = package_documents(descriptor, base)
+    except ValueError as exc:
+        raise ReleaseError(str(exc)) from None
+    root = base.resolve()
+    return {text.relative_to(root).as_posix(): doc.title for doc, text in found}
+
+
 @dataclass
 class _Plan:
     """The release folder's files (path inside the folder -> source) and descriptor."""
@@ -376,27 +391,18 @@ def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
                 )
             )
 
-    # The source document(s): everything under sources/, plus local `sources[].path`.
-    source_files: dict[str, Path] = {}
-    sources_dir = base / "sources"
-    if sources_dir.is_dir():
-        for path in sorted(sources_dir.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                source_files[path.relative_to(base).as_posix()] = path
-    for src in descriptor.get("sources") or []:
-        local = _local_path(base, src.get("path")) if isinstance(src, Mapping) else None
-        if local is not None and local.is_file():
-            source_files[Path(str(src["path"])).as_posix()] = local
-    for rel, path in sorted(source_files.items()):
-        if rel in listed or rel in files:
+    # The source documents the package declares (``semicon.provenance``) whose text is a
+    # file of the package; those already listed as resources are released as listed.
+    for rel, doc_title in declared_documents(source, base).items():
+        if rel in files:
             continue
-        files[rel] = path
+        files[rel] = base / rel
         added.append(
             _file_resource(
                 _resource_name(taken, Path(rel).stem),
                 rel,
-                "Source document",
-                "The document the data was taken from, as published.",
+                doc_title,
+                "The text of a source document the data was taken from.",
             )
         )
     resources.extend(added)

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote as urlquote
 
 from semicon.build.site_declarations import DOCUMENTS_PREFIX, SiteDeclarations, check_slug
-from semicon.schemas.provenance import Provenance, parse_provenance
+from semicon.schemas.provenance import Document, Provenance, parse_provenance
 
 RowsOf = Callable[[str], list[dict[str, Any]]]
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -73,6 +73,36 @@ def provenance(declarations: Mapping[str, Any] | None,
                          ) from None
 
 
+def _table_rows(prov: Provenance, resources: Mapping[str, Mapping[str, Any]],
+                rows_of: RowsOf) -> list[dict[str, Any]]:
+    if prov.table is not None and prov.table.resource in resources:
+        return rows_of(prov.table.resource)
+    return []
+
+
+def _with_text(prov: Provenance, rows: list[dict[str, Any]], package_dir: Path
+               ) -> list[tuple[Document, Path]]:
+    """Each declared document whose text is a file inside ``package_dir``, with that file."""
+    out = []
+    for doc in prov.documents_from_rows(rows):
+        text = _inside(package_dir, doc.path)
+        if text is not None:
+            out.append((doc, text))
+    return out
+
+
+def document_files(declarations: Mapping[str, Any] | None,
+                   resources: Mapping[str, Mapping[str, Any]], package_dir: Path,
+                   rows_of: RowsOf) -> list[tuple[Document, Path]]:
+    """Every declared source document whose text is a file of the package, with that file
+    (resolved, inside ``package_dir``): the documents that get a reading page and that a
+    release ships."""
+    prov = provenance(declarations, resources)
+    if prov is None:
+        return []
+    return _with_text(prov, _table_rows(prov, resources, rows_of), package_dir)
+
+
 def document_sites(declarations: Mapping[str, Any] | None, site: SiteDeclarations,
                    resources: Mapping[str, Mapping[str, Any]], package_dir: Path,
                    database: str, rows_of: RowsOf) -> list[DocumentSite]:
@@ -83,17 +113,12 @@ def document_sites(declarations: Mapping[str, Any] | None, site: SiteDeclaration
     prov = provenance(declarations, resources)
     if prov is None:
         return []
-    rows: list[dict[str, Any]] = []
-    if prov.table is not None and prov.table.resource in resources:
-        rows = rows_of(prov.table.resource)
+    rows = _table_rows(prov, resources, rows_of)
     by_id = {str(r.get(prov.table.id)): r for r in rows} if prov.table else {}
     display = site.documents
     out: list[DocumentSite] = []
     names: set[str] = set()
-    for doc in prov.documents_from_rows(rows):
-        text = _inside(package_dir, doc.path)
-        if text is None:
-            continue
+    for doc, text in _with_text(prov, rows, package_dir):
         row = by_id.get(doc.id, {})
         page = display.pages.get(doc.id)
         if page and page.slug:

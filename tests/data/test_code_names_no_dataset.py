@@ -36,13 +36,6 @@ LETTER = re.compile(
 )
 
 
-# Files still being moved to declarations: expected to fail until they are (strict: the marker
-# must go as soon as a file passes).
-PENDING = {
-    "build/release.py": "the release takes the declared source documents",
-}
-
-
 def code_files() -> list[Path]:
     return sorted(p for folder in FOLDERS for p in (ROOT / folder).rglob("*")
                   if p.is_file() and p.suffix in SUFFIXES and "__pycache__" not in p.parts)
@@ -72,16 +65,7 @@ def test_the_code_is_scanned():
     assert len(TABLES) >= 5
 
 
-def _params() -> list:
-    out = []
-    for path in code_files():
-        rel = str(path.relative_to(ROOT))
-        marks = [pytest.mark.xfail(strict=True, reason=PENDING[rel])] if rel in PENDING else []
-        out.append(pytest.param(path, id=rel, marks=marks))
-    return out
-
-
-@pytest.mark.parametrize("path", _params())
+@pytest.mark.parametrize("path", code_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_bundled_table_or_letter_named(path: Path):
     hits = [f"{path.relative_to(ROOT)}:{i}: {hit!r}"
             for i, line in enumerate(path.read_text("utf-8").splitlines(), 1)

@@ -29,6 +29,7 @@ SITES_FIELDS = [
     {"name": "company_id", "type": "integer"},
     {"name": "city", "type": "string"},
 ]
+LETTER_PATH = "sources/letter.txt"
 SITES_ROWS = [["v", "1", "Veldhoven"], ["e", "2", "Eindhoven"], ["n", "3", "Nijmegen"]]
 
 DUCK = {
@@ -81,6 +82,11 @@ def base_descriptor() -> dict[str, Any]:
             {"givenName": "Ada", "familyName": "Lovelace", "roles": ["author"]},
         ],
         "keywords": ["semiconductors", "Netherlands"],
+        # the letter's text is a declared source document (released beside the data)
+        "semicon": {"provenance": {"documents": [
+            {"id": "letter", "title": "Voortgangsbrief halfgeleiderindustrie",
+             "path": LETTER_PATH},
+        ]}},
         "resources": [
             {
                 "name": "companies",
@@ -129,8 +135,8 @@ def write_package(
             text = csv_text(res["schema"]["fields"], rows.get(res["name"], []))
             (root / res["path"]).write_text(text, encoding="utf-8")
     if letter is not None:
-        (root / "sources").mkdir(exist_ok=True)
-        (root / "sources" / "letter.txt").write_text(letter, encoding="utf-8")
+        (root / LETTER_PATH).parent.mkdir(exist_ok=True)
+        (root / LETTER_PATH).write_text(letter, encoding="utf-8")
     path = root / "datapackage.json"
     path.write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
     return path
