@@ -68,8 +68,10 @@ def main() -> int:
         "rows": args.rows,
         "build_wall_s": round(wall, 2),
         "build_stages_s": timings,
-        "sqlite_rows_per_s": round(total_rows / timings["sqlite"]) if timings.get("sqlite")
-        else None,
+        # the SQLite file and the site's copy with its FTS5 index (`sqlite_fts`) together
+        "sqlite_rows_per_s": round(total_rows / (timings["sqlite"]
+                                                 + timings.get("sqlite_fts", 0.0)))
+        if timings.get("sqlite") else None,
         "sqlite_copy_rows_per_s": round(total_rows / timings["sqlite_rows"])
         if timings.get("sqlite_rows") else None,
         "build_cpu_s": round(cpu_s, 2),
@@ -85,7 +87,8 @@ def main() -> int:
     print(f"semicon build: {wall:.2f} s wall, {cpu_s:.2f} s CPU, peak RSS {maxrss_mb:.0f} MB")
     for stage, secs in timings.items():
         print(f"  {stage:<28} {secs:8.2f} s")
-    print(f"  SQLite stage (rows, indexes, FTS5): {figures['sqlite_rows_per_s']:,} rows/s")
+    print(f"  SQLite stage (rows, indexes; site copy with FTS5): "
+          f"{figures['sqlite_rows_per_s']:,} rows/s")
     if figures["sqlite_copy_rows_per_s"]:
         print(f"  SQLite row copy (rows + primary key, before indexes and FTS5): "
               f"{figures['sqlite_copy_rows_per_s']:,} rows/s")

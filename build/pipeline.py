@@ -3,7 +3,9 @@
 Outputs in ``out_dir`` (``<name>`` is the package name):
 
 - ``<name>.duckdb``   typed tables with constraints and comments, views, ``_build``
-- ``<name>.db``       SQLite for Datasette (keys, indexes, FTS5), derived from the DuckDB file
+- ``<name>.db``       SQLite (keys, indexes, views), derived from the DuckDB file: the one
+                      released and downloaded, holding the package's tables only
+- ``site/<name>.db``  the same file plus FTS5 full-text indexes: the one the site serves
 - ``parquet/<table>.parquet``
 - ``metadata.json``   Datasette metadata (when ``semicon.build.datasette_metadata`` exists)
 - ``build.json``      input hashes and output stats, for the no-op check
@@ -48,6 +50,7 @@ from semicon.build.package import Package, load_package, unbuildable_reason
 from semicon.build.parity_long import with_cells_hash
 from semicon.build.parquet_files import write_parquet
 from semicon.build.release_time import SourceDateError, release_time_utc
+from semicon.build.site import served_database
 from semicon.build.sqlite_long import long_table
 from semicon.build.views import view_statements
 from semicon.schemas.errors import UnusableInput
@@ -162,6 +165,7 @@ def output_paths(package: Package, out_dir: Path) -> dict[str, Path]:
     paths = {
         "duckdb": out_dir / f"{package.name}.duckdb",
         "sqlite": out_dir / f"{package.name}.db",
+        "site_sqlite": served_database(out_dir, package.name),
     }
     for r in package.load_order:
         paths[f"parquet:{r.name}"] = out_dir / "parquet" / f"{r.name}.parquet"
@@ -333,6 +337,8 @@ def _build(
     for r in package.load_order:
         parquet_tmp[r.name] = temps.temp_for(paths[f"parquet:{r.name}"])
     sqlite_tmp = temps.temp_for(paths["sqlite"])
+    paths["site_sqlite"].parent.mkdir(exist_ok=True)
+    site_sqlite_tmp = temps.temp_for(paths["site_sqlite"])
 
     def duckdb_job(cur: duckdb.DuckDBPyConnection) -> dict[str, parity.Digest]:
         t = time.perf_counter()
@@ -391,6 +397,12 @@ def _build(
                     raise _sqlite_error(exc) from None
                 advance(1)
         timings["parity_sqlite"] = time.perf_counter() - t
+        try:  # the site's copy: the checked file plus its full-text index
+            sqlite_db.write_search_copy(sqlite_tmp, site_sqlite_tmp, package,
+                                        memory_sorts=max(rows.values(), default=0)
+                                        <= sqlite_db.MEMORY_SORT_ROWS, timings=timings)
+        except sqlite_db.SQLiteError as exc:
+            raise _sqlite_error(exc) from None
         return digests
 
     def duckdb_then_parquet(cur: duckdb.DuckDBPyConnection):

@@ -118,6 +118,12 @@ DOWNLOAD_PATTERNS = ("*.zip", "*.duckdb", "*.db", "build.json", "metadata.json",
                      "catalog.ttl", "catalog.jsonld", "dataset.jsonld")
 
 
+def served_database(out: Path, name: str) -> Path:
+    """The SQLite file the site serves: the build's ``<name>.db`` plus its full-text index
+    (``semicon.build.sqlite_db.write_search_copy``), in the site folder."""
+    return out / SITE_DIR_NAME / f"{name}.db"
+
+
 def _fresh_beside(target: Path) -> Path:
     """An empty folder beside ``target`` to assemble its next version in."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -304,7 +310,7 @@ def _add_drawn_charts(meta: dict[str, Any], descriptor: dict[str, Any], db: Path
     raw = site.get("charts") if isinstance(site, dict) else None
     if not raw:
         return
-    cache = db.parent / SITE_DIR_NAME / "charts.json"
+    cache = db.with_name("charts.json")  # beside the served file
     try:
         drawn = draw_charts_cached(raw, db, database_name(descriptor), cache)
     except ChartError as exc:
@@ -330,13 +336,14 @@ def write_document_texts(source: Package | Path, db: Path, target: Path) -> Path
 def site_files(source: Package | Path, out: Path) -> tuple[Path, Path, Path]:
     """The SQLite file, the site's metadata and its ``datasette inspect`` file.
 
-    Both are written to ``<out>/site/`` (only when they changed), with the source documents'
-    texts in ``<out>/site/documents/``. The metadata is generated with the served file's row
+    All three are in ``<out>/site/`` (the served database is written by the build, the
+    other two here when they changed), with the source documents' texts in
+    ``<out>/site/documents/``. The metadata is generated with the served file's row
     counts, so tables over ``LARGE_TABLE_ROWS`` rows get no default facets (see
     ``semicon.build.datasette_metadata``).
     """
     package = as_package(source)
-    db = out / f"{package.name}.db"
+    db = served_database(out, package.name)
     if not db.is_file():
         raise BuildError(f"{db} is missing: run `semicon build` first")
     site = out / SITE_DIR_NAME

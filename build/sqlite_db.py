@@ -1,14 +1,15 @@
 """Write the SQLite file for Datasette from DuckDB tables, as Arrow, through ADBC.
 
 Same tables and rows as the DuckDB file, primary and foreign keys declared, indexes on
-foreign keys, facet columns and default sort columns, FTS5 on the text columns declared
-(or inferred) searchable, the views, ``_build`` and ``_data_dictionary``.
+foreign keys, facet columns and default sort columns, the views, ``_build`` and
+``_data_dictionary``: the file released and offered for download. The site serves a copy
+with FTS5 on the text columns declared (or inferred) searchable (:func:`write_search_copy`).
 
 Rows go from DuckDB to SQLite as Arrow record batches (``adbc_driver_sqlite``'s bulk ingest:
 a prepared ``INSERT`` bound from C, no Python object per value). Tables are created first with
 our own DDL (types, keys); indexes are created after the rows (one sort each: measured less
-CPU than keeping them up during the append); FTS5 (external content) is filled by one
-``'rebuild'``.
+CPU than keeping them up during the append); FTS5 (external content, in the site's copy) is
+filled by one ``'rebuild'``.
 The file is written in one transaction with a fixed page size and no timestamps, so the same
 input and library versions give a byte-identical file.
 """
@@ -296,18 +297,6 @@ def write_sqlite(
                     f"({', '.join(q(n) for n in group)})"
                 )
         timings["sqlite_indexes"] = time.perf_counter() - t
-        t = time.perf_counter()
-        search = search_columns(package)
-        for resource in package.load_order:
-            cols = search.get(resource.name) or []
-            if cols and resource.name not in longs:  # a long table has no text columns
-                fts = f"{resource.name}_fts"
-                sq.execute(
-                    f"CREATE VIRTUAL TABLE {q(fts)} USING FTS5 "
-                    f"({', '.join(q(c) for c in cols)}, content={q(resource.name)})"
-                )
-                sq.execute(f"INSERT INTO {q(fts)} ({q(fts)}) VALUES ('rebuild')")
-        timings["sqlite_fts"] = time.perf_counter() - t
         for name, select in views:
             sq.execute(f"CREATE VIEW {q(name)} AS {select}")
         _write_build_table(sq, build_rows)
@@ -317,6 +306,48 @@ def write_sqlite(
     finally:
         sq.close()
     return counts
+
+
+def write_search_copy(clean: Path, target: Path, package: Package, *,
+                      memory_sorts: bool = True,
+                      timings: dict[str, float] | None = None) -> list[str]:
+    """The site's database at ``target``: the finished ``clean`` file copied byte for byte,
+    plus an FTS5 index (external content, filled by one ``'rebuild'``) on each table's
+    search columns. Returns the index tables made (the file ``clean`` stays as it is).
+
+    The released and downloadable file holds the package's tables only; the index's
+    virtual and shadow tables (five per indexed table) live in this copy, which only the
+    site serves. Same input, same bytes: the copy is exact and the index deterministic.
+    """
+    import shutil
+    import time
+
+    from semicon.build.datasette_metadata import FTS_SUFFIX
+
+    t = time.perf_counter()
+    shutil.copyfile(clean, target)
+    search = search_columns(package)
+    made: list[str] = []
+    sq = open_for_writing(target, memory_sorts=memory_sorts)
+    try:
+        sq.execute("BEGIN")
+        for resource in package.load_order:
+            cols = search.get(resource.name) or []
+            long = long_table(resource.field_names, resource.primary_key) is not None
+            if cols and not long:  # a long table (past SQLite's column limit) has no text
+                fts = resource.name + FTS_SUFFIX
+                sq.execute(
+                    f"CREATE VIRTUAL TABLE {q(fts)} USING FTS5 "
+                    f"({', '.join(q(c) for c in cols)}, content={q(resource.name)})"
+                )
+                sq.execute(f"INSERT INTO {q(fts)} ({q(fts)}) VALUES ('rebuild')")
+                made.append(fts)
+        sq.execute("COMMIT")
+    finally:
+        sq.close()
+    if timings is not None:
+        timings["sqlite_fts"] = time.perf_counter() - t
+    return made
 
 
 def _write_build_table(sq: Writer, rows: list[dict[str, Any]]) -> None:

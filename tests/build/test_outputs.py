@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -196,11 +198,12 @@ def test_sqlite_keys_indexes_fts(built) -> None:
         "idx_sources_kind",
         "idx_coalition_members_country_code",
     } <= indexed
-    fts_sql = sq.execute(
+    served = sqlite3.connect(built.outputs["site_sqlite"])  # the site's copy has the FTS
+    fts_sql = served.execute(
         "SELECT sql FROM sqlite_master WHERE name = 'funding_allocations_fts'"
     ).fetchall()[0][0]
     assert '"title"' in fts_sql and '"recipient"' in fts_sql and "currency" not in fts_sql
-    hits = sq.execute(
+    hits = served.execute(
         "SELECT allocation_id FROM funding_allocations WHERE rowid IN "
         "(SELECT rowid FROM funding_allocations_fts WHERE funding_allocations_fts MATCH 'delta')"
     ).fetchall()
@@ -281,3 +284,49 @@ def test_build_time_comes_from_the_package_or_source_date_epoch(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(BuildError, match="SOURCE_DATE_EPOCH must be a whole number"):
         build_package(sample_package, tmp_path / "b")
+
+
+def _schema_objects(path: Path) -> dict[str, set[str]]:
+    """``sqlite3 FILE .tables`` split by kind: every table (virtual and shadow ones too,
+    SQLite lists them all) and every view."""
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute("SELECT name, type FROM pragma_table_list WHERE schema = 'main' "
+                           "AND name NOT LIKE 'sqlite_%'").fetchall()
+    finally:
+        con.close()
+    return {"tables": {n for n, t in rows if t != "view"},
+            "views": {n for n, t in rows if t == "view"}}
+
+
+def test_the_sqlite_file_holds_the_package_tables_only(built, sample_package: Path) -> None:
+    """The SQLite file developers download lists the package's tables, its declared views
+    and the two documented extras; the full-text index lives in the site's copy."""
+    descriptor = json.loads(sample_package.read_text(encoding="utf-8"))
+    tables = {r["name"] for r in descriptor["resources"] if "schema" in r}
+    clean = _schema_objects(built.outputs["sqlite"])
+    assert clean["tables"] == tables | {"_build", "_data_dictionary"}
+    assert clean["views"] == set(descriptor["semicon"]["views"])
+    served = _schema_objects(built.outputs["site_sqlite"])
+    helpers = served["tables"] - clean["tables"]
+    assert served["views"] == clean["views"] and clean["tables"] <= served["tables"]
+    assert helpers and all(h.split("_fts")[0] in tables for h in helpers)
+    # the site's copy holds the same rows: the FTS index is all it adds
+    with sqlite3.connect(built.outputs["site_sqlite"]) as con:
+        con.execute("ATTACH ? AS clean", [str(built.outputs["sqlite"])])
+        for table in sorted(tables):
+            assert con.execute(f'SELECT * FROM main."{table}" EXCEPT '
+                               f'SELECT * FROM clean."{table}"').fetchall() == []
+            assert (con.execute(f'SELECT count(*) FROM main."{table}"').fetchone()
+                    == con.execute(f'SELECT count(*) FROM clean."{table}"').fetchone())
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="needs the sqlite3 shell")
+def test_sqlite3_tables_lists_only_the_package_tables(built, sample_package: Path) -> None:
+    """What a developer sees with the sqlite3 shell (Debian's; `.ci/run` installs it)."""
+    out = subprocess.run(["sqlite3", str(built.outputs["sqlite"]), ".tables"],
+                         capture_output=True, text=True, check=True).stdout
+    descriptor = json.loads(sample_package.read_text(encoding="utf-8"))
+    expected = ({r["name"] for r in descriptor["resources"] if "schema" in r}
+                | set(descriptor["semicon"]["views"]) | {"_build", "_data_dictionary"})
+    assert set(out.split()) == expected

@@ -179,3 +179,20 @@ def test_every_table_is_released_with_its_schema_and_parquet(release) -> None:
         assert f"parquet/{res['name']}.parquet" in files
         assert (folder / "parquet" / f"{res['name']}.parquet").is_file()
 
+
+
+def test_the_released_sqlite_file_holds_the_package_tables_only(release) -> None:
+    """``sqlite3 <name>.db .tables`` of a release: the package's tables and views, and the
+    documented ``_build`` and ``_data_dictionary``; no full-text index tables."""
+    _, package, folder, _ = release
+    source = json.loads((package / "datapackage.json").read_text("utf-8"))
+    (db,) = folder.glob("*.db")
+    con = sqlite3.connect(db)
+    kinds = dict(con.execute("SELECT name, type FROM pragma_table_list WHERE schema = 'main' "
+                             "AND name NOT LIKE 'sqlite_%'").fetchall())
+    con.close()
+    tables = {r["name"] for r in source["resources"] if "schema" in r}
+    views = set((source.get("semicon") or {}).get("views") or {})
+    assert {n for n, t in kinds.items() if t != "view"} == tables | {"_build",
+                                                                     "_data_dictionary"}
+    assert {n for n, t in kinds.items() if t == "view"} == views

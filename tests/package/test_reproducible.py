@@ -56,6 +56,16 @@ def test_two_fresh_builds_give_the_same_bytes_but_the_duckdb_file(two_builds) ->
         assert files_a[name] == files_b[name], name
 
 
+def test_the_site_database_is_byte_identical_too(bundled_release, two_builds) -> None:
+    """The SQLite file the site serves (the released one plus its full-text index)."""
+    from semicon.build.site import served_database
+
+    first = served_database(bundled_release[1].parent, "semicon-nl")
+    second = served_database(two_builds[2].parent, "semicon-nl")
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes() != (bundled_release[0] / "semicon-nl.db").read_bytes()
+
+
 def test_the_duckdb_file_passes_its_content_check(two_builds) -> None:
     a, b, _ = two_builds
     assert release_findings(a) == []

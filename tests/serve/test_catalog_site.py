@@ -45,8 +45,9 @@ def test_dcat_catalogue_is_served(site: Site) -> None:
 
 
 def test_full_text_helpers_are_hidden_and_build_record_described(site: Site) -> None:
-    """The SQLite file holds FTS5's shadow tables (SQLite cannot hide a table from
-    `sqlite3 .tables`); Datasette hides them, as its and sqlite-utils' conventions agree."""
+    """The served SQLite file holds FTS5's shadow tables (SQLite cannot hide a table from
+    `sqlite3 .tables`); Datasette hides them, as its and sqlite-utils' conventions agree.
+    The file offered for download has none of them."""
     import sqlite3
 
     import sqlite_utils
@@ -57,7 +58,9 @@ def test_full_text_helpers_are_hidden_and_build_record_described(site: Site) -> 
     descriptor = json.loads(site.descriptor.read_text(encoding="utf-8"))
     tables = {r["name"] for r in descriptor["resources"] if "schema" in r}
     assert visible == tables | {"_build", "_data_dictionary"}
-    db = site.out / f"{site.db_name}.db"
+    from semicon.build.site import served_database
+
+    db = served_database(site.out, site.db_name)
     con = sqlite3.connect(db)
     kinds = dict(con.execute("SELECT name, type FROM pragma_table_list WHERE schema = 'main'")
                  .fetchall())
@@ -67,5 +70,12 @@ def test_full_text_helpers_are_hidden_and_build_record_described(site: Site) -> 
     for table in tables:
         found = fts[table].detect_fts()
         assert found is None or found == f"{table}_fts"
+    downloaded = site.get(f"/downloads/{site.db_name}.db").read()
+    (site.out / "downloaded.db").write_bytes(downloaded)
+    con = sqlite3.connect(site.out / "downloaded.db")
+    listed = {n for (n,) in con.execute("SELECT name FROM pragma_table_list "
+                                        "WHERE schema = 'main' AND type != 'view' "
+                                        "AND name NOT LIKE 'sqlite_%'")}
+    assert listed == tables | {"_build", "_data_dictionary"}
     page = site.get(f"/{site.db_name}/_build").read().decode()
     assert "Build record" in page and "the hashes of its primary keys" in page

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from semicon.build.pipeline import build_package
+from semicon.build.site import served_database
 
 from tests.serve.conftest import in_process
 from tests.serve.site_checks import letter_words, same_site_links
@@ -67,6 +68,9 @@ def test_view_and_search_are_built(built):
     con = sqlite3.connect(out / "grants.db")
     assert con.execute("SELECT amount_readable FROM grants_readable ORDER BY grant_id"
                        ).fetchall() == [("EUR 2 million",), ("USD 500 thousand",)]
+    assert con.execute("SELECT sql FROM sqlite_master WHERE name = 'grants_fts'"
+                       ).fetchone() is None  # the index is in the served copy only
+    con = sqlite3.connect(served_database(out, "grants"))
     fts = con.execute("SELECT sql FROM sqlite_master WHERE name = 'grants_fts'").fetchone()[0]
     assert '"title"' in fts and '"quote"' in fts and "currency" not in fts
 
