@@ -89,6 +89,21 @@ class _DescriptorView(Mapping[str, Any]):
     __hash__ = object.__hash__  # type: ignore[assignment]
 
 
+class _Described(_DescriptorView):
+    """A descriptor with a human ``title`` and ``description`` (a package, resource or field):
+    each a non-empty string, else ``None``."""
+
+    @property
+    def title(self) -> str | None:
+        value = self.descriptor.get("title")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def description(self) -> str | None:
+        value = self.descriptor.get("description")
+        return value if isinstance(value, str) and value else None
+
+
 def as_names(value: Any) -> list[str]:
     """A v1 single name or a v2 list of names, as a list (``None``: empty)."""
     if value is None:
@@ -104,7 +119,7 @@ def as_names(value: Any) -> list[str]:
 
 
 @dataclass(eq=False)
-class Field(_DescriptorView):
+class Field(_Described):
     """One field of a Table Schema."""
 
     name: str
@@ -124,14 +139,6 @@ class Field(_DescriptorView):
     def constraints(self) -> dict[str, Any]:
         value = self.descriptor.get("constraints")
         return value if isinstance(value, dict) else {}
-
-    @property
-    def title(self) -> str | None:
-        return self.descriptor.get("title")
-
-    @property
-    def description(self) -> str | None:
-        return self.descriptor.get("description")
 
     @property
     def required(self) -> bool:
@@ -321,7 +328,7 @@ def split_lines(fh: Any, terminator: str) -> Iterator[str]:
 
 
 @dataclass(eq=False)
-class Resource(_DescriptorView):
+class Resource(_Described):
     """One resource of the package; ``descriptor`` is normalised (schema and dialect inlined)."""
 
     index: int
@@ -406,14 +413,6 @@ class Resource(_DescriptorView):
         value = self.descriptor.get("hash")
         return value if isinstance(value, str) and value else None
 
-    @property
-    def title(self) -> str | None:
-        return self.descriptor.get("title")
-
-    @property
-    def description(self) -> str | None:
-        return self.descriptor.get("description")
-
     # -- the Table Schema's facts, for short
     @property
     def fields(self) -> list[Field]:
@@ -486,7 +485,7 @@ def is_tabular(descriptor: Mapping[str, Any]) -> bool:
 
 
 @dataclass(eq=False)
-class Package(_DescriptorView):
+class Package(_Described):
     """A parsed data package: its descriptor, resources and where its files live."""
 
     #: the descriptor file (``datapackage.json``) or the file given
@@ -515,16 +514,6 @@ class Package(_DescriptorView):
     def version(self) -> str | None:
         v = self.descriptor.get("version")
         return None if v is None else str(v)
-
-    @property
-    def title(self) -> str | None:
-        value = self.descriptor.get("title")
-        return value if isinstance(value, str) and value else None
-
-    @property
-    def description(self) -> str | None:
-        value = self.descriptor.get("description")
-        return value if isinstance(value, str) and value else None
 
     @property
     def profile(self) -> str | None:

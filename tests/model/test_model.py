@@ -128,3 +128,16 @@ def test_the_bundled_package_declarations_and_load_order():
     for table in package.tables:
         for fk in table.foreign_keys:
             assert order.index(fk.resource) <= order.index(table.name)
+
+
+def test_title_and_description_read_alike_on_package_resource_and_field(tmp_path):
+    package = load_package(write(tmp_path, {
+        "name": "p", "title": "P", "description": "",
+        "resources": [{"name": "t", "path": "t.csv", "title": 7, "description": "The t",
+                       "schema": {"fields": [{"name": "a", "title": "A",
+                                              "description": ["not", "text"]}]}}]}))
+    resource = package.resources[0]
+    field = resource.fields[0]
+    assert (package.title, package.description) == ("P", None)
+    assert (resource.title, resource.description) == (None, "The t")
+    assert (field.title, field.description) == ("A", None)
