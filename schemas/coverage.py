@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from semicon.schemas.provenance import Document, parse_provenance
+from semicon.schemas.model import DescriptorError, Package, Resource, load_package
+from semicon.schemas.provenance import Document, Provenance, parse_provenance
 from semicon.schemas.sentences import Sentence, normalise, split_sentences
 from semicon.schemas.validation.paths import unsafe_reason
 
@@ -215,39 +216,28 @@ def _csv_columns(path: Path, columns: list[str]) -> list[tuple[Any, ...]]:
     return [(line, *row) for line, row in enumerate(rows, start=2)]
 
 
-def _resource_file(base: Path, resource: Mapping[str, Any]) -> Path | None:
-    path = resource.get("path")
-    if not isinstance(path, str) or unsafe_reason(base, path):
+def _resource_file(resource: Resource) -> Path | None:
+    """The resource's one local file inside the package (``None``: inline, remote, multipart
+    or unsafe)."""
+    paths = resource.paths
+    if len(paths) != 1 or unsafe_reason(resource.base_dir, paths[0]):
         return None
-    return base / path
+    return resource.base_dir / paths[0]
 
 
-def _fields(resource: Mapping[str, Any]) -> list[str]:
-    schema = resource.get("schema")
-    if not isinstance(schema, Mapping):
-        return []
-    return [str(f.get("name")) for f in schema.get("fields") or [] if isinstance(f, Mapping)]
-
-
-def _primary_key(resource: Mapping[str, Any]) -> list[str]:
-    schema = resource.get("schema") or {}
-    pk = schema.get("primaryKey") if isinstance(schema, Mapping) else None
-    return [pk] if isinstance(pk, str) else [str(k) for k in pk or []]
-
-
-def _documents(descriptor: Mapping[str, Any], base: Path,
-               resources: dict[str, Mapping[str, Any]]) -> tuple[Any, list[Document]]:
-    raw = (descriptor.get("semicon") or {}).get("provenance")
-    prov = parse_provenance(raw, resources)
+def _documents(package: Package, resources: dict[str, Resource]
+               ) -> tuple[Provenance, list[Document]]:
+    prov = parse_provenance(package.declarations.get("provenance"), resources)
     if prov is None:
         raise CoverageError("the package declares no source documents "
                             "(semicon.provenance; see docs/declarations.md)")
     rows: list[dict[str, Any]] = []
     table = prov.table
     if table is not None and table.resource in resources:
-        file = _resource_file(base, resources[table.resource])
+        res = resources[table.resource]
+        file = _resource_file(res)
         names = [table.id, table.path] + ([table.title] if table.title else [])
-        if file is not None and set(names) <= set(_fields(resources[table.resource])):
+        if file is not None and set(names) <= set(res.field_names):
             for line, *values in _csv_columns(file, names):
                 rows.append({"__line": line, **dict(zip(names, values, strict=True))})
     docs = [d for d in prov.documents_from_rows(rows) if d.path]
@@ -256,16 +246,16 @@ def _documents(descriptor: Mapping[str, Any], base: Path,
     return prov, docs
 
 
-def _quotes(prov: Any, base: Path, resources: dict[str, Mapping[str, Any]]
+def _quotes(prov: Provenance, resources: dict[str, Resource]
             ) -> dict[str, list[tuple[str, RowRef]]]:
     """Per document id, every quote with the row it comes from."""
-    fields = {name: _fields(res) for name, res in resources.items()}
+    fields = {name: res.field_names for name, res in resources.items()}
     out: dict[str, list[tuple[str, RowRef]]] = {}
     for name, q in prov.quoting_fields(fields).items():
-        file = _resource_file(base, resources[name])
+        file = _resource_file(resources[name])
         if file is None or not file.is_file():
             continue
-        pk = [k for k in _primary_key(resources[name]) if k in fields[name]]
+        pk = [k for k in resources[name].primary_key if k in fields[name]]
         for line, source, quote, *key in _csv_columns(file, [q.source, q.quote, *pk]):
             if source and quote:
                 out.setdefault(source, []).append(
@@ -273,36 +263,34 @@ def _quotes(prov: Any, base: Path, resources: dict[str, Mapping[str, Any]]
     return out
 
 
-def coverage(descriptor_path: Path, exclusions: Path | None = None) -> CoverageReport:
-    """Measure every source document of the package at ``descriptor_path``."""
-    from semicon.schemas.package import read_descriptor
+def _exclusions_file(package: Package, given: Path | None) -> Path | None:
+    """The exclusions file: ``given``, else the declared one (or the default) if it exists."""
+    if given is not None:
+        return given
+    base = package.base_dir
+    declared = (package.declarations.get("provenance") or {}).get(
+        "exclusions") or DEFAULT_EXCLUSIONS
+    if unsafe_reason(base, declared):
+        raise CoverageError(f"refused exclusions path {declared!r}: "
+                            f"{unsafe_reason(base, declared)}")
+    path = base / declared
+    return path if path.is_file() else None
 
-    if descriptor_path.is_dir():
-        descriptor_path = descriptor_path / "datapackage.json"
+
+def coverage(descriptor_path: Path, exclusions: Path | None = None) -> CoverageReport:
+    """Measure every source document of the package at ``descriptor_path`` (a descriptor
+    or its folder, read by the package model: schemas given by path count too)."""
     try:
-        descriptor = read_descriptor(descriptor_path)
-    except FileNotFoundError:
-        raise CoverageError(f"{descriptor_path}: no such file") from None
-    except (OSError, ValueError) as exc:
-        raise CoverageError(f"{descriptor_path}: not a readable JSON descriptor ({exc})"
-                            ) from None
-    if not isinstance(descriptor, Mapping):
-        raise CoverageError(f"{descriptor_path}: the descriptor is not a JSON object")
-    base = descriptor_path.parent
-    resources = {str(r.get("name")): r for r in descriptor.get("resources") or []
-                 if isinstance(r, Mapping)}
-    prov, docs = _documents(descriptor, base, resources)
-    quotes = _quotes(prov, base, resources)
-    excl_path = exclusions
-    if excl_path is None:
-        declared = ((descriptor.get("semicon") or {}).get("provenance") or {}).get(
-            "exclusions") or DEFAULT_EXCLUSIONS
-        if unsafe_reason(base, declared):
-            raise CoverageError(f"refused exclusions path {declared!r}: "
-                                f"{unsafe_reason(base, declared)}")
-        excl_path = base / declared
-        if not excl_path.is_file():
-            excl_path = None
+        package = load_package(descriptor_path)
+    except DescriptorError as exc:
+        raise CoverageError(str(exc)) from None
+    if package.errors:
+        raise CoverageError(package.errors[0].message)
+    base = package.base_dir
+    resources = {r.name: r for r in package.resources}
+    prov, docs = _documents(package, resources)
+    quotes = _quotes(prov, resources)
+    excl_path = _exclusions_file(package, exclusions)
     excluded = read_exclusions(excl_path) if excl_path is not None else []
     out: list[DocumentCoverage] = []
     for doc in docs:
@@ -318,5 +306,5 @@ def coverage(descriptor_path: Path, exclusions: Path | None = None) -> CoverageR
                               measure(text, quotes.get(doc.id, [])))
         apply_exclusions(dc, excluded)
         out.append(dc)
-    return CoverageReport(str(descriptor.get("name") or descriptor_path.parent.name), out,
+    return CoverageReport(package.name, out,
                           str(excl_path) if excl_path is not None else None)

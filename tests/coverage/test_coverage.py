@@ -154,3 +154,19 @@ def test_every_fact_stating_sentence_of_the_letter_is_quoted():
 def test_the_coverage_report_in_the_docs_is_current():
     result = run(str(BUNDLED), "--format", "markdown")
     assert (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8") == result.output
+
+
+def test_a_table_schema_given_by_path_is_read_like_an_inline_one(tmp_path):
+    """The package model reads the descriptor: a schema file the resource names counts."""
+    pkg = make_package(tmp_path, ["It granted EUR 5 million\nto the port."],
+                       [("Annual report", "Title."), ("The weather", "Context.")])
+    inline = run(str(pkg))
+    descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    res = descriptor["resources"][0]
+    (pkg / "facts.schema.json").write_text(json.dumps(res["schema"]), encoding="utf-8")
+    res["schema"] = "facts.schema.json"
+    (pkg / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    by_path = run(str(pkg))
+    assert by_path.exit_code == inline.exit_code == 0, by_path.output
+    assert by_path.output == inline.output
+    assert "1 quoted" in by_path.output
