@@ -18,15 +18,9 @@ from typing import Any
 
 from semicon.build.canned_queries import canned_queries
 from semicon.build.site_declarations import SiteDeclarations, TableDisplay, parse_site
-from semicon.build.site_documents import (
-    DocumentSite,
-    document_files,
-    document_sites,
-    quote_fields,
-)
+from semicon.build.site_documents import DocumentSite, document_sites, quote_fields
 from semicon.build.sqlite_long import LongTable, long_table
 from semicon.build.sqlite_long import column_descriptions as long_columns
-from semicon.schemas.provenance import Document
 
 # A table's FTS index is named the way sqlite-utils' ``enable_fts`` names it.
 FTS_SUFFIX = "_fts"
@@ -221,15 +215,6 @@ def site_documents(descriptor: dict[str, Any], package_dir: Path,
         _resource_map(descriptor), Path(package_dir), database_name(descriptor),
         rows_of or csv_rows(descriptor, package_dir),
     )
-
-
-def package_documents(descriptor: Mapping[str, Any], package_dir: Path,
-                      rows_of: RowsOf | None = None) -> list[tuple[Document, Path]]:
-    """The declared source documents whose text is a file of the package, with that file
-    (``semicon.build.site_documents.document_files``): the site's reading pages and the
-    release's documents are these."""
-    return document_files(declarations_of(descriptor), _resource_map(descriptor),
-                          Path(package_dir), rows_of or csv_rows(descriptor, package_dir))
 
 
 def site_plugin_config(descriptor: dict[str, Any], site: SiteDeclarations,

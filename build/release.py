@@ -21,8 +21,6 @@ sorted, timestamps are taken from ``SOURCE_DATE_EPOCH`` or the package's ``creat
 
 from __future__ import annotations
 
-import copy
-import csv
 import hashlib
 import json
 import os
@@ -34,16 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from semicon.build.release_docs import (
-    render_citation,
-    render_license,
-    render_readme,
-    tabular_resources,
-)
+from semicon.build.release_docs import render_citation, render_license, render_readme
 from semicon.build.release_time import SourceDateError, release_time
 from semicon.schemas.errors import SemiconError, UnusableInput
 from semicon.schemas.interrupts import reraise_interrupt
-from semicon.schemas.model import DescriptorError, find_descriptor, is_tabular, load_package
+from semicon.schemas.model import DescriptorError, Package, find_descriptor, load_package
 from semicon.schemas.package import sha256_hex
 
 DESCRIPTOR_NAME = "datapackage.json"
@@ -113,39 +106,41 @@ def descriptor_file(package: str | os.PathLike[str]) -> Path:
         raise ReleaseError(str(exc)) from None
 
 
-def load_descriptor(package: str | os.PathLike[str]) -> tuple[dict[str, Any], Path]:
-    """The descriptor (as a dict, schema and dialect files inlined, ``name`` filled in) and
-    the folder its paths are relative to (:mod:`semicon.schemas.model` parses it)."""
+def load_release_package(package: str | os.PathLike[str]) -> Package:
+    """The package, parsed once by :mod:`semicon.schemas.model`; ``ReleaseError`` when it
+    cannot be used as it stands."""
     try:
         parsed = load_package(package)
     except DescriptorError as exc:
         raise ReleaseError(str(exc)) from None
     if parsed.errors:
         raise ReleaseError(parsed.errors[0].message)
-    descriptor = parsed.inlined()
-    descriptor.setdefault("name", parsed.name)  # the build's outputs carry this name
-    return descriptor, parsed.base_dir
+    return parsed
 
 
 def _safe_part(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]+", "-", text).strip("-.") or "package"
 
 
-def release_stem(descriptor: Mapping[str, Any] | str | os.PathLike[str]) -> str:
+def release_stem(package: Package | Mapping[str, Any] | str | os.PathLike[str]) -> str:
     """``<name>-<version>`` (``<name>`` when the package has no version)."""
-    if not isinstance(descriptor, Mapping):
-        descriptor, _ = load_descriptor(descriptor)
-    name = _safe_part(str(descriptor.get("name") or "package"))
-    version = descriptor.get("version")
+    if isinstance(package, Package):
+        name, version = package.name, package.version
+    elif isinstance(package, Mapping):  # a release descriptor, as written
+        name, version = package.get("name"), package.get("version")
+    else:
+        return release_stem(load_release_package(package))
+    name = _safe_part(str(name or "package"))
     return f"{name}-{_safe_part(str(version))}" if version else name
 
 
-def release_filename(descriptor: Mapping[str, Any] | str | os.PathLike[str]) -> str:
+def release_filename(package: Package | Mapping[str, Any] | str | os.PathLike[str]) -> str:
     """The release zip's file name, e.g. ``semicon-nl-1.0.0.zip``.
 
-    ``descriptor`` is the descriptor dict, or a path to it or to its package folder.
+    ``package`` is a parsed package, a descriptor dict, or a path to a descriptor or to its
+    package folder.
     """
-    return release_stem(descriptor) + ".zip"
+    return release_stem(package) + ".zip"
 
 
 def _local_path(base: Path, rel: Any) -> Path | None:
@@ -182,13 +177,12 @@ def _date_time(descriptor: Mapping[str, Any]) -> tuple[int, int, int, int, int, 
 # --------------------------------------------------------------------------- build step
 
 
-def build_outputs(descriptor: Mapping[str, Any], build_dir: Path) -> dict[str, Path]:
+def build_outputs(package: Package, build_dir: Path) -> dict[str, Path]:
     """The build outputs a release needs, keyed by their path inside the release."""
-    name = str(descriptor["name"])
+    name = package.name
     outputs: dict[str, Path] = {}
-    for res in tabular_resources(descriptor):
-        table = str(res["name"])
-        outputs[f"parquet/{table}.parquet"] = build_dir / "parquet" / f"{table}.parquet"
+    for table in package.tables:
+        outputs[f"parquet/{table.name}.parquet"] = build_dir / "parquet" / f"{table.name}.parquet"
     outputs[f"{name}.duckdb"] = build_dir / f"{name}.duckdb"
     outputs[f"{name}.db"] = build_dir / f"{name}.db"
     return outputs
@@ -196,14 +190,14 @@ def build_outputs(descriptor: Mapping[str, Any], build_dir: Path) -> dict[str, P
 
 def stale_reasons(descriptor_path: Path, build_dir: Path) -> list[str]:
     """Why the build outputs cannot be used as they are (empty when they are fresh)."""
-    descriptor, base = load_descriptor(descriptor_path)
-    outputs = build_outputs(descriptor, build_dir)
+    package = load_release_package(descriptor_path)
+    outputs = build_outputs(package, build_dir)
     missing = [rel for rel, path in outputs.items() if not path.is_file()]
     if missing:
         return [f"missing {build_dir / rel}" for rel in missing]
     inputs = [descriptor_file(descriptor_path)]
-    for res in descriptor.get("resources") or []:
-        local = _local_path(base, res.get("path"))
+    for res in package.resources:
+        local = _local_path(package.base_dir, res.path)
         if local is not None and local.is_file():
             inputs.append(local)
     newest_input = max(inputs, key=lambda p: p.stat().st_mtime_ns)
@@ -262,15 +256,12 @@ def ensure_built(
 # --------------------------------------------------------------------------- files
 
 
-def count_rows(
-    path: Path, encoding: str = "utf-8", dialect: Mapping[str, Any] | None = None
-) -> int:
-    """Number of data records in a CSV file (quoted newlines handled)."""
-    delimiter = str((dialect or {}).get("delimiter", ","))
-    header = (dialect or {}).get("header", True)
-    with path.open(encoding=encoding, newline="") as fh:
-        count = sum(1 for _ in csv.reader(fh, delimiter=delimiter))
-    return max(count - (1 if header else 0), 0)
+def count_rows(parquet_file: Path) -> int:
+    """Rows of a table, from the footer of the Parquet file the build wrote (the build's
+    parity check has matched it with the source, whatever the source's format)."""
+    import pyarrow.parquet as pq
+
+    return int(pq.read_metadata(parquet_file).num_rows)
 
 
 def _format_of(path: str) -> str:
@@ -300,16 +291,16 @@ def _file_resource(name: str, path: str, title: str, description: str) -> dict[s
     }
 
 
-def declared_documents(descriptor: Mapping[str, Any], base: Path) -> dict[str, str]:
+def declared_documents(package: Package) -> dict[str, str]:
     """Package-relative path -> title of each declared source document with a text file
     (the documents the site gives a reading page: one definition for both)."""
-    from semicon.build.datasette_metadata import package_documents
+    from semicon.build.site_documents import package_documents
 
     try:
-        found = package_documents(descriptor, base)
+        found = package_documents(package)
     except ValueError as exc:
         raise ReleaseError(str(exc)) from None
-    root = base.resolve()
+    root = package.base_dir.resolve()
     return {text.relative_to(root).as_posix(): doc.title for doc, text in found}
 
 
@@ -327,42 +318,43 @@ class _Plan:
 
 def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
     """Decide what goes into the release and write the release descriptor (in memory)."""
-    source, base = load_descriptor(descriptor_path)
-    descriptor = copy.deepcopy(source)
-    name = str(descriptor["name"])
+    package = load_release_package(descriptor_path)
+    base = package.base_dir
+    # The release's datapackage.json: the descriptor as written, schema and dialect files
+    # inlined (it reads alone), ``name`` filled in; the files added below are listed in it.
+    descriptor = package.inlined()
+    name = package.name
     files: dict[str, Path] = {}
-    row_counts: dict[str, int] = {}
     resources = descriptor.get("resources")
-    if not isinstance(resources, list) or not resources:
+    if not package.resources or not isinstance(resources, list):
         raise ReleaseError(f"{descriptor_path} lists no resources")
-    taken = {str(r.get("name")) for r in resources}
+    taken = {r.name for r in package.resources}
     listed: set[str] = set()
     unhashed: set[str] = set()
 
-    for res in resources:
-        local = _local_path(base, res.get("path"))
+    for resource in package.resources:
+        local = _local_path(base, resource.path)
         if local is None:
             continue
         if not local.is_file():
-            raise ReleaseError(f"resource {res.get('name')!r}: file {local} does not exist")
+            raise ReleaseError(f"resource {resource.name!r}: file {local} does not exist")
         rel = local.relative_to(base).as_posix()
-        res["path"] = rel
+        resources[resource.index]["path"] = rel
         files[rel] = local
         listed.add(rel)
-        if isinstance(res.get("schema"), Mapping) and is_tabular(res):
-            row_counts[str(res["name"])] = count_rows(
-                local, str(res.get("encoding") or "utf-8"), res.get("dialect")
-            )
 
-    tables = {str(r["name"]): r for r in tabular_resources(descriptor)}
+    outputs = build_outputs(package, build_dir)
+    row_counts = {t.name: count_rows(outputs[f"parquet/{t.name}.parquet"])
+                  for t in package.tables}
+    tables = {t.name: t for t in package.tables}
     added: list[dict[str, Any]] = []
-    for rel, path in build_outputs(descriptor, build_dir).items():
+    for rel, path in outputs.items():
         if rel in listed:
             continue
         files[rel] = path
         if rel.startswith("parquet/"):
             table = Path(rel).stem
-            title = tables[table].get("title") or table
+            title = tables[table].title or table
             added.append(
                 _file_resource(
                     _resource_name(taken, f"{table}-parquet"),
@@ -393,7 +385,7 @@ def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
 
     # The source documents the package declares (``semicon.provenance``) whose text is a
     # file of the package; those already listed as resources are released as listed.
-    for rel, doc_title in declared_documents(source, base).items():
+    for rel, doc_title in declared_documents(package).items():
         if rel in files:
             continue
         files[rel] = base / rel
@@ -515,10 +507,9 @@ def make_release(
     ``semicon.build.pipeline.build_package`` (same signature), e.g. in tests.
     """
     descriptor_path = descriptor_file(package)
-    descriptor, base = load_descriptor(descriptor_path)
-    for res in descriptor.get("resources") or []:  # refuse unsafe paths before building
-        if isinstance(res, Mapping):
-            _local_path(base, res.get("path"))
+    parsed = load_release_package(descriptor_path)
+    for res in parsed.resources:  # refuse unsafe paths before building
+        _local_path(parsed.base_dir, res.path)
     out = Path(out_dir)
     bdir = Path(build_dir) if build_dir is not None else out
     reasons = ensure_built(
@@ -563,7 +554,7 @@ __all__ = [
     "build_outputs",
     "count_rows",
     "ensure_built",
-    "load_descriptor",
+    "load_release_package",
     "make_release",
     "release_filename",
     "release_stem",

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 import duckdb
 from semicon.build import duckdb_db, parity
+from semicon.build.errors import BuildError
 from semicon.build.package import Resource, load_package
 from semicon.build.release import SUMS_NAME, build_outputs
 from semicon.build.sqlite_db import SQLiteError
@@ -100,9 +101,10 @@ def checksum_findings(folder: Path) -> list[Finding]:
 
 
 def parity_findings(folder: Path) -> list[Finding]:
-    """The DuckDB, SQLite and Parquet files compared with the CSVs, table by table."""
+    """The DuckDB, SQLite and Parquet files compared with the tables' sources (the CSVs, or
+    whatever the package declares), table by table."""
     package = load_package(folder / "datapackage.json")
-    outputs = build_outputs(package.descriptor, folder)
+    outputs = build_outputs(package, folder)
     duckdb_rel = f"{package.name}.duckdb"
     sqlite_rel = f"{package.name}.db"
     missing = [rel for rel, path in outputs.items() if not path.is_file()]
@@ -110,6 +112,8 @@ def parity_findings(folder: Path) -> list[Finding]:
                 for rel in missing]
     con = duckdb_db.connect()
     try:
+        # each table read and typed as the build read it (any format: CSV, compressed,
+        # JSON, spreadsheet, inline data)
         expected = {r.name: parity.csv_digest(con, r) for r in package.load_order}
         others: dict[str, dict[str, parity.Digest]] = {}
         if duckdb_rel not in missing:
@@ -150,7 +154,7 @@ def release_findings(folder: Path) -> list[Finding]:
     findings = checksum_findings(folder)
     try:
         findings += parity_findings(folder)
-    except (duckdb.Error, OSError, ValueError) as exc:
+    except (duckdb.Error, OSError, ValueError, BuildError) as exc:
         findings.append(_finding("parity-error", f"the release's databases cannot be "
                                  f"compared with its CSVs: {str(exc).splitlines()[0]}"))
     return findings

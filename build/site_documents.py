@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote as urlquote
 
 from semicon.build.site_declarations import DOCUMENTS_PREFIX, SiteDeclarations, check_slug
+from semicon.schemas.model import Package
 from semicon.schemas.provenance import Document, Provenance, parse_provenance
 
 RowsOf = Callable[[str], list[dict[str, Any]]]
@@ -101,6 +102,31 @@ def document_files(declarations: Mapping[str, Any] | None,
     if prov is None:
         return []
     return _with_text(prov, _table_rows(prov, resources, rows_of), package_dir)
+
+
+def table_rows(package: Package) -> RowsOf:
+    """A table's rows read from its CSV file as the package declares it (encoding and
+    dialect), text cells by field name; ``[]`` for a table without one local file."""
+
+    def rows_of(name: str) -> list[dict[str, Any]]:
+        resource = next((r for r in package.tables if r.name == name), None)
+        if resource is None or len(resource.files) != 1 or not resource.files[0].is_file():
+            return []
+        dialect = resource.dialect
+        with resource.files[0].open(encoding=resource.encoding, newline="",
+                                    errors="replace") as fh:
+            rows = dialect.reader(dialect.lines(fh))
+            header = next(rows, [])
+            return [dict(zip(header, row, strict=False)) for row in rows if row]
+
+    return rows_of
+
+
+def package_documents(package: Package, rows_of: RowsOf | None = None
+                      ) -> list[tuple[Document, Path]]:
+    """:func:`document_files` of a parsed package (rows from its CSV files by default)."""
+    return document_files(package.declarations, {r.name: r for r in package.resources},
+                          package.base_dir, rows_of or table_rows(package))
 
 
 def document_sites(declarations: Mapping[str, Any] | None, site: SiteDeclarations,

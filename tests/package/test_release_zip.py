@@ -8,6 +8,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -302,3 +303,44 @@ def test_unsafe_resource_path(tmp_path: Path, builder) -> None:
     (root / "datapackage.json").write_text(json.dumps(desc))
     with pytest.raises(ReleaseError, match=r"Refused path .*contains"):
         make_release(root, tmp_path / "o", builder=builder)
+
+
+def test_tables_in_any_format_are_released_with_their_row_counts(tmp_path: Path) -> None:
+    """JSON, a spreadsheet, inline data and a CSV with comment lines: the README's row
+    counts are the built tables' (read from the Parquet files), and the release validates."""
+    import io
+
+    import openpyxl
+    from semicon.build.release import plan_release
+
+    from tests.validate.conftest import write_package as write_spec_package
+
+    book = openpyxl.Workbook()
+    for row in (["id", "n"], ["a", 1], ["b", 2], ["c", 3]):
+        book.active.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    fields = [{"name": "id", "type": "string"}, {"name": "n", "type": "integer"}]
+    resources = [
+        {"name": "inline", "data": [["id", "n"], ["a", 1]], "schema": {"fields": fields}},
+        {"name": "js", "path": "data/t.json", "format": "json", "schema": {"fields": fields}},
+        {"name": "sheet", "path": "data/t.xlsx", "schema": {"fields": fields}},
+        {"name": "notes", "path": "data/n.csv", "dialect": {"commentChar": "#"},
+         "schema": {"fields": fields}},
+    ]
+    pkg = write_spec_package(tmp_path / "pkg", resources, {
+        "data/t.json": json.dumps([{"id": "a", "n": 1}, {"id": "b", "n": 2}]),
+        "data/t.xlsx": buf.getvalue(),
+        "data/n.csv": "id,n\n# a comment\na,1\n# another\nb,2\nc,3\nd,4\n",
+    }, name="formats")
+    result = make_release(pkg, tmp_path / "out")
+    plan = plan_release(pkg, tmp_path / "out")
+    assert plan.row_counts == {"inline": 1, "js": 2, "sheet": 3, "notes": 4}
+    with zipfile.ZipFile(result.zip_path) as zf:
+        readme = zf.read(f"{result.folder}/README.md").decode()
+        zf.extractall(tmp_path / "unzipped")
+    assert "| [`sheet`](#sheet) | 3 |" in readme and "| [`notes`](#notes) | 4 |" in readme
+    proc = subprocess.run([str(Path(sys.executable).parent / "semicon"), "validate", "-q",
+                           str(tmp_path / "unzipped" / result.folder)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
