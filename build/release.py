@@ -314,6 +314,8 @@ class _Plan:
     #: files that differ between builds of the same data (the DuckDB file): no `bytes`,
     #: `hash` or SHA256SUMS line; `semicon validate` checks them by content
     unhashed: set[str] = field(default_factory=set)
+    #: the source documents' texts (``semicon.provenance``), paths inside the folder
+    documents: list[str] = field(default_factory=list)
 
 
 def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
@@ -385,7 +387,8 @@ def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
 
     # The source documents the package declares (``semicon.provenance``) whose text is a
     # file of the package; those already listed as resources are released as listed.
-    for rel, doc_title in declared_documents(package).items():
+    documents = declared_documents(package)
+    for rel, doc_title in documents.items():
         if rel in files:
             continue
         files[rel] = base / rel
@@ -411,7 +414,8 @@ def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
             path = files[rel]
             res["bytes"] = path.stat().st_size
             res["hash"] = "sha256:" + sha256_hex(path)
-    return _Plan(files=files, descriptor=descriptor, row_counts=row_counts, unhashed=unhashed)
+    return _Plan(files=files, descriptor=descriptor, row_counts=row_counts, unhashed=unhashed,
+                 documents=sorted(documents))
 
 
 def _dump_json(data: Any) -> bytes:
@@ -430,6 +434,7 @@ def generated_files(plan: _Plan) -> dict[str, bytes]:
             plan.descriptor,
             row_counts=plan.row_counts,
             files={"duckdb": f"{name}.duckdb", "sqlite": f"{name}.db"},
+            documents=plan.documents,
         ).encode("utf-8"),
         "LICENSE": render_license(plan.descriptor).encode("utf-8"),
         "CITATION.cff": render_citation(plan.descriptor).encode("utf-8"),

@@ -305,10 +305,12 @@ def render_readme(
     *,
     row_counts: Mapping[str, int],
     files: Mapping[str, str],
+    documents: Sequence[str] = (),
 ) -> str:
     """README.md for the data: tables, columns, licence and how to load it.
 
-    ``files`` maps a role (``duckdb``, ``sqlite``) to the file name in the release.
+    ``files`` maps a role (``duckdb``, ``sqlite``) to the file name in the release;
+    ``documents`` are the paths of the source documents' texts it holds.
     """
     name = str(descriptor.get("name") or "dataset")
     title = str(descriptor.get("title") or name)
@@ -337,8 +339,10 @@ def render_readme(
         "| `parquet/*.parquet` | The same tables as Parquet, typed; each file holds its title, "
         "description, licence and Table Schema as key-value metadata |",
         f"| `{duckdb_file}` | DuckDB database with every table (checked by content, see below) |",
-        f"| `{sqlite_file}` | SQLite database with every table |",
-        "| `sources/` | The source document the data was taken from |",
+        f"| `{sqlite_file}` | SQLite database with every table and view, `_build` (rows and "
+        "hashes per table) and `_data_dictionary` (one row per column), nothing else |",
+        *(f"| `{path}` | Text of a source document the data was taken from |"
+          for path in documents),
         "| `LICENSE`, `CITATION.cff` | Licence and how to cite |",
         "| `catalog.ttl`, `catalog.jsonld` | DCAT-AP catalogue of this release, for data "
         "portals |",

@@ -24,6 +24,12 @@ def _release(root: Path, out: Path, builder) -> tuple[list[str], dict]:
     with zipfile.ZipFile(zip_path) as zf:
         names = [n.removeprefix(FOLDER + "/") for n in zf.namelist()]
         descriptor = json.loads(zf.read(f"{FOLDER}/datapackage.json"))
+        readme = zf.read(f"{FOLDER}/README.md").decode()
+    # the README's list of files names the documents released, and only those
+    listed = {line.split("`")[1] for line in readme.splitlines()
+              if line.endswith("| Text of a source document the data was taken from |")}
+    documents = {p for p in names if p.startswith(("sources/", "texts/"))}
+    assert listed == documents
     return names, descriptor
 
 
@@ -37,6 +43,7 @@ def test_a_declared_document_is_released_with_its_title(tmp_path: Path, builder)
     names, descriptor = _release(root, tmp_path / "out", builder)
     assert LETTER_PATH in names
     letter = _file_resources(descriptor)[LETTER_PATH]
+    assert letter["description"].startswith("The text of a source document")
     assert letter["title"] == "Voortgangsbrief halfgeleiderindustrie"
     assert letter["mediatype"] == "text/plain"
     assert letter["bytes"] == (root / LETTER_PATH).stat().st_size
