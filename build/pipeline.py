@@ -54,6 +54,7 @@ from semicon.build.site import served_database
 from semicon.build.sqlite_long import long_table
 from semicon.build.views import view_statements
 from semicon.schemas.errors import UnusableInput
+from semicon.schemas.interrupts import interrupts_held
 from semicon.schemas.package import DEFAULT_DESCRIPTOR, DEFAULT_OUT
 from semicon.schemas.validation import validate_package
 
@@ -293,7 +294,8 @@ def _build(
     # still a temporary file, discarded by the caller.
     t = time.perf_counter()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        validation = pool.submit(_validate, package)
+        with interrupts_held():
+            validation = pool.submit(_validate, package)
         try:
             with prog.stage("Validating and reading CSVs", len(package.load_order)) as advance:
                 stages = _stage_csvs(con, package, spill / "stage.duckdb", advance)
@@ -410,8 +412,9 @@ def _build(
 
     t = time.perf_counter()
     with ThreadPoolExecutor(max_workers=2) as pool:
-        sqlite_future = pool.submit(sqlite_job, con.cursor())
-        duck_future = pool.submit(duckdb_then_parquet, con.cursor())
+        with interrupts_held():  # every writer thread known to the pool, which waits for it
+            sqlite_future = pool.submit(sqlite_job, con.cursor())
+            duck_future = pool.submit(duckdb_then_parquet, con.cursor())
         try:
             ddb_digests, parquet_digests = duck_future.result()
             sqlite_digests = sqlite_future.result()

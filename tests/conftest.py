@@ -42,21 +42,34 @@ def bundled_copy(tmp_path: Path) -> Path:
     return target / "datapackage.json"
 
 
-_SIGINT_AFTER = """
-import os, signal, sys, threading
+_SIGINT_AT = """
+import importlib, os, signal, sys, threading
 from semicon.cli.main import cli
-timer = threading.Timer(float(sys.argv[1]), lambda: os.kill(os.getpid(), signal.SIGINT))
-timer.daemon = True
-timer.start()
+module, _, name = sys.argv[1].partition(":")
+owner = importlib.import_module(module)
+stage = getattr(owner, name)
+
+def entered(*args, **kwargs):
+    setattr(owner, name, stage)
+    threading.Thread(target=os.kill, args=(os.getpid(), signal.SIGINT), daemon=True).start()
+    return stage(*args, **kwargs)
+
+setattr(owner, name, entered)
 sys.argv = ["semicon", *sys.argv[2:]]
 cli()
 """
 
 
-def run_cli_interrupted(delay: float, *args: str) -> subprocess.CompletedProcess:
-    """Run ``semicon ARGS`` in a child that sends itself SIGINT (Ctrl+C) after ``delay`` s.
+def run_cli_interrupted(stage: str | None, *args: str) -> subprocess.CompletedProcess:
+    """Run ``semicon ARGS`` in a child that gets one SIGINT (Ctrl+C) as the function
+    ``stage`` (``"module:name"``, looked up on that module) is entered; ``None``: no signal.
 
-    The imports are done before the timer starts, so the signal lands in the command.
+    The signal is sent from another thread, so it lands either before the stage's first
+    Python step or during its work (a DuckDB query turns it into an interruption): where
+    exactly does not matter, the command has to stop cleanly either way, and it cannot
+    have finished before the signal comes.
     """
-    return subprocess.run([sys.executable, "-c", _SIGINT_AFTER, str(delay), *args],
+    script = _SIGINT_AT if stage else "import sys; from semicon.cli.main import cli; " \
+        "sys.argv = ['semicon', *sys.argv[2:]]; cli()"
+    return subprocess.run([sys.executable, "-c", script, stage or "", *args],
                           capture_output=True, text=True, timeout=300)

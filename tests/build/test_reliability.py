@@ -251,17 +251,16 @@ def test_ctrl_c_during_a_build_leaves_the_previous_outputs(tmp_path: Path):
 
     descriptor = write_package(tmp_path / "pkg", 300_000)
     out = tmp_path / "out"
-    started = time.perf_counter()
-    assert run_cli_interrupted(600, "build", str(descriptor), "--out", str(out)).returncode == 0
-    whole = time.perf_counter() - started  # the timer never fired: a whole build
+    assert run_cli_interrupted(None, "build", str(descriptor), "--out", str(out)).returncode == 0
 
     def outputs() -> dict[str, tuple[int, int]]:
         return {p.relative_to(out).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
                 for p in out.rglob("*") if p.is_file() and p.name != ".semicon-build.lock"}
 
     before = outputs()
-    for delay in (0.15 * whole, 0.5 * whole):
-        proc = run_cli_interrupted(delay, "build", str(descriptor), "--out", str(out),
+    for stage in ("semicon.build.pipeline:write_parquet",   # DuckDB writing Parquet
+                  "semicon.build.sqlite_db:write_sqlite"):  # rows copied into SQLite
+        proc = run_cli_interrupted(stage, "build", str(descriptor), "--out", str(out),
                                    "--force")
         assert proc.returncode == 130, proc.stderr
         assert proc.stderr.strip().endswith("semicon: interrupted; nothing was changed")
