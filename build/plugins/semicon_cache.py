@@ -24,7 +24,7 @@ from datasette import hookimpl
 #: default memory bound of the response cache (``cache_mb``, ``SEMICON_CACHE_MB``)
 CACHE_MB = 16
 #: megabytes of computed responses between two runs of the garbage collector (``gc_every_mb``)
-GC_EVERY_MB = 64
+GC_EVERY_MB = 8
 #: Datasette -> its ``semicon-site`` plugin configuration, read once: the metadata is fixed
 #: for the server's life, and each ``plugin_config`` call walks the whole configuration
 #: (it holds the drawn charts) to resolve ``$env``/``$file`` secrets
