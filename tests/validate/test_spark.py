@@ -57,6 +57,17 @@ def spark():
     session.stop()
 
 
+def test_a_local_session_gets_a_heap_for_millions_of_rows(spark):
+    """Spark's default 1 GB heap ran out ("Java heap space") caching the 10M-row benchmark
+    package on local[2]: a local session gets a larger one unless SPARK_DRIVER_MEMORY,
+    Spark's own setting, is given."""
+    from semicon.schemas.validation.spark.session import LOCAL_DRIVER_MEMORY
+
+    if os.environ.get("SPARK_DRIVER_MEMORY"):
+        pytest.skip("SPARK_DRIVER_MEMORY chooses the heap here")
+    assert spark.sparkContext.getConf().get("spark.driver.memory") == LOCAL_DRIVER_MEMORY
+
+
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory) -> Path:
     """The synthetic package with one row in 12 spoilt (every kind of the generator),

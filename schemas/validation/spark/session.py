@@ -11,6 +11,8 @@ from typing import Any
 
 #: quiet JVM logging: findings and errors reach the user through Python, not log lines
 LOG4J = Path(__file__).with_name("log4j2.properties")
+#: the heap of a local session (driver and executor in one JVM)
+LOCAL_DRIVER_MEMORY = "3g"
 
 
 def get_session(master: str | None = None, *, app_name: str = "semicon validate") -> Any:
@@ -40,6 +42,10 @@ def get_session(master: str | None = None, *, app_name: str = "semicon validate"
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         # a few cores: a few shuffle partitions (the default of 200 is for clusters)
         builder = builder.config("spark.sql.shuffle.partitions", "8")
+        if not os.environ.get("SPARK_DRIVER_MEMORY"):
+            # the driver is the executor here: Spark's default 1 GB heap runs out caching
+            # 10M rows; SPARK_DRIVER_MEMORY (Spark's own setting) overrides this
+            builder = builder.config("spark.driver.memory", LOCAL_DRIVER_MEMORY)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("OFF")
     return session
