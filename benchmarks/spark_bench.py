@@ -46,13 +46,13 @@ def _tree(pid: int, cpu: dict[int, float]) -> int:
             times[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
         except (OSError, IndexError, ValueError):
             continue
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
+    total, pending = 0, [pid]
+    while pending:
+        p = pending.pop()
         total += rss.get(p, 0)
         if p in times:
             cpu[p] = max(cpu.get(p, 0.0), times[p])
-        todo += children.get(p, [])
+        pending += children.get(p, [])
     return total
 
 
