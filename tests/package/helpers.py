@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import sqlite3
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,11 @@ class CountingBuilder:
         self.calls += 1
         fake_build(descriptor_path, out_dir, **kwargs)
         return FakeResult(skipped=False)
+
+
+def unzip_release(zip_path: Path, target: Path) -> Path:
+    """Extract a release zip into ``target``; returns its one top-level folder."""
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(target)
+        (top,) = {n.split("/", 1)[0] for n in zf.namelist()}
+    return target / top

@@ -13,11 +13,12 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import zipfile
 from pathlib import Path
 
 import pytest
 from semicon.build.release import make_release
+
+from tests.package.helpers import unzip_release
 
 BIN = Path(sys.executable).parent
 FROM_SCHEMA = {  # Table Schema type -> (pandas dtype, arrow type, duckdb type)
@@ -33,12 +34,6 @@ REPO = Path(__file__).resolve().parents[2]
 REAL_PACKAGE = REPO / "datapackage" / "datapackage.json"
 
 
-def _unzip(zip_path: Path, target: Path) -> Path:
-    with zipfile.ZipFile(zip_path) as zf:
-        zf.extractall(target)
-        (top,) = {n.split("/", 1)[0] for n in zf.namelist()}
-    return target / top
-
 
 @pytest.fixture(scope="module", params=["demo", "real"])
 def unzipped(request, tmp_path_factory) -> Path:
@@ -52,7 +47,7 @@ def unzipped(request, tmp_path_factory) -> Path:
         result = make_release(root, tmp / "out", build_dir=tmp / "dist", builder=CountingBuilder())
     else:
         result = make_release(REAL_PACKAGE, tmp / "out", build_dir=tmp / "dist")
-    return _unzip(result.zip_path, tmp / "unzipped")
+    return unzip_release(result.zip_path, tmp / "unzipped")
 
 
 def _env() -> dict[str, str]:

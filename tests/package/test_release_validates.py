@@ -23,16 +23,12 @@ from pathlib import Path
 import pytest
 from semicon.build.release import make_release
 
+from tests.package.helpers import unzip_release
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REAL = REPO / "tests" / "real_packages"
 
-
-def _unzip(zip_path: Path, target: Path) -> Path:
-    with zipfile.ZipFile(zip_path) as zf:
-        zf.extractall(target)
-        (top,) = {n.split("/", 1)[0] for n in zf.namelist()}
-    return target / top
 
 
 def _by_path(source: Path, target: Path) -> Path:
@@ -66,7 +62,7 @@ def release(request, bundled_release, tmp_path_factory) -> tuple[str, Path, Path
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("SOURCE_DATE_EPOCH", raising=False)
         zip_path = make_release(package, tmp / "out", build_dir=tmp / "dist").zip_path
-    return request.param, package, _unzip(zip_path, tmp / "unzipped"), zip_path
+    return request.param, package, unzip_release(zip_path, tmp / "unzipped"), zip_path
 
 
 def _semicon(target: Path, cwd: Path) -> subprocess.CompletedProcess[str]:

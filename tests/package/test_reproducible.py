@@ -16,15 +16,11 @@ import pytest
 from semicon.build.release import make_release
 from semicon.build.release_check import release_findings
 
+from tests.package.helpers import unzip_release
+
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "datapackage"
 
-
-def _unzip(zip_path: Path, target: Path) -> Path:
-    with zipfile.ZipFile(zip_path) as zf:
-        zf.extractall(target)
-        (folder,) = {n.split("/", 1)[0] for n in zf.namelist()}
-    return target / folder
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +31,7 @@ def two_builds(bundled_release, tmp_path_factory) -> tuple[Path, Path, Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("SOURCE_DATE_EPOCH", raising=False)
         second = make_release(BUNDLED, root / "b").zip_path
-    return bundled_release[0], _unzip(second, root / "xb"), second
+    return bundled_release[0], unzip_release(second, root / "xb"), second
 
 
 def _files(folder: Path) -> dict[str, bytes]:
