@@ -61,7 +61,8 @@ def serve(package: Path, out_dir: Path, host: str, port: int, forwarded_allow_ip
 
     \b
     Exit codes: 1 invalid package, 2 unusable input (the port is taken, the package
-    cannot be read), 130 stopped with Ctrl+C.
+    cannot be read), 130 stopped with Ctrl+C (SIGINT); SIGTERM shuts the server down
+    and ends it by that signal (a shell reports 143).
     """
     try:  # before building: a taken port is known at once
         bind(host, port).close()
