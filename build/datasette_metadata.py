@@ -121,7 +121,8 @@ def table_displays(
     distinct = distinct or {}
     row_counts = row_counts or {}
     return {
-        table: long_display(table, form) if (form := long_form(schema)) else
+        table: long_display(table, form, site.table(table, schema).search)
+        if (form := long_form(schema)) else
         site.table(table, schema, referenced=table in referenced,
                    exclude_facets=exclude, distinct=distinct.get(table),
                    rows=row_counts.get(table))
@@ -134,10 +135,12 @@ def long_form(schema: dict[str, Any]) -> LongTable | None:
     return long_table([f["name"] for f in schema["fields"]], primary_key(schema))
 
 
-def long_display(table: str, form: LongTable) -> TableDisplay:
+def long_display(table: str, form: LongTable, search: list[str]) -> TableDisplay:
     """A long table shows its cells faceted by column name: its own columns are not the
-    Table Schema's, so nothing declared for the wide table applies."""
-    return TableDisplay(table, facets=[form.field])
+    Table Schema's, so no facet, label or sort declared for the wide table applies. Its
+    ``search`` stays the wide table's search fields (declared or inferred): the full-text
+    index holds the name and value of those fields' cells (``sqlite_db.write_search_copy``)."""
+    return TableDisplay(table, facets=[form.field], search=list(search))
 
 
 def table_metadata(

@@ -313,7 +313,8 @@ def write_search_copy(clean: Path, target: Path, package: Package, *,
                       timings: dict[str, float] | None = None) -> list[str]:
     """The site's database at ``target``: the finished ``clean`` file copied byte for byte,
     plus an FTS5 index (external content, filled by one ``'rebuild'``) on each table's
-    search columns. Returns the index tables made (the file ``clean`` stays as it is).
+    search columns (a long table's: the cells of those columns, ``sqlite_long.search_sql``).
+    Returns the index tables made (the file ``clean`` stays as it is).
 
     The released and downloadable file holds the package's tables only; the index's
     virtual and shadow tables (five per indexed table) live in this copy, which only the
@@ -332,22 +333,30 @@ def write_search_copy(clean: Path, target: Path, package: Package, *,
     try:
         sq.execute("BEGIN")
         for resource in package.load_order:
-            cols = search.get(resource.name) or []
-            long = long_table(resource.field_names, resource.primary_key) is not None
-            if cols and not long:  # a long table (past SQLite's column limit) has no text
-                fts = resource.name + FTS_SUFFIX
-                sq.execute(
-                    f"CREATE VIRTUAL TABLE {q(fts)} USING FTS5 "
-                    f"({', '.join(q(c) for c in cols)}, content={q(resource.name)})"
-                )
-                sq.execute(f"INSERT INTO {q(fts)} ({q(fts)}) VALUES ('rebuild')")
-                made.append(fts)
+            stmts = search_sql(resource, resource.name + FTS_SUFFIX,
+                               search.get(resource.name) or [])
+            for stmt in stmts:
+                sq.execute(stmt)
+            made += [resource.name + FTS_SUFFIX] if stmts else []
         sq.execute("COMMIT")
     finally:
         sq.close()
     if timings is not None:
         timings["sqlite_fts"] = time.perf_counter() - t
     return made
+
+
+def search_sql(resource: Resource, fts: str, cols: list[str]) -> list[str]:
+    """The statements making ``fts``, the full-text index of ``resource``'s columns
+    ``cols`` (none without columns); a long table's indexes those columns' cells."""
+    form = long_table(resource.field_names, resource.primary_key)
+    if form is not None:
+        return long_sql.search_sql(resource.name, fts, form, resource.field_names, cols)
+    if not cols:
+        return []
+    return [f"CREATE VIRTUAL TABLE {q(fts)} USING FTS5 "
+            f"({', '.join(q(c) for c in cols)}, content={q(resource.name)})",
+            f"INSERT INTO {q(fts)} ({q(fts)}) VALUES ('rebuild')"]
 
 
 def _write_build_table(sq: Writer, rows: list[dict[str, Any]]) -> None:

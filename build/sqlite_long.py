@@ -13,7 +13,8 @@ fields repeat the record's key on each of its cells, ``position`` is the column'
 the Table Schema (1 for the first), ``field`` its name and ``value`` the cell, stored with
 the storage class of the typed column (INTEGER, REAL or TEXT; NULL for an empty cell): the
 column ``value`` is declared without a type, so SQLite keeps each value's class. The primary
-key is ``(row, position)``; ``(field, value)`` is indexed for facets and filters. The
+key is ``(row, position)``; ``(field, value)`` is indexed for facets and filters, and the
+site's copy gets a full-text index of the searched columns' cells (:func:`search_sql`). The
 DuckDB file and the Parquet file keep the table wide.
 """
 
@@ -97,6 +98,30 @@ def create_sql(table: str, form: LongTable, key_affinity: dict[str, str]) -> lis
         f"CREATE TABLE {q(table)} (\n  " + ",\n  ".join(cols) + "\n)",
         f"CREATE INDEX {q(f'idx_{table}_{form.field}_{form.value}')} ON {q(table)} "
         f"({q(form.field)}, {q(form.value)})",
+    ]
+
+
+def search_sql(table: str, fts: str, form: LongTable, field_names: Sequence[str],
+               searched: Sequence[str]) -> list[str]:
+    """FTS5 over the long table's ``field`` and ``value`` holding the cells of the wide
+    table's ``searched`` fields (external content: Datasette reads the rows from ``table``).
+
+    A wide table's full-text index covers its search columns; here those are cells, so the
+    index gets a row per non-empty cell of a searched field (its column name and value),
+    put in by ``rowid`` instead of a ``'rebuild'`` (which would index every cell: numbers,
+    dates, keys). A query matches a cell; Datasette lists that cell's row, which names its
+    record (``row`` and the key).
+    """
+    wanted = set(searched)
+    positions = ", ".join(str(i + 1) for i, n in enumerate(field_names) if n in wanted)
+    if not positions:
+        return []
+    cols = f"{q(form.field)}, {q(form.value)}"
+    return [
+        f"CREATE VIRTUAL TABLE {q(fts)} USING FTS5 ({cols}, content={q(table)})",
+        f"INSERT INTO {q(fts)} (rowid, {cols}) SELECT rowid, {cols} FROM {q(table)} "
+        f"WHERE {q(form.position)} IN ({positions}) AND {q(form.value)} IS NOT NULL "
+        "ORDER BY rowid",
     ]
 
 

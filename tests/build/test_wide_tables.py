@@ -42,6 +42,8 @@ SQLITE_VALUE = {
     "42": 42, "-7": -7, "3.5": 3.5, "1e3": 1000.0, "-0.25": -0.25, "true": 1, "false": 0,
     "2020-01-02T03:04:05": "2020-01-02T03:04:05", "2021-06-07T08:09:10": "2021-06-07T08:09:10",
 }
+#: a text cell no other cell holds (row r3 of a string column), found by full-text search
+NEEDLE = ("c11", 2, "Zwolle harbour")
 # one column of a type Arrow cannot carry (a time with a zone), at the end
 ZONED = {"name": "at", "type": "time"}
 ZONED_CELLS = ("10:00:00+02:00", "11:30:00+00:00", "")
@@ -59,6 +61,8 @@ def _cells(field: dict, row: int) -> str:
         return ROWS[row]
     if field is ZONED or field["name"] == "at":
         return ZONED_CELLS[row]
+    if (field["name"], row) == NEEDLE[:2]:
+        return NEEDLE[2]
     return KINDS[field["type"]][0][row]
 
 
@@ -211,6 +215,56 @@ def test_site_serves_the_long_table(wide):
     assert {p: s for p, (s, _) in pages.items() if s != 200} == {}
 
 
+def test_site_searches_the_text_cells_of_the_long_table(wide, tmp_path):
+    """The long table's full-text index holds the name and value of each non-empty cell of
+    the wide table's search columns (here inferred: its free-text fields), so Datasette's
+    ``?_search=`` and the search-all page find a record by a cell value."""
+    pkg, out, fields, _ = wide
+    metadata = json.loads((out / "metadata.json").read_text())
+    table = metadata["databases"]["wide-package"]["tables"]["wide"]
+    assert (table["fts_table"], table["fts_pk"]) == ("wide_fts", "rowid")
+    searched = [f["name"] for f in fields if f["type"] == "string" and f["name"] != "id"]
+    ds = in_process(pkg / "datapackage.json", out)
+
+    async def search(q: str, extra: str = ""):
+        return await ds.client.get(f"/wide-package/wide.json?_search={q}{extra}")
+
+    async def get():
+        found = {q: await search(q, "&_shape=objects&_size=max")
+                 for q in ("zwolle", "c11 harbour", "abc", "42", "c11")}
+        found["value:c11"] = await ds.client.get("/wide-package/wide.json?_search_value=c11")
+        return found
+
+    found = asyncio.run(get())
+    assert {q: r.status_code for q, r in found.items()} == dict.fromkeys(found, 200)
+    position = [f["name"] for f in fields].index(NEEDLE[0]) + 1
+    needle = [{"row": 3, "id": "r3", "position": position, "field": NEEDLE[0],
+               "value": NEEDLE[2]}]
+    assert found["zwolle"].json()["rows"] == needle
+    assert found["c11 harbour"].json()["rows"] == needle  # column name and value, one cell
+    # r1's text cells; numbers, dates and keys are not free text, as in any table
+    abc = found["abc"].json()
+    assert abc["filtered_table_rows_count"] == len(searched)
+    assert {(r["row"], r["value"]) for r in abc["rows"]} == {(1, "abc")}
+    assert found["42"].json()["rows"] == []
+    assert [(r["row"], r["value"]) for r in found["c11"].json()["rows"]] == [
+        (1, "abc"), (2, "d e"), (3, NEEDLE[2])]
+    assert found["value:c11"].json()["rows"] == []  # one column of the index: values only
+    page = asyncio.run(ds.client.get("/-/search?q=zwolle"))
+    assert page.status_code == 200
+    assert '"table": "wide"' in page.text
+    # the index lives in the site's copy only, and is made the same way every time
+    with sqlite3.connect(out / "wide-package.db") as con:
+        assert con.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE '%fts%'"
+                           ).fetchone() == (0,)
+    from semicon.build.sqlite_db import write_search_copy
+
+    again = tmp_path / "again.db"
+    assert write_search_copy(out / "wide-package.db", again,
+                             load_package(pkg / "datapackage.json")) == ["wide_fts"]
+    assert again.read_bytes() == (out / "site" / "wide-package.db").read_bytes()
+
+
 def test_package_zip_validates(wide, tmp_path):
     _, out, _, results = wide
     zip_path = Path(results["package"].output.strip())
@@ -309,3 +363,32 @@ def test_wide_path_types_and_stores_as_the_usual_one(tmp_path, monkeypatch):
     assert wide[2][0] == 3
     with sqlite3.connect(tmp_path / "wide" / "tricky.db") as con:
         assert len(con.execute("SELECT * FROM t").fetchall()[0]) == 300
+
+
+def test_long_search_index_holds_the_searched_columns_cells_only():
+    """``search_sql`` on a long table whose key takes the name ``field`` (so the long form's
+    columns are renamed): only the named columns' non-empty cells are indexed."""
+    from semicon.build.sqlite_long import LongTable, create_sql, search_sql
+
+    form = LongTable("row", ("field",), "position", "_field", "value")
+    names = ["field", "city", "note", "count"]
+    con = sqlite3.connect(":memory:")
+    for stmt in create_sql("t", form, {"field": "TEXT"}):
+        con.execute(stmt)
+    cells = [(1, "k1", 2, "city", "Delft"), (1, "k1", 3, "note", "Delft harbour"),
+             (1, "k1", 4, "count", 7), (2, "k2", 2, "city", None),
+             (2, "k2", 3, "note", "city hall")]
+    con.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?)", cells)
+    assert search_sql("t", "t_fts", form, names, []) == []
+    for stmt in search_sql("t", "t_fts", form, names, ["note", "count"]):
+        con.execute(stmt)
+
+    def match(q: str) -> list[tuple]:
+        return con.execute("SELECT row, _field, value FROM t WHERE rowid IN (SELECT rowid "
+                           "FROM t_fts WHERE t_fts MATCH ?) ORDER BY rowid", [q]).fetchall()
+
+    assert con.execute("SELECT count(*) FROM t_fts_docsize").fetchone() == (3,)  # cells indexed
+    assert match("delft") == [(1, "note", "Delft harbour")]  # city is not searched
+    assert match("7") == [(1, "count", 7)]
+    assert match("city") == [(2, "note", "city hall")]  # a value; no field named city
+    assert match("_field:note hall") == [(2, "note", "city hall")]
