@@ -30,6 +30,14 @@ __all__ = ["DEFAULT_CAP", "Context", "LoadedResource", "Options", "validate_pack
 
 #: DuckDB's memory limit; beyond it, tables spill to a temporary folder
 DEFAULT_MEMORY_LIMIT = "512MB"
+#: a package whose table files together are at most this many bytes is small: DuckDB runs
+#: it on one thread and with only the optimisers in :data:`SMALL_OPTIMIZERS`; the others
+#: cost more than they save on a few thousand rows (docs/validate.md, "The everyday package")
+SMALL_PACKAGE_BYTES = 1 << 20
+#: the optimisers a small package keeps: those that turn filters over joins into hash joins
+#: in a good order (a declared rule's SQL may join tables any way), at no measurable cost
+SMALL_OPTIMIZERS = frozenset({"filter_pushdown", "join_order", "deliminator",
+                              "build_side_probe_side", "unused_columns"})
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,7 @@ def _validate(descriptor: Path | Package, options: Options, out: Outcome) -> Non
     data = package.inlined()
     meta = MetadataCheck(data)  # started first: it may run in a child process
     with tempfile.TemporaryDirectory(prefix="semicon-validate-") as tmp, \
-            contextlib.closing(_connect(Path(tmp))) as con, \
+            contextlib.closing(_connect(Path(tmp), small=is_small(package))) as con, \
             parsing_with(con):  # the rules' SQL is parsed by this connection
         declarations = rules_mod.load_declarations(package)
         try:
@@ -155,12 +163,35 @@ def _validate_data(package: Package, data: dict, declarations: Any, meta: Metada
         findings.extend(_pandera_findings(ctx, findings))
 
 
-def _connect(tmp: Path) -> Any:
-    """DuckDB in memory, spilling to ``tmp`` beyond its memory limit."""
+def is_small(package: Package) -> bool:
+    """Whether the package's tables are local files (or inline) of :data:`SMALL_PACKAGE_BYTES`
+    at most, together; compressed and remote files never count as small."""
+    total = 0
+    for res in package.tables:
+        if res.remote or res.compression:
+            return False
+        for file in res.files:
+            try:
+                total += file.stat().st_size
+            except OSError:  # reported when the file is loaded
+                continue
+    return total <= SMALL_PACKAGE_BYTES
+
+
+def _connect(tmp: Path, *, small: bool = False) -> Any:
+    """DuckDB in memory, spilling to ``tmp`` beyond its memory limit; a small package's
+    connection has one thread and only the optimisers of :data:`SMALL_OPTIMIZERS`."""
     import duckdb
 
     memory = os.environ.get("SEMICON_VALIDATE_MEMORY", DEFAULT_MEMORY_LIMIT)
-    con = duckdb.connect(config={"temp_directory": str(tmp), "memory_limit": memory})
+    config = {"temp_directory": str(tmp), "memory_limit": memory}
+    if small:
+        config["threads"] = "1"
+    con = duckdb.connect(config=config)
+    if small:
+        off = [name for (name,) in con.execute("SELECT name FROM duckdb_optimizers()")
+               .fetchall() if name not in SMALL_OPTIMIZERS]
+        con.execute(f"SET disabled_optimizers = '{','.join(off)}'")
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET TimeZone = 'UTC'")  # a datetime without a zone is read as UTC
     con.execute("SET enable_progress_bar = false")
