@@ -48,7 +48,8 @@ def _validate_on_duckdb(package: Path, source: Path | Package, **options: Any) -
     from semicon.build.release_check import release_findings, release_package
 
     source, release = release_package(package)
-    report = validate_package(source, **options)
+    # unzipped to a new folder each time: nothing to reuse
+    report = validate_package(source, **{**options, "cache": False})
     if release is not None:
         report.findings += release_findings(release.base_dir)
         report.sort()
@@ -92,12 +93,16 @@ def _use_color(output: str | None) -> bool:
 @click.option("--data-root", metavar="URI",
               help="Read the resource files under URI (s3a://, abfss://, hdfs://...) "
               "instead of the package folder (--engine spark).")
+@click.option("--no-cache", is_flag=True, envvar="SEMICON_NO_CACHE",
+              help="Validate again even when the package, its files, the options and "
+              "semicon are unchanged since a validation whose findings are kept (in "
+              "$XDG_CACHE_HOME/semicon-nl/reports).")
 @quiet_option
 @debug_option
 def validate(package: Path, fmt: str, output: str | None, max_errors: int | None,
              severities: dict[str, str], pandera_schemas: bool, allow_python: bool,
              allow_remote: bool, engine: str, master: str | None, data_root: str | None,
-             quiet: bool, debug: bool) -> None:
+             no_cache: bool, quiet: bool, debug: bool) -> None:
     """Validate PACKAGE (default: datapackage/datapackage.json).
 
     Checks the descriptor and files, every row against its Table Schema (the findings
@@ -134,7 +139,7 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
             report = _validate_on_duckdb(
                 Path(package), source, max_errors=max_errors, severities=severities,
                 progress=not quiet, pandera_schemas=pandera_schemas,
-                allow_python=allow_python, allow_remote=allow_remote)
+                allow_python=allow_python, allow_remote=allow_remote, cache=not no_cache)
         text = render(report, fmt, color=_use_color(output) and fmt == "text")
     if quiet and report.valid and fmt == "text":
         text = ""

@@ -27,7 +27,11 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory):
     cache (child processes inherit it)."""
     before = os.environ.get("XDG_CACHE_HOME")
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    # tests change code and data between validations: reports are kept only where a
+    # test asks for it (tests/validate/test_kept_reports.py)
+    os.environ["SEMICON_NO_CACHE"] = "1"
     yield
+    os.environ.pop("SEMICON_NO_CACHE", None)
     if before is None:
         os.environ.pop("XDG_CACHE_HOME", None)
     else:

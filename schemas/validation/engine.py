@@ -23,6 +23,7 @@ from .findings import FATAL_CODES, Finding, make
 from .loader import ProgressBar, load_resource
 from .metacheck import MetadataCheck
 from .report import Report, finish_report
+from .reportcache import KeptReport
 from .resource import DEFAULT_CAP, Context, LoadedResource
 
 __all__ = ["DEFAULT_CAP", "Context", "LoadedResource", "Options", "validate_package"]
@@ -35,8 +36,9 @@ DEFAULT_MEMORY_LIMIT = "512MB"
 #: cost more than they save on a few thousand rows (docs/validate.md, "The everyday package")
 SMALL_PACKAGE_BYTES = 1 << 20
 #: the optimisers a small package keeps: those that turn filters over joins into hash joins
-#: in a good order (a declared rule's SQL may join tables any way), at no measurable cost
-SMALL_OPTIMIZERS = frozenset({"filter_pushdown", "join_order", "deliminator",
+#: in a good order (a declared rule's SQL may join tables any way), at no measurable cost,
+#: and CTE inlining (without it the checks' CTEs are materialised: 30 MB more at peak)
+SMALL_OPTIMIZERS = frozenset({"filter_pushdown", "join_order", "deliminator", "cte_inlining",
                               "build_side_probe_side", "unused_columns"})
 
 
@@ -56,6 +58,16 @@ class Options:
     allow_python: bool = False
     #: fetch ``https://`` resource paths (refused otherwise)
     allow_remote: bool = False
+    #: reuse the findings of an identical earlier validation (:mod:`.reportcache`)
+    cache: bool = False
+
+    def kept_report(self, package: Package) -> KeptReport | None:
+        """Where this run's findings are kept, or None when they may not be."""
+        if not self.cache or self.allow_python or self.source_texts is not None:
+            return None
+        kept = KeptReport(package, {"cap": self.cap, "pandera": self.pandera_schemas,
+                                    "remote": self.allow_remote})
+        return kept if kept.path is not None else None
 
 
 @dataclass
@@ -65,6 +77,8 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     capped: list[str] = field(default_factory=list)
+    #: the findings are those kept from an identical earlier validation
+    kept: bool = False
 
 
 def validate_package(
@@ -77,6 +91,7 @@ def validate_package(
     pandera_schemas: bool = False,
     allow_python: bool = False,
     allow_remote: bool = False,
+    cache: bool = False,
 ) -> Report:
     """Validate a Data Package (a path, or a package already parsed); never raises for bad
     input (it becomes findings).
@@ -85,7 +100,8 @@ def validate_package(
     document's text path to its text (instead of reading the file); ``pandera_schemas``
     also runs the pandera schemas generated from the Table Schemas over the typed rows;
     ``allow_python`` runs the package's ``python`` rules (its own code); ``allow_remote``
-    fetches ``https://`` resource paths (refused otherwise).
+    fetches ``https://`` resource paths (refused otherwise); ``cache`` reuses the findings of
+    an earlier validation of the same package, files, options and code (:mod:`.reportcache`).
     """
     started = time.perf_counter()
     report = Report(descriptor=str(
@@ -93,20 +109,38 @@ def validate_package(
     options = Options(cap=max_errors + 1 if max_errors is not None else DEFAULT_CAP,
                       progress=progress, source_texts=source_texts,
                       pandera_schemas=pandera_schemas, allow_python=allow_python,
-                      allow_remote=allow_remote)
+                      allow_remote=allow_remote, cache=cache)
     out = Outcome()
     with contextlib.suppress(Stop):
         _validate(descriptor if isinstance(descriptor, Package) else Path(descriptor),
                   options, out)
     return finish_report(report, out.findings, rows=out.rows, started=started,
                          severities=severities, max_errors=max_errors,
-                         truncated=bool(out.capped) and max_errors is None)
+                         truncated=bool(out.capped) and max_errors is None, kept=out.kept)
 
 
 def _validate(descriptor: Path | Package, options: Options, out: Outcome) -> None:
     package = _parse(descriptor, out.findings, allow_remote=options.allow_remote)
     if any(f.code == "unsafe-path" for f in out.findings):
         raise Stop
+    kept = options.kept_report(package)
+    recalled = kept.recall() if kept else None
+    if recalled is not None:
+        out.findings[:], out.rows, out.capped = recalled
+        out.kept = True
+        return
+    try:
+        _validate_package(package, options, out)
+    except Stop:
+        if kept:
+            kept.keep(out.findings, out.rows, out.capped)
+        raise
+    if kept:
+        kept.keep(out.findings, out.rows, out.capped)
+
+
+def _validate_package(package: Package, options: Options, out: Outcome) -> None:
+    """Descriptor checks, then every table loaded and checked, then the declared rules."""
     from semicon.schemas import rules as rules_mod
     from semicon.schemas.rules.sqlrule import parsing_with
 

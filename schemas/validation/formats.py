@@ -42,6 +42,8 @@ def _summary(report: Report) -> str:
         text += f" ({report.stats['seconds']:.2f} s)"
     if report.stats.get("truncated"):
         text += "; stopped at --max-errors"
+    if report.stats.get("kept"):
+        text += "; unchanged since an earlier validation (--no-cache validates again)"
     return text
 
 

@@ -16,7 +16,8 @@ REPORT_VERSION = 1
 class Report:
     """Findings in stable order (resource, line, field, code) and run statistics.
 
-    ``stats`` holds ``{"rows": {resource: n}, "seconds": float, "truncated": bool}``.
+    ``stats`` holds ``{"rows": {resource: n}, "seconds": float, "truncated": bool,
+    "kept": bool}`` (``kept``: the findings of an identical earlier validation).
     """
 
     descriptor: str = ""
@@ -78,7 +79,8 @@ class Report:
 
 def finish_report(report: Report, findings: list[Finding], *, rows: dict[str, int],
                   started: float, severities: dict[str, str] | None,
-                  max_errors: int | None, truncated: bool = False) -> Report:
+                  max_errors: int | None, truncated: bool = False,
+                  kept: bool = False) -> Report:
     """Apply ``--severity`` and ``--max-errors``, sort, and fill the statistics."""
     severities = severities or {}
     findings = [
@@ -102,6 +104,7 @@ def finish_report(report: Report, findings: list[Finding], *, rows: dict[str, in
         "rows": rows,
         "seconds": round(time.perf_counter() - started, 3),
         "truncated": truncated,
+        "kept": kept,
     }
     return report
 

@@ -30,7 +30,7 @@ def cache_dir() -> Path:
     return Path(root) / "semicon-nl" / "checks"
 
 
-def _installed(library: str) -> str:
+def installed(library: str) -> str:
     """The installed distribution of ``library``: its dist-info names and install time."""
     spec = importlib.util.find_spec(library)
     if spec is None or spec.origin is None:
@@ -52,7 +52,7 @@ class Verdict:
                  libraries: Iterable[str]) -> None:
         self.path: Path | None = None
         try:
-            parts = [check, *map(_installed, libraries), *map(_file_digest, code),
+            parts = [check, *map(installed, libraries), *map(_file_digest, code),
                      json.dumps(data, ensure_ascii=False)]
             digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass"))
         except (OSError, TypeError, ValueError):  # not JSON, or the code cannot be read

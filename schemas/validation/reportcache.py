@@ -1,0 +1,182 @@
+"""A validation's findings kept by the digest of everything they depend on: a package that has
+not changed since it was last validated is not validated again.
+
+The findings depend on the descriptor (schemas and dialects given by path included), the
+bytes of every file in the package's folder, the options that change them, semicon's own
+code and the libraries that check (DuckDB, frictionless, jsonschema). All of these go into
+one SHA-256; the findings, rows read and capped checks are stored under it in
+``$XDG_CACHE_HOME/semicon-nl/reports/`` and read back in about a millisecond. Hashing
+the bundled package's folder takes about 2 ms.
+
+Never kept: a package with remote resources (the server may answer differently), a run
+that may execute the package's own Python (``--allow-python``), a run given source texts
+in memory, and a folder of more than :data:`MAX_FILES` files or :data:`MAX_BYTES` bytes
+(hashing it would cost more than the cache saves). ``--no-cache`` (or
+``SEMICON_NO_CACHE=1``) validates everything again without reading or writing kept results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from semicon.schemas.model import Package
+
+from .findings import Finding
+from .verdicts import cache_dir, installed
+
+#: a package folder with more files or bytes than this is not kept
+MAX_FILES = 5_000
+MAX_BYTES = 512 << 20
+#: folders of tools, never the package's data
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv",
+                          ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+#: semicon's own code: these packages' .py and .json files
+CODE_PACKAGES = ("semicon.schemas", "semicon.build", "semicon.cli")
+LIBRARIES = ("duckdb", "frictionless", "jsonschema")
+#: bump when the stored shape changes
+FORMAT = 1
+#: reports kept at most; the oldest go first
+MAX_KEPT = 500
+
+
+def reports_dir() -> Path:
+    return cache_dir().parent / "reports"
+
+
+class TooMany(Exception):
+    """The folder is too large to be worth hashing."""
+
+
+def _package_files(base: Path, extra: list[Path]) -> Iterator[Path]:
+    seen: set[Path] = set()
+    count = 0
+    for root, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        for name in sorted(files):
+            count += 1
+            if count > MAX_FILES:
+                raise TooMany
+            path = Path(root) / name
+            seen.add(path)
+            yield path
+    for path in extra:  # a resource file in a skipped folder, or outside the folder
+        if path not in seen:
+            yield path
+
+
+def _file_entry(path: Path, base: Path) -> list[Any]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # unreadable: its error is part of the verdict
+        return [str(path), None, type(exc).__name__]
+    try:
+        shown = str(path.relative_to(base))
+    except ValueError:
+        shown = str(path)
+    return [shown, len(data), hashlib.sha256(data).hexdigest()]
+
+
+def _files_digest(package: Package) -> list[list[Any]]:
+    extra = [f for res in package.resources for f in res.files]
+    entries: list[list[Any]] = []
+    total = 0
+    for path in _package_files(package.base_dir, extra):
+        entry = _file_entry(path, package.base_dir)
+        total += entry[1] or 0
+        if total > MAX_BYTES:
+            raise TooMany
+        entries.append(entry)
+    return entries
+
+
+def _code_files() -> list[Path]:
+    out: list[Path] = []
+    for name in CODE_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        for loc in (spec.submodule_search_locations or []) if spec else []:
+            out += sorted(p for p in Path(loc).rglob("*")
+                          if p.suffix in (".py", ".json") and "__pycache__" not in p.parts)
+    return out
+
+
+def _code_digest() -> str:
+    h = hashlib.sha256()
+    for path in _code_files():
+        h.update(str(path).encode("utf-8", "surrogatepass") + b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+class KeptReport:
+    """Where the findings of one validation are kept; ``path`` is None when they are not."""
+
+    def __init__(self, package: Package, options: dict[str, Any]) -> None:
+        self.path: Path | None = None
+        if any(res.remote for res in package.resources):
+            return
+        try:
+            key = {
+                "format": FORMAT,
+                "python": sys.version,
+                "code": _code_digest(),
+                "libraries": [installed(lib) for lib in LIBRARIES],
+                "options": options,
+                "descriptor": str(package.path),
+                "package": package.inlined(),
+                "files": _files_digest(package),
+            }
+            text = json.dumps(key, ensure_ascii=False, sort_keys=True, default=str)
+        except (OSError, TooMany, TypeError, ValueError):
+            return
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        self.path = reports_dir() / f"{digest}.json"
+
+    def recall(self) -> tuple[list[Finding], dict[str, int], list[str]] | None:
+        """The kept findings, rows read per resource and capped resources, if kept."""
+        if self.path is None:
+            return None
+        try:
+            kept = json.loads(self.path.read_text(encoding="utf-8"))
+            findings = [Finding(**item) for item in kept["findings"]]
+            recalled = findings, dict(kept["rows"]), list(kept["capped"])
+            os.utime(self.path)  # recently used: pruned last
+            return recalled
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    def keep(self, findings: list[Finding], rows: dict[str, int], capped: list[str]) -> None:
+        """Store them (written beside, then renamed into place); a folder that cannot be
+        written only means validating again next time."""
+        if self.path is None:
+            return
+        tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp")
+        data = {"findings": [f.to_dict() for f in findings], "rows": rows, "capped": capped}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            return
+        _prune(self.path.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Remove the oldest reports beyond :data:`MAX_KEPT`."""
+    with contextlib.suppress(OSError):
+        entries = [e for e in os.scandir(folder) if e.name.endswith(".json")]
+        if len(entries) <= MAX_KEPT:
+            return
+        entries.sort(key=lambda e: e.stat().st_mtime_ns)
+        for entry in entries[:len(entries) - MAX_KEPT]:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
