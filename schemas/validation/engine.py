@@ -116,7 +116,7 @@ def validate_package(
                   options, out)
     return finish_report(report, out.findings, rows=out.rows, started=started,
                          severities=severities, max_errors=max_errors,
-                         truncated=bool(out.capped) and max_errors is None, kept=out.kept)
+                         truncated=bool(out.capped) and max_errors is None, reused=out.kept)
 
 
 def _validate(descriptor: Path | Package, options: Options, out: Outcome) -> None:

@@ -80,7 +80,7 @@ class Report:
 def finish_report(report: Report, findings: list[Finding], *, rows: dict[str, int],
                   started: float, severities: dict[str, str] | None,
                   max_errors: int | None, truncated: bool = False,
-                  kept: bool = False) -> Report:
+                  reused: bool = False) -> Report:
     """Apply ``--severity`` and ``--max-errors``, sort, and fill the statistics."""
     severities = severities or {}
     findings = [
@@ -104,7 +104,7 @@ def finish_report(report: Report, findings: list[Finding], *, rows: dict[str, in
         "rows": rows,
         "seconds": round(time.perf_counter() - started, 3),
         "truncated": truncated,
-        "kept": kept,
+        "kept": reused,
     }
     return report
 

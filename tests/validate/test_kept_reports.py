@@ -142,3 +142,16 @@ def test_a_kept_report_needs_no_duckdb(bundled_copy, tmp_path):
             .stdout.split(None, 1) for _ in range(2)]
     assert runs[0][0] == "0" and "'duckdb'" in runs[0][1]  # validated
     assert runs[1] == ["0", "[]\n"]  # kept: neither DuckDB nor the descriptor checks
+
+
+def test_max_errors_is_applied_to_kept_findings(bundled_copy, caching):
+    for old, new in ((",EUR,", ",EURO,"), (",NL,", ",NLD,")):
+        _spoil_cell(bundled_copy, "funding_allocations", old, new)
+    _, full = _run(bundled_copy)
+    assert full["summary"]["errors"] >= 2
+    for _ in range(2):  # validated, then kept
+        code, cut = _run(bundled_copy, "--max-errors", "1")
+        assert code == 1 and cut["stats"]["truncated"] is True
+        assert [f for f in cut["findings"] if f["severity"] == "error"] == [
+            f for f in full["findings"] if f["severity"] == "error"][:1]
+    assert cut["stats"]["kept"] is True
