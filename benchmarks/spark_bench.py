@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         descriptor = ensure_package(args.out / f"{label}-{args.rows}", args.rows, bad)
         load = os.getloadavg()[0]
-        duck = run([semicon, "validate", str(descriptor), "--quiet"])
+        duck = run([semicon, "validate", str(descriptor), "--quiet", "--no-cache"])
         spark = run([semicon, "validate", str(descriptor), "--quiet", "--engine", "spark",
                      "--master", args.master])
         load_after = os.getloadavg()[0]

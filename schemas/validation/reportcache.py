@@ -2,16 +2,19 @@
 not changed since it was last validated is not validated again.
 
 The findings depend on the descriptor (schemas and dialects given by path included), the
-bytes of every file in the package's folder, the options that change them, semicon's own
-code and the libraries that check (DuckDB, frictionless, jsonschema). All of these go into
-one SHA-256; the findings, rows read and capped checks are stored under it in
-``$XDG_CACHE_HOME/semicon-nl/reports/`` and read back in about a millisecond. Hashing
-the bundled package's folder takes about 2 ms.
+files in the package's folder, the options that change them, semicon's own code and the
+libraries that check (DuckDB, frictionless, jsonschema). All of these go into one SHA-256;
+the findings, rows read and capped checks are stored under it in
+``$XDG_CACHE_HOME/semicon-nl/reports/`` and read back in about a millisecond.
+
+A file is known by its path, size, modification time, status-change time and inode (as
+make and ruff judge a change, without reading it): a rewrite, a copy over it, a ``touch``,
+a checkout or a rename onto it each change one of them, whatever its size, and the
+status-change time cannot be set back. The descriptor and semicon's code are hashed whole.
 
 Never kept: a package with remote resources (the server may answer differently), a run
 that may execute the package's own Python (``--allow-python``), a run given source texts
-in memory, and a folder of more than :data:`MAX_FILES` files or :data:`MAX_BYTES` bytes
-(hashing it would cost more than the cache saves). ``--no-cache`` (or
+in memory, and a folder of more than :data:`MAX_FILES` files. ``--no-cache`` (or
 ``SEMICON_NO_CACHE=1``) validates everything again without reading or writing kept results.
 """
 
@@ -32,9 +35,8 @@ from semicon.schemas.model import Package
 from .findings import Finding
 from .verdicts import cache_dir, installed
 
-#: a package folder with more files or bytes than this is not kept
+#: a package folder with more files than this is not kept
 MAX_FILES = 5_000
-MAX_BYTES = 512 << 20
 #: folders of tools, never the package's data
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv",
                           ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
@@ -52,7 +54,7 @@ def reports_dir() -> Path:
 
 
 class TooMany(Exception):
-    """The folder is too large to be worth hashing."""
+    """The folder has too many files to be worth listing."""
 
 
 def _package_files(base: Path, extra: list[Path]) -> Iterator[Path]:
@@ -74,27 +76,20 @@ def _package_files(base: Path, extra: list[Path]) -> Iterator[Path]:
 
 def _file_entry(path: Path, base: Path) -> list[Any]:
     try:
-        data = path.read_bytes()
-    except OSError as exc:  # unreadable: its error is part of the verdict
-        return [str(path), None, type(exc).__name__]
+        st = path.stat()
+    except OSError as exc:  # missing or unreachable: its error is part of the verdict
+        return [str(path), type(exc).__name__]
     try:
         shown = str(path.relative_to(base))
     except ValueError:
         shown = str(path)
-    return [shown, len(data), hashlib.sha256(data).hexdigest()]
+    return [shown, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
 
 def _files_digest(package: Package) -> list[list[Any]]:
     extra = [f for res in package.resources for f in res.files]
-    entries: list[list[Any]] = []
-    total = 0
-    for path in _package_files(package.base_dir, extra):
-        entry = _file_entry(path, package.base_dir)
-        total += entry[1] or 0
-        if total > MAX_BYTES:
-            raise TooMany
-        entries.append(entry)
-    return entries
+    return [_file_entry(path, package.base_dir)
+            for path in _package_files(package.base_dir, extra)]
 
 
 def _code_files() -> list[Path]:

@@ -75,14 +75,16 @@ def test_an_invalid_verdict_is_kept_exactly(bundled_copy, caching):
     assert again["findings"] == first["findings"]
 
 
-@pytest.mark.parametrize("change", ["data", "descriptor", "source text", "new file",
-                                    "option"])
+@pytest.mark.parametrize("change", ["data", "same size", "descriptor", "source text",
+                                    "new file", "option"])
 def test_any_change_validates_again(bundled_copy, caching, change):
     code, _ = _run(bundled_copy)
     assert code == 0
     args: tuple[str, ...] = ()
     if change == "data":
         _spoil_cell(bundled_copy, "funding_allocations", ",EUR,", ",EURO,")
+    elif change == "same size":  # same size, written straight after the validation
+        _spoil_cell(bundled_copy, "funding_allocations", ",EUR,", ",EUX,")
     elif change == "descriptor":
         data = json.loads(bundled_copy.read_text(encoding="utf-8"))
         data["resources"][0]["schema"]["fields"][0]["constraints"] = {"maxLength": 1}
