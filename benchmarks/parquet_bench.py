@@ -49,7 +49,7 @@ def main() -> int:
         table = max(package.resources, key=lambda r: r.paths[0].stat().st_size)
 
         def copy(path: Path) -> None:
-            meta = parquet_metadata(table, package.descriptor)
+            meta = parquet_metadata(table, package)
             kv = ", ".join(f"{sql_string(k)}: {sql_string(v)}" for k, v in meta.items())
             con.execute(
                 f"COPY (SELECT * FROM {duckdb_db.qualified(table.name)}) TO "
@@ -57,7 +57,7 @@ def main() -> int:
                 f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}, KV_METADATA {{{kv}}})")
 
         def writer(path: Path) -> None:
-            write_parquet(con, table, path, package.descriptor)
+            write_parquet(con, table, path, package)
 
         results: dict[str, list[float]] = {"DuckDB COPY": [], "semicon writer": []}
         sizes: dict[str, int] = {}

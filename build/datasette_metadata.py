@@ -10,17 +10,21 @@ package's ``semicon.site`` declaration, or defaults inferred from the schemas
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from semicon.build.canned_queries import canned_queries
 from semicon.build.site_declarations import SiteDeclarations, TableDisplay, parse_site
-from semicon.build.site_documents import DocumentSite, document_sites, quote_fields
+from semicon.build.site_documents import (
+    DocumentSite,
+    document_sites,
+    quote_fields,
+    table_rows,
+)
 from semicon.build.sqlite_long import LongTable, long_table
 from semicon.build.sqlite_long import column_descriptions as long_columns
+from semicon.schemas.model import Field, Package, Resource
 
 # A table's FTS index is named the way sqlite-utils' ``enable_fts`` names it.
 FTS_SUFFIX = "_fts"
@@ -34,105 +38,62 @@ PLUGIN = "semicon-site"
 RowsOf = Callable[[str], list[dict[str, Any]]]
 
 
-def _schema(resource: dict[str, Any], package_dir: Path) -> dict[str, Any]:
-    schema = resource.get("schema") or {}
-    if isinstance(schema, str):
-        schema = json.loads((Path(package_dir) / schema).read_text(encoding="utf-8"))
-    return schema
+def table_resources(package: Package) -> list[Resource]:
+    """The tables that have fields (each becomes a table of the site), in descriptor order."""
+    return [r for r in package.tables if r.fields]
 
 
-def table_resources(descriptor: dict[str, Any], package_dir: Path | None = None) -> list[
-    tuple[str, dict[str, Any], dict[str, Any]]
-]:
-    """``(table, resource, schema)`` for every tabular resource, in descriptor order."""
-    out = []
-    for res in descriptor.get("resources", []):
-        schema = _schema(res, Path(package_dir or "."))
-        if not schema.get("fields"):
-            continue
-        out.append((res["name"], res, schema))
-    return out
-
-
-def primary_key(schema: dict[str, Any]) -> list[str]:
-    pk = schema.get("primaryKey") or []
-    return [pk] if isinstance(pk, str) else list(pk)
-
-
-def foreign_keys(schema: dict[str, Any], table: str) -> list[tuple[str, str, str]]:
+def foreign_keys(resource: Resource) -> list[tuple[str, str, str]]:
     """``(column, other_table, other_column)`` for single-column foreign keys."""
-    out = []
-    for fk in schema.get("foreignKeys") or []:
-        fields = fk.get("fields")
-        ref = fk.get("reference") or {}
-        ref_fields = ref.get("fields")
-        fields = [fields] if isinstance(fields, str) else list(fields or [])
-        ref_fields = [ref_fields] if isinstance(ref_fields, str) else list(ref_fields or [])
-        if len(fields) != 1 or len(ref_fields) != 1:
-            continue
-        # Table Schema v1 uses "" for a self reference; v2 omits ``resource``.
-        other = ref.get("resource") or table
-        out.append((fields[0], other, ref_fields[0]))
-    return out
+    return [(fk.fields[0], fk.resource, fk.reference_fields[0])
+            for fk in resource.foreign_keys
+            if len(fk.fields) == 1 and len(fk.reference_fields) == 1]
 
 
-def _enum(field: dict[str, Any]) -> list[Any]:
-    return list((field.get("constraints") or {}).get("enum") or [])
-
-
-def column_description(field: dict[str, Any]) -> str:
+def column_description(field: Field) -> str:
     """A field's description, with its unit and allowed values appended."""
-    parts = [(field.get("description") or field.get("title") or "").strip()]
-    unit = field.get("unit") or field.get("x-unit")
-    if unit:
-        parts.append(f"Unit: {unit}.")
-    enum = _enum(field)
-    if enum:
-        parts.append("One of: " + ", ".join(str(v) for v in enum) + ".")
-    if field.get("type") and field.get("type") != "string":
-        parts.append(f"Type: {field['type']}.")
+    parts = [(field.description or field.title or "").strip()]
+    if field.unit:
+        parts.append(f"Unit: {field.unit}.")
+    if field.enum:
+        parts.append("One of: " + ", ".join(str(v) for v in field.enum) + ".")
+    if field.type != "string":
+        parts.append(f"Type: {field.type}.")
     return " ".join(p for p in parts if p)
 
 
-def declarations_of(descriptor: Mapping[str, Any]) -> dict[str, Any]:
-    """The package's ``semicon`` property (empty when it declares nothing)."""
-    raw = descriptor.get("semicon")
-    return raw if isinstance(raw, dict) else {}
-
-
-def document_table(descriptor: Mapping[str, Any]) -> str | None:
+def document_table(package: Package) -> str | None:
     """The table whose rows name the source documents, if the package declares one."""
-    table = (declarations_of(descriptor).get("provenance") or {}).get("documentTable")
+    table = (package.declarations.get("provenance") or {}).get("documentTable")
     return str(table["resource"]) if isinstance(table, Mapping) and table.get("resource") else None
 
 
 def table_displays(
-    descriptor: dict[str, Any],
-    package_dir: Path | None = None,
+    package: Package,
     distinct: Mapping[str, Mapping[str, int]] | None = None,
     row_counts: Mapping[str, int] | None = None,
 ) -> dict[str, TableDisplay]:
     """Every table's display (declared, else inferred), in descriptor order."""
-    site = parse_site(declarations_of(descriptor))
-    resources = table_resources(descriptor, package_dir)
-    referenced = {other for t, _, s in resources for _, other, _ in foreign_keys(s, t)}
-    doc_table = document_table(descriptor)
+    site = parse_site(package.declarations)
+    resources = table_resources(package)
+    referenced = {other for r in resources for _, other, _ in foreign_keys(r)}
+    doc_table = document_table(package)
     exclude = frozenset({doc_table} if doc_table else ())
     distinct = distinct or {}
     row_counts = row_counts or {}
     return {
-        table: long_display(table, form, site.table(table, schema).search)
-        if (form := long_form(schema)) else
-        site.table(table, schema, referenced=table in referenced,
-                   exclude_facets=exclude, distinct=distinct.get(table),
-                   rows=row_counts.get(table))
-        for table, _, schema in resources
+        r.name: long_display(r.name, form, site.table(r.name, r.schema).search)
+        if (form := long_form(r)) else
+        site.table(r.name, r.schema, referenced=r.name in referenced,
+                   exclude_facets=exclude, distinct=distinct.get(r.name),
+                   rows=row_counts.get(r.name))
+        for r in resources
     }
 
 
-def long_form(schema: dict[str, Any]) -> LongTable | None:
+def long_form(resource: Resource) -> LongTable | None:
     """How the SQLite file holds a table too wide for it (``sqlite_long``), else None."""
-    return long_table([f["name"] for f in schema["fields"]], primary_key(schema))
+    return long_table(resource.field_names, resource.primary_key)
 
 
 def long_display(table: str, form: LongTable, search: list[str]) -> TableDisplay:
@@ -144,17 +105,17 @@ def long_display(table: str, form: LongTable, search: list[str]) -> TableDisplay
 
 
 def table_metadata(
-    table: str,
-    resource: dict[str, Any],
-    schema: dict[str, Any],
+    resource: Resource,
     display: TableDisplay,
     rows: int | None = None,
 ) -> dict[str, Any]:
     """One table's metadata; ``rows`` (if known) decides whether facets are on by default."""
+    table, fields = resource.name, resource.fields
+    schema_description = resource.schema.description if resource.schema else None
     meta: dict[str, Any] = {
-        "title": resource.get("title") or table.replace("_", " ").capitalize(),
-        "description": resource.get("description") or schema.get("description") or "",
-        "columns": {f["name"]: column_description(f) for f in schema["fields"]},
+        "title": resource.title or table.replace("_", " ").capitalize(),
+        "description": resource.description or schema_description or "",
+        "columns": {f.name: column_description(f) for f in fields},
     }
     if display.label:
         meta["label_column"] = display.label
@@ -166,16 +127,15 @@ def table_metadata(
         meta["fts_table"] = table + FTS_SUFFIX
         meta["fts_pk"] = "rowid"
         meta["searchmode"] = "escaped"
-    if primary_key(schema):
-        meta["sortable_columns"] = [f["name"] for f in schema["fields"]]
-    form = long_form(schema)
+    if resource.primary_key:
+        meta["sortable_columns"] = [f.name for f in fields]
+    form = long_form(resource)
     if form is not None:
-        keys = {f["name"]: column_description(f) for f in schema["fields"]
-                if f["name"] in form.keys}
+        keys = {f.name: column_description(f) for f in fields if f.name in form.keys}
         meta["columns"] = long_columns(form, keys)
         meta["sortable_columns"] = form.columns
         meta["description"] = " ".join(filter(None, [meta["description"], (
-            f"This table has {len(schema['fields']):,} columns, more than SQLite holds in "
+            f"This table has {len(fields):,} columns, more than SQLite holds in "
             f"one table, so here it has one row per cell: the record ({form.row}), the "
             f"column ({form.position}, {form.field}) and the value ({form.value}). "
             "The DuckDB and Parquet downloads hold it as one wide table.")]))
@@ -186,56 +146,36 @@ def _first(items: list[dict[str, Any]] | None) -> dict[str, Any]:
     return (items or [{}])[0]
 
 
-def csv_rows(descriptor: Mapping[str, Any], package_dir: Path) -> RowsOf:
-    """Read a table's rows from its CSV file (text cells, by field name)."""
-
-    def rows_of(table: str) -> list[dict[str, Any]]:
-        for res in descriptor.get("resources") or []:
-            if res.get("name") != table or not isinstance(res.get("path"), str):
-                continue
-            path = Path(package_dir) / res["path"]
-            if not path.is_file():
-                return []
-            dialect = res.get("dialect") if isinstance(res.get("dialect"), dict) else {}
-            with path.open(encoding=res.get("encoding") or "utf-8-sig", newline="",
-                           errors="replace") as fh:
-                return list(csv.DictReader(fh, delimiter=dialect.get("delimiter", ",")))
-        return []
-
-    return rows_of
+def _resource_map(package: Package) -> dict[str, Resource]:
+    return {r.name: r for r in package.resources}
 
 
-def _resource_map(descriptor: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    return {str(r.get("name")): r for r in descriptor.get("resources") or []
-            if isinstance(r, Mapping) and r.get("name")}
-
-
-def site_documents(descriptor: dict[str, Any], package_dir: Path,
-                   rows_of: RowsOf | None = None) -> list[DocumentSite]:
-    """The source documents with a reading page (``semicon.build.site_documents``)."""
+def site_documents(package: Package, rows_of: RowsOf | None = None) -> list[DocumentSite]:
+    """The source documents with a reading page (``semicon.build.site_documents``); the
+    document table's rows come from ``rows_of`` (default: its CSV file)."""
     return document_sites(
-        declarations_of(descriptor), parse_site(declarations_of(descriptor)),
-        _resource_map(descriptor), Path(package_dir), database_name(descriptor),
-        rows_of or csv_rows(descriptor, package_dir),
+        package.declarations, parse_site(package.declarations), _resource_map(package),
+        package.base_dir, database_name(package), rows_of or table_rows(package),
     )
 
 
-def site_plugin_config(descriptor: dict[str, Any], site: SiteDeclarations,
+def site_plugin_config(package: Package, site: SiteDeclarations,
                        displays: Mapping[str, TableDisplay],
                        documents: list[DocumentSite], quotes: dict[str, dict[str, str]],
                        ) -> dict[str, Any]:
     """Configuration of the ``semicon-site`` plugin: wording, documents, quotes, amounts."""
-    package = {
-        k: descriptor.get(k)
-        for k in ("name", "title", "version", "created", "homepage", "keywords")
-        if descriptor.get(k)
+    about = {
+        k: v for k, v in (("name", package.name), ("title", package.title),
+                          ("version", package.version), ("created", package.created),
+                          ("homepage", package.homepage), ("keywords", package.keywords))
+        if v
     }
-    package["licenses"] = descriptor.get("licenses") or []
-    package["contributors"] = descriptor.get("contributors") or []
-    package["sources"] = [
+    about["licenses"] = package.licenses
+    about["contributors"] = package.contributors
+    about["sources"] = [
         {"title": str(s.get("title") or s.get("name") or ""),
          "path": str(s.get("path") or "")}
-        for s in descriptor.get("sources") or [] if isinstance(s, Mapping)
+        for s in package.sources
     ]
     amounts = {
         table: {col: cur.as_config() for col, cur in d.amounts.items()}
@@ -244,7 +184,7 @@ def site_plugin_config(descriptor: dict[str, Any], site: SiteDeclarations,
     config: dict[str, Any] = {
         "home": {"about": site.home.about, "queries": site.home.queries,
                  "search": site.home.search},
-        "package": package,
+        "package": about,
         "documents": [d.as_config() for d in documents],
     }
     if quotes and documents:
@@ -259,9 +199,9 @@ def site_plugin_config(descriptor: dict[str, Any], site: SiteDeclarations,
     return config
 
 
-def database_name(descriptor: Mapping[str, Any]) -> str:
+def database_name(package: Package) -> str:
     """Datasette's name for the database: the SQLite file stem, ``<package name>``."""
-    return str(descriptor["name"])
+    return package.name
 
 
 def _source_url(src: Mapping[str, Any], documents: list[DocumentSite]) -> str:
@@ -276,14 +216,13 @@ def _source_url(src: Mapping[str, Any], documents: list[DocumentSite]) -> str:
 
 
 def build_metadata(
-    descriptor: dict[str, Any],
-    package_dir: Path,
+    package: Package,
     row_counts: dict[str, int] | None = None,
     *,
     rows_of: RowsOf | None = None,
     distinct: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, Any]:
-    """Datasette 0.65.5 ``metadata.json`` content for the package at ``package_dir``.
+    """Datasette 0.65.5 ``metadata.json`` content for ``package``.
 
     ``row_counts`` (table -> rows, e.g. ``build.json``'s ``rows``): tables larger than
     ``LARGE_TABLE_ROWS`` get no default facets; their facets are offered as one-click links
@@ -292,27 +231,25 @@ def build_metadata(
     distinct values) lets undeclared packages get facets on low-cardinality columns.
     Raises ``ValueError`` for a declaration the site cannot use.
     """
-    package_dir = Path(package_dir)
     row_counts = row_counts or {}
-    declarations = declarations_of(descriptor)
-    site = parse_site(declarations)
-    resources = table_resources(descriptor, package_dir)
-    displays = table_displays(descriptor, package_dir, distinct, row_counts)
-    documents = site_documents(descriptor, package_dir, rows_of)
-    quotes = quote_fields(declarations, _resource_map(descriptor),
-                          {t: [f["name"] for f in s["fields"]] for t, _, s in resources})
-    lic = _first(descriptor.get("licenses"))
-    src = _first(descriptor.get("sources"))
-    version = descriptor.get("version", "")
-    title = descriptor.get("title") or descriptor["name"]
+    site = parse_site(package.declarations)
+    resources = table_resources(package)
+    displays = table_displays(package, distinct, row_counts)
+    documents = site_documents(package, rows_of)
+    quotes = quote_fields(package.declarations, _resource_map(package),
+                          {r.name: r.field_names for r in resources})
+    lic = _first(package.licenses)
+    src = _first(package.sources)
+    title = package.title or package.name
+    description = package.description or ""
     tables = {
-        table: table_metadata(table, res, schema, displays[table], row_counts.get(table))
-        for table, res, schema in resources
+        r.name: table_metadata(r, displays[r.name], row_counts.get(r.name))
+        for r in resources
     }
     facet_links = {
-        table: displays[table].facets
-        for table, _, _ in resources
-        if displays[table].facets and "facets" not in tables[table]
+        r.name: displays[r.name].facets
+        for r in resources
+        if displays[r.name].facets and "facets" not in tables[r.name]
     }
     tables["_data_dictionary"] = {
         "title": "Data dictionary",
@@ -340,23 +277,23 @@ def build_metadata(
     }
     db: dict[str, Any] = {
         "title": title,
-        "description": descriptor.get("description", ""),
+        "description": description,
         "tables": tables,
         "queries": canned_queries(site),
     }
     meta: dict[str, Any] = {
         "title": title,
-        "description": descriptor.get("description", ""),
+        "description": description,
         "license": lic.get("title") or lic.get("name") or "",
         "license_url": lic.get("path") or "",
         "source": src.get("title") or src.get("name") or "",
         "source_url": _source_url(src, documents),
-        "about": f"{descriptor['name']} {version}".strip(),
-        "about_url": descriptor.get("homepage") or (documents[0].url if documents else ""),
-        "databases": {database_name(descriptor): db},
+        "about": f"{package.name} {package.version or ''}".strip(),
+        "about_url": package.homepage or (documents[0].url if documents else ""),
+        "databases": {database_name(package): db},
         "plugins": {
             PLUGIN: {
-                **site_plugin_config(descriptor, site, displays, documents, quotes),
+                **site_plugin_config(package, site, displays, documents, quotes),
                 **({"facet_links": facet_links} if facet_links else {}),
             }
         },
@@ -364,23 +301,21 @@ def build_metadata(
     return {k: v for k, v in meta.items() if v != "" or k in ("title",)}
 
 
-def sort_index_columns(
-    descriptor: dict[str, Any], package_dir: Path | None = None
-) -> dict[str, list[str]]:
+def sort_index_columns(package: Package) -> dict[str, list[str]]:
     """Columns the build should index because the metadata sorts tables by them by default.
 
     Without such an index every page and JSON request on a 1,000,000-row table sorts the
     whole table (measured: JSON API 0.6 req/s without, 241 req/s with).
     """
     out: dict[str, list[str]] = {}
-    schemas = {t: s for t, _, s in table_resources(descriptor, package_dir)}
-    for table, display in table_displays(descriptor, package_dir).items():
-        if display.sort and display.sort.field not in primary_key(schemas[table])[:1]:
+    for table, display in table_displays(package).items():
+        resource = package.resource(table)
+        pk = resource.primary_key if resource is not None else []
+        if display.sort and display.sort.field not in pk[:1]:
             out[table] = [display.sort.field]
     return out
 
 
-def search_columns(descriptor: dict[str, Any], package_dir: Path | None = None
-                   ) -> dict[str, list[str]]:
+def search_columns(package: Package) -> dict[str, list[str]]:
     """table -> the columns the build indexes for full-text search (declared or inferred)."""
-    return {t: d.search for t, d in table_displays(descriptor, package_dir).items()}
+    return {t: d.search for t, d in table_displays(package).items()}

@@ -31,7 +31,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from semicon.build.column_groups import column_groups, is_wide
 from semicon.build.duckdb_db import qualified
-from semicon.build.package import Resource
+from semicon.build.package import Package, Resource
+from semicon.schemas.model import Field
 from semicon.schemas.sqltypes import field_type, quote_ident, sql_string
 
 COMPRESSION = "zstd"
@@ -47,13 +48,15 @@ _INTEGER_TYPES = {"integer", "year"}
 ARROW_LOSSY = frozenset({"TIME WITH TIME ZONE", "TIMETZ"})
 
 
-def parquet_metadata(resource: Resource, package: dict[str, Any]) -> dict[str, str]:
+def parquet_metadata(resource: Resource, package: Package | None) -> dict[str, str]:
     """Key-value metadata of a table's Parquet file (deterministic: no dates, sorted JSON)."""
-    licences = [lic.get("name") or lic.get("path") for lic in package.get("licenses") or []]
+    licences = [lic.get("name") or lic.get("path") for lic in package.licenses] \
+        if package is not None else []
+    about = (package.name, package.version) if package is not None else ()
     meta = {
         "title": resource.title or resource.name,
         "description": resource.description or "",
-        "package": " ".join(str(v) for v in (package.get("name"), package.get("version")) if v),
+        "package": " ".join(str(v) for v in about if v),
         "licence": ", ".join(str(lic) for lic in licences if lic),
         "table_schema": json.dumps(resource.schema.descriptor, ensure_ascii=False, sort_keys=True,
                                    separators=(",", ":")),
@@ -63,11 +66,11 @@ def parquet_metadata(resource: Resource, package: dict[str, Any]) -> dict[str, s
 
 def required_fields(resource: Resource) -> set[str]:
     """Fields the Table Schema makes non-null: ``required`` ones and the primary key."""
-    names = {f["name"] for f in resource.fields if (f.get("constraints") or {}).get("required")}
+    names = {f.name for f in resource.fields if f.required}
     return names | set(resource.primary_key)
 
 
-def _arrow_type(field: dict[str, Any], given: pa.DataType) -> pa.DataType:
+def _arrow_type(field: Field, given: pa.DataType) -> pa.DataType:
     """The Parquet column type: DuckDB's, with narrower integers widened to int64."""
     if field_type(field) in _INTEGER_TYPES and pa.types.is_integer(given):
         return pa.int64()
@@ -80,7 +83,7 @@ def arrow_schema(resource: Resource, given: pa.Schema) -> pa.Schema:
     fields = []
     for field, col in zip(resource.fields, given, strict=True):
         fields.append(pa.field(col.name, _arrow_type(field, col.type),
-                               nullable=field["name"] not in required))
+                               nullable=field.name not in required))
     return pa.schema(fields)
 
 
@@ -171,7 +174,7 @@ def _batches(con: duckdb.DuckDBPyConnection, sql: str) -> pa.RecordBatchReader:
 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, resource: Resource, path: Path,
-                  package: dict[str, Any] | None = None) -> None:
+                  package: Package | None = None) -> None:
     """Write the DuckDB table of ``resource`` (in insertion order) to ``path``.
 
     Row groups hold exactly ``ROW_GROUP_SIZE`` rows (the last one the rest) whatever
@@ -179,7 +182,7 @@ def write_parquet(con: duckdb.DuckDBPyConnection, resource: Resource, path: Path
     """
     ref = qualified(resource.name)
     cols = ", ".join(quote_ident(n) for n in resource.field_names)
-    meta = parquet_metadata(resource, package or {})
+    meta = parquet_metadata(resource, package)
     stored = [row[1] for row in con.execute(f"DESCRIBE SELECT {cols} FROM {ref}").fetchall()]
     lossy = any(t in ARROW_LOSSY for t in stored)
     if is_wide(resource.fields) and not lossy:

@@ -141,7 +141,7 @@ def _validate(package: Package) -> None:
 def _dictionary(package: Package) -> tuple[list[str], dict[str, str], list[dict]]:
     """``(columns, column_types, rows)`` of ``_data_dictionary``."""
     try:
-        rows = dd.data_dictionary_rows(package.inlined(), package.base_dir)
+        rows = dd.data_dictionary_rows(package)
     except Exception as exc:
         raise BuildError(f"building the data dictionary failed: {exc}") from None
     return list(dd.COLUMNS), dict(dd.COLUMN_TYPES), rows
@@ -277,7 +277,7 @@ def _build(
 ) -> None:
     # 0. Datasette metadata first: cheap, and a failure there should not waste a build
     try:
-        metadata = build_metadata(package.inlined(), package.base_dir)
+        metadata = build_metadata(package)
     except Exception as exc:
         raise BuildError(f"building the Datasette metadata failed: {exc}") from None
     meta_tmp = temps.temp_for(paths["metadata"])
@@ -371,7 +371,7 @@ def _build(
         t = time.perf_counter()
         with prog.stage("Parquet files", len(package.load_order)) as advance:
             for r in package.load_order:
-                write_parquet(cur, r, parquet_tmp[r.name], package.inlined())
+                write_parquet(cur, r, parquet_tmp[r.name], package)
                 advance(1)
         timings["parquet"] = time.perf_counter() - t
         t = time.perf_counter()

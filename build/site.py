@@ -25,6 +25,7 @@ from semicon.build.datasette_metadata import (
     table_resources,
 )
 from semicon.build.errors import BuildError
+from semicon.build.site_declarations import parse_site
 from semicon.schemas.model import Package, as_package
 
 SITE_DIR = Path(__file__).resolve().parent
@@ -231,17 +232,18 @@ def _rows_of(db: Path):
     return rows_of
 
 
-def distinct_counts(db: Path, descriptor: dict[str, Any], package_dir: Path,
-                    counts: dict[str, int]) -> dict[str, dict[str, int]]:
+def distinct_counts(db: Path, package: Package, counts: dict[str, int]
+                    ) -> dict[str, dict[str, int]]:
     """table -> column -> distinct values, for the tables small enough to get default facets
     (what lets a package that declares no facets get some on low-cardinality columns)."""
     out: dict[str, dict[str, int]] = {}
     con = _sqlite_reader(db)
     try:
-        for table, _, schema in table_resources(descriptor, package_dir):
+        for resource in table_resources(package):
+            table = resource.name
             if not 0 < counts.get(table, 0) <= LARGE_TABLE_ROWS:
                 continue
-            cols = [f["name"] for f in schema["fields"]]
+            cols = resource.field_names
             q = [f'COUNT(DISTINCT "{c.replace(chr(34), chr(34) * 2)}")' for c in cols]
             t = table.replace(chr(34), chr(34) * 2)
             row = con.execute(f'SELECT {", ".join(q)} FROM "{t}"').fetchone()
@@ -257,19 +259,17 @@ def site_metadata(source: Package | Path, counts: dict[str, int], db: Path | Non
     """The site's ``metadata.json`` text; with the built ``db``, document rows and column
     cardinalities are read from it."""
     package = as_package(source)
-    descriptor, base = package.inlined(), package.base_dir
     extra: dict[str, Any] = {}
     if db is not None and db.is_file():
-        extra = {"rows_of": _rows_of(db),
-                 "distinct": distinct_counts(db, descriptor, base, counts)}
+        extra = {"rows_of": _rows_of(db), "distinct": distinct_counts(db, package, counts)}
     try:
-        meta = build_metadata(descriptor, base, row_counts=counts, **extra)
+        meta = build_metadata(package, row_counts=counts, **extra)
     except ValueError as exc:
         raise BuildError(f"the site declaration cannot be used: {exc}") from None
     if db is not None and db.is_file():
-        _add_drawn_charts(meta, descriptor, db)
+        _add_drawn_charts(meta, package, db)
     if package.kind == "descriptor":  # the documents and quotes a descriptor declares
-        _add_coverage(meta, package.path, database_name(descriptor))
+        _add_coverage(meta, package.path, database_name(package))
     return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -304,15 +304,14 @@ def _add_coverage(meta: dict[str, Any], descriptor_path: Path, database: str) ->
         }
 
 
-def _add_drawn_charts(meta: dict[str, Any], descriptor: dict[str, Any], db: Path) -> None:
+def _add_drawn_charts(meta: dict[str, Any], package: Package, db: Path) -> None:
     """Draw the declared charts (``semicon.site.charts``) from ``db`` into the metadata."""
-    site = (descriptor.get("semicon") or {}).get("site") or {}
-    raw = site.get("charts") if isinstance(site, dict) else None
+    raw = parse_site(package.declarations).charts
     if not raw:
         return
     cache = db.with_name("charts.json")  # beside the served file
     try:
-        drawn = draw_charts_cached(raw, db, database_name(descriptor), cache)
+        drawn = draw_charts_cached(raw, db, database_name(package), cache)
     except ChartError as exc:
         raise BuildError(f"the site declaration cannot be used: {exc}") from None
     meta.setdefault("plugins", {}).setdefault("semicon-site", {})["drawn_charts"] = drawn
@@ -322,7 +321,7 @@ def write_document_texts(source: Package | Path, db: Path, target: Path) -> Path
     """The folder ``target`` holding the text of every source document with a reading page
     (served at ``/documents/``); ``None`` when the package has none."""
     package = as_package(source)
-    docs = site_documents(package.inlined(), package.base_dir, _rows_of(db))
+    docs = site_documents(package, _rows_of(db))
     if not docs:
         if target.exists():
             shutil.rmtree(target)

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from semicon.schemas.model import Field, Schema
+
 # At most this many default facets per table: each is a GROUP BY on every page view.
 MAX_FACETS = 3
 # Columns with more distinct values than this make poor facets.
@@ -28,23 +30,8 @@ RESERVED_SLUGS = frozenset({"-", "static", "site-static", "downloads", "document
 DOCUMENTS_PREFIX = "/-/documents/"
 
 
-def _fields(schema: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [f for f in schema.get("fields") or [] if isinstance(f, dict) and "name" in f]
-
-
-def _primary_key(schema: Mapping[str, Any]) -> list[str]:
-    pk = schema.get("primaryKey") or []
-    return [pk] if isinstance(pk, str) else list(pk)
-
-
-def _constraints(f: Mapping[str, Any]) -> dict[str, Any]:
-    c = f.get("constraints")
-    return c if isinstance(c, dict) else {}
-
-
-def _is_text(f: Mapping[str, Any]) -> bool:
-    return f.get("type", "string") in ("string", "any") and f.get("format") in (
-        None, "default")
+def _is_text(f: Field) -> bool:
+    return f.type in ("string", "any") and f.format in (None, "default")
 
 
 @dataclass(frozen=True)
@@ -136,7 +123,7 @@ class SiteDeclarations:
     documents: DocumentDisplay = field(default_factory=DocumentDisplay)
     charts: Any = None
 
-    def table(self, name: str, schema: Mapping[str, Any], *, referenced: bool = False,
+    def table(self, name: str, schema: Schema, *, referenced: bool = False,
               exclude_facets: frozenset[str] = frozenset(),
               distinct: Mapping[str, int] | None = None,
               rows: int | None = None) -> TableDisplay:
@@ -147,7 +134,7 @@ class SiteDeclarations:
         let an undeclared package get facets on low-cardinality columns.
         """
         raw = self.resources.get(name) or {}
-        _check_fields(name, raw, {f["name"] for f in _fields(schema)})
+        _check_fields(name, raw, set(schema.field_names))
         out = TableDisplay(name)
         out.facets = (list(raw["facets"]) if "facets" in raw
                       else infer_facets(name, schema, exclude_facets, distinct, rows))
@@ -229,68 +216,64 @@ def parse_site(declarations: Mapping[str, Any] | None) -> SiteDeclarations:
                             queries=queries, documents=documents, charts=raw.get("charts"))
 
 
-def infer_label(schema: Mapping[str, Any]) -> str | None:
+def infer_label(schema: Schema | None) -> str | None:
     """The first text field named like title/name/label, else the first free-text field."""
-    fields = _fields(schema)
-    text = [f["name"] for f in fields if _is_text(f)]
+    if schema is None:
+        return None
+    text = [f.name for f in schema.fields if _is_text(f)]
     for want in _LABEL_NAMES:
         for n in text:
             words = re.split(r"[\s_\-]+", n.lower())
             if want in words:
                 return n
-    pk = set(_primary_key(schema))
-    return next((f["name"] for f in fields if _is_text(f) and f["name"] not in pk
-                 and not _constraints(f).get("enum")), None)
+    pk = set(schema.primary_key)
+    return next((f.name for f in schema.fields if _is_text(f) and f.name not in pk
+                 and not f.enum), None)
 
 
-def infer_search(schema: Mapping[str, Any]) -> list[str]:
+def infer_search(schema: Schema) -> list[str]:
     """Free-text columns: text fields that are not keys, enumerations or patterned codes."""
-    pk = set(_primary_key(schema))
-    fk = {c for k in schema.get("foreignKeys") or [] for c in _key_fields(k.get("fields"))}
+    pk = set(schema.primary_key)
+    fk = {c for k in schema.foreign_keys for c in k.fields}
     return [
-        f["name"] for f in _fields(schema)
-        if _is_text(f) and f["name"] not in pk and f["name"] not in fk
-        and not _constraints(f).get("enum") and not _constraints(f).get("pattern")
+        f.name for f in schema.fields
+        if _is_text(f) and f.name not in pk and f.name not in fk
+        and not f.enum and not f.constraints.get("pattern")
     ]
 
 
-def _key_fields(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else list(value or [])
-
-
-def infer_facets(table: str, schema: Mapping[str, Any], exclude: frozenset[str] = frozenset(),
+def infer_facets(table: str, schema: Schema, exclude: frozenset[str] = frozenset(),
                  distinct: Mapping[str, int] | None = None,
                  rows: int | None = None) -> list[str]:
     """Small enumerations and booleans, then foreign keys (not to ``exclude`` or to the table
     itself), then columns measured to hold few distinct values."""
-    pk = set(_primary_key(schema))
+    pk = set(schema.primary_key)
     facets: list[str] = []
-    for f in _fields(schema):
-        n = len(_constraints(f).get("enum") or [])
-        if f["name"] not in pk and (2 <= n <= MAX_FACET_VALUES or f.get("type") == "boolean"):
-            facets.append(f["name"])
-    for k in schema.get("foreignKeys") or []:
-        cols = _key_fields(k.get("fields"))
-        other = (k.get("reference") or {}).get("resource") or table
-        if len(cols) != 1 or other == table or other in exclude or cols[0] in pk:
+    for f in schema.fields:
+        n = len(f.enum)
+        if f.name not in pk and (2 <= n <= MAX_FACET_VALUES or f.type == "boolean"):
+            facets.append(f.name)
+    for k in schema.foreign_keys:
+        cols = k.fields
+        if len(cols) != 1 or k.resource == table or k.resource in exclude or cols[0] in pk:
             continue
         if cols[0] not in facets:
             facets.append(cols[0])
     if distinct and rows:
-        for f in _fields(schema):
-            n = distinct.get(f["name"])
-            if (f["name"] not in pk and f["name"] not in facets and n is not None
+        for f in schema.fields:
+            n = distinct.get(f.name)
+            if (f.name not in pk and f.name not in facets and n is not None
                     and 2 <= n <= MAX_FACET_VALUES and n * 2 <= rows
-                    and f.get("type", "string") == "string"):
-                facets.append(f["name"])
+                    and f.type == "string"):
+                facets.append(f.name)
     return facets[:MAX_FACETS]
 
 
-def infer_sort(schema: Mapping[str, Any]) -> Sort | None:
+def infer_sort(schema: Schema) -> Sort | None:
     """Chronological by the first date or datetime field, if there is one."""
-    for f in _fields(schema):
-        if f.get("type") in _SORTABLE_TYPES:
-            return Sort(f["name"])
+    for f in schema.fields:
+        if f.type in _SORTABLE_TYPES:
+            return Sort(f.name)
     return None
 
 

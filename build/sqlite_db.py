@@ -73,14 +73,14 @@ def search_columns(package: Package) -> dict[str, list[str]]:
     (``semicon.site.resources.<T>.search``) or its free-text fields (``site_declarations``)."""
     from semicon.build.datasette_metadata import search_columns as declared
 
-    return declared(package.inlined(), package.base_dir)
+    return declared(package)
 
 
 def facet_columns(resource: Resource) -> list[tuple[str, ...]]:
     """Column groups worth an index: foreign keys and enum-constrained fields."""
     groups: list[tuple[str, ...]] = [fk.fields for fk in resource.foreign_keys]
     groups += [
-        (f["name"],) for f in resource.fields if (f.get("constraints") or {}).get("enum")
+        (f.name,) for f in resource.fields if f.enum
     ]
     pk = tuple(resource.primary_key)
     seen: set[tuple[str, ...]] = set()
@@ -99,7 +99,7 @@ def sort_columns(package: Package) -> dict[str, list[str]]:
     except ImportError:
         return {}
     try:
-        return sort_index_columns(package.inlined(), package.base_dir)
+        return sort_index_columns(package)
     except Exception:  # metadata problems are reported by the metadata stage
         return {}
 

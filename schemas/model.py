@@ -104,6 +104,11 @@ class _Described(_DescriptorView):
         return value if isinstance(value, str) and value else None
 
 
+def _objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a descriptor list (anything else left out)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def as_names(value: Any) -> list[str]:
     """A v1 single name or a v2 list of names, as a list (``None``: empty)."""
     if value is None:
@@ -144,6 +149,18 @@ class Field(_Described):
     def required(self) -> bool:
         return bool(self.constraints.get("required"))
 
+    @property
+    def enum(self) -> list[Any]:
+        """The allowed values (``constraints.enum``); empty when any value is allowed."""
+        value = self.constraints.get("enum")
+        return list(value) if isinstance(value, list) else []
+
+    @property
+    def unit(self) -> str | None:
+        """The field's unit (``unit``, or the ``x-unit`` extension), if it declares one."""
+        value = self.descriptor.get("unit") or self.descriptor.get("x-unit")
+        return str(value) if value else None
+
 
 @dataclass(frozen=True)
 class ForeignKey:
@@ -160,7 +177,7 @@ class ForeignKey:
 
 
 @dataclass(eq=False)
-class Schema(_DescriptorView):
+class Schema(_Described):
     """A Table Schema, normalised (list keys); ``descriptor`` is the normalised dict."""
 
     descriptor: dict[str, Any]
@@ -520,6 +537,36 @@ class Package(_Described):
         """``$schema`` (v2) or ``profile`` (v1)."""
         value = self.descriptor.get("$schema") or self.descriptor.get("profile")
         return value if isinstance(value, str) else None
+
+    @property
+    def licenses(self) -> list[dict[str, Any]]:
+        """The ``licenses`` entries (objects only), in declared order."""
+        return _objects(self.descriptor.get("licenses"))
+
+    @property
+    def sources(self) -> list[dict[str, Any]]:
+        """The ``sources`` entries (objects only), in declared order."""
+        return _objects(self.descriptor.get("sources"))
+
+    @property
+    def contributors(self) -> list[dict[str, Any]]:
+        """The ``contributors`` entries (objects only), in declared order."""
+        return _objects(self.descriptor.get("contributors"))
+
+    @property
+    def keywords(self) -> list[str]:
+        value = self.descriptor.get("keywords")
+        return [str(k) for k in value] if isinstance(value, list) else []
+
+    @property
+    def homepage(self) -> str | None:
+        value = self.descriptor.get("homepage")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def created(self) -> str | None:
+        value = self.descriptor.get("created")
+        return value if isinstance(value, str) and value else None
 
     @property
     def declarations(self) -> dict[str, Any]:

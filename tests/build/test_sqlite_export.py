@@ -48,7 +48,7 @@ def test_data_dictionary_in_sqlite_and_duckdb(sample_package: Path, tmp_path: Pa
     out = build_package(sample_package, tmp_path / "out")
     pkg = load_package(sample_package)
     want = [tuple(r[c] for c in COLUMNS)
-            for r in data_dictionary_rows(pkg.inlined(), pkg.base_dir)]
+            for r in data_dictionary_rows(pkg)]
     assert len(want) == sum(len(s["fields"]) for s in SAMPLE_SCHEMAS)
     cols = ", ".join(f'"{c}"' for c in COLUMNS)
     sq = sqlite3.connect(out.outputs["sqlite"])

@@ -11,6 +11,7 @@ from semicon.build.canned_queries import canned_queries
 from semicon.build.data_dictionary import COLUMNS, data_dictionary_rows
 from semicon.build.datasette_metadata import build_metadata
 from semicon.build.site_declarations import parse_site
+from semicon.schemas.model import load_package
 
 ROOT = Path(__file__).resolve().parents[2]
 PKG = ROOT / "datapackage"
@@ -24,7 +25,7 @@ def descriptor() -> dict:
 
 @pytest.fixture(scope="module")
 def meta(descriptor) -> dict:
-    return build_metadata(descriptor, PKG)
+    return build_metadata(load_package(PKG))
 
 
 def load_plugin(name: str):
@@ -104,7 +105,7 @@ def test_canned_queries_are_the_declared_ones(meta, descriptor):
 
 
 def test_data_dictionary_rows(descriptor):
-    rows = data_dictionary_rows(descriptor, PKG)
+    rows = data_dictionary_rows(load_package(PKG))
     assert rows and set(rows[0]) == set(COLUMNS)
     amount = next(r for r in rows if r["table"] == "funding_allocations"
                   and r["column"] == "amount")

@@ -12,6 +12,7 @@ import pytest
 from semicon.build.datasette_metadata import LARGE_TABLE_ROWS, build_metadata
 from semicon.build.publish import start_args
 from semicon.build.site import row_counts, serve_args, site_files
+from semicon.schemas.model import load_package
 
 from tests.serve.conftest import BUNDLED
 
@@ -56,8 +57,9 @@ def test_inspect_file_is_reused_when_current(site):
 
 
 def test_large_tables_get_facet_links_instead_of_default_facets(descriptor):
-    small = build_metadata(descriptor, BUNDLED.parent, row_counts={"funding_allocations": 13})
-    big = build_metadata(descriptor, BUNDLED.parent,
+    package = load_package(BUNDLED)
+    small = build_metadata(package, row_counts={"funding_allocations": 13})
+    big = build_metadata(package,
                          row_counts={"funding_allocations": LARGE_TABLE_ROWS + 1})
     name = descriptor["name"]
     facets = small["databases"][name]["tables"]["funding_allocations"]["facets"]
@@ -66,7 +68,7 @@ def test_large_tables_get_facet_links_instead_of_default_facets(descriptor):
     assert big["plugins"]["semicon-site"]["facet_links"]["funding_allocations"] == facets
     assert "facet_links" not in small["plugins"]["semicon-site"]
     # without counts (the build's own metadata.json) nothing changes
-    assert build_metadata(descriptor, BUNDLED.parent) == small
+    assert build_metadata(package) == small
 
 
 def test_home_page_is_ours_and_index_json_is_datasettes(site):

@@ -1,0 +1,69 @@
+"""Every consumer reads the one parsed package model: nothing re-reads or re-parses the
+descriptor, and what a consumer shows is what the model holds."""
+
+from __future__ import annotations
+
+import pytest
+from semicon.build import parquet_files, sqlite_db
+from semicon.build.data_dictionary import data_dictionary_rows
+from semicon.build.datasette_metadata import build_metadata, site_documents
+from semicon.schemas import model
+from semicon.schemas.model import Package, load_package
+
+from tests.conftest import BUNDLED
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> tuple[Package, list[str]]:
+    """The bundled package parsed once; afterwards every parse or re-inlining is counted."""
+    package = load_package(BUNDLED)
+    calls: list[str] = []
+
+    def counted(name: str, original):
+        def wrapper(*args, **kwargs):
+            calls.append(name)
+            return original(*args, **kwargs)
+        return wrapper
+
+    for name in ("load_package", "parse_package", "read_descriptor", "parse_schema",
+                 "parse_text"):
+        monkeypatch.setattr(model, name, counted(name, getattr(model, name)))
+    monkeypatch.setattr(Package, "inlined", counted("inlined", Package.inlined))
+    return package, calls
+
+
+def _consumers(package: Package) -> dict[str, object]:
+    return {
+        "site metadata": build_metadata(package),
+        "data dictionary": data_dictionary_rows(package),
+        "search index": sqlite_db.search_columns(package),
+        "sort indexes": sqlite_db.sort_columns(package),
+        "parquet metadata": {r.name: parquet_files.parquet_metadata(r, package)
+                             for r in package.tables},
+        "documents": [d.id for d in site_documents(package)],
+    }
+
+
+def test_consumers_never_reparse_the_descriptor(parsed):
+    package, calls = parsed
+    out = _consumers(package)
+    assert all(out.values())
+    assert calls == []
+
+
+def test_consumers_show_what_the_model_holds(parsed):
+    """A change made to the parsed model (not to the file) reaches every consumer: they read
+    the model's fields, not a fresh copy of the descriptor."""
+    package, _ = parsed
+    table = package.tables[-1]
+    field = table.fields[-1]
+    field.descriptor["description"] = "Changed in the model only"
+    table.descriptor["title"] = "A title from the model"
+    out = _consumers(package)
+    meta_table = out["site metadata"]["databases"][package.name]["tables"][table.name]
+    assert meta_table["columns"][field.name].startswith("Changed in the model only")
+    assert meta_table["title"] == "A title from the model"
+    row = next(r for r in out["data dictionary"]
+               if (r["table"], r["column"]) == (table.name, field.name))
+    assert row["description"] == "Changed in the model only"
+    assert out["parquet metadata"][table.name]["title"] == "A title from the model"
