@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 import zipfile
 from collections import Counter
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from semicon.schemas.errors import UnusableInput
-from semicon.schemas.model import DescriptorError, is_tabular, load_package
+from semicon.schemas.model import DescriptorError, Package, Resource, Schema, load_package
 
 DESCRIPTOR_NAME = "datapackage.json"
 BUMPS = ("none", "patch", "minor", "major")
@@ -74,22 +73,12 @@ class DiffInputError(UnusableInput):
 
 @dataclass
 class PackageInput:
-    """A package to compare: its descriptor and a reader for the files it lists."""
+    """A package to compare: its parsed model and a reader for the files it lists."""
 
     label: str
-    descriptor: dict[str, Any]
+    package: Package
     read: Callable[[str], bytes]
     kind: str  # "folder" or "zip"
-
-
-def _parse_descriptor(raw: bytes, where: str) -> dict[str, Any]:
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DiffInputError(f"{where} is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("resources"), list):
-        raise DiffInputError(f"{where} is not a data package descriptor (no `resources` list)")
-    return data
 
 
 def _safe_rel(rel: str) -> str:
@@ -100,22 +89,21 @@ def _safe_rel(rel: str) -> str:
 
 
 def open_package(spec: str | Path) -> PackageInput:
-    """Open a package folder, a ``datapackage.json`` or a release zip."""
+    """Open a package folder, a ``datapackage.json`` or a release zip (read extracted, as
+    every command reads a zipped package)."""
     path = Path(spec)
     label = str(spec)
-    if path.is_file() and zipfile.is_zipfile(path):
-        return _open_zip(path, label)
+    kind = "zip" if path.is_file() and zipfile.is_zipfile(path) else "folder"
     try:
         package = load_package(path)
     except DescriptorError as exc:
-        raise DiffInputError(str(exc)) from exc
+        raise DiffInputError(f"{label}: {exc}" if kind == "zip" else str(exc)) from exc
     if package.errors:
         raise DiffInputError(package.errors[0].message)
     for res in package.resources:  # a missing file: the words every command uses
         for rel, file in zip(res.paths, res.files, strict=False):
             if not file.is_file():
                 raise DiffInputError(f'File "{rel}" of resource "{res.name}" does not exist')
-    descriptor = package.inlined()
     base = package.base_dir
 
     def read(rel: str) -> bytes:
@@ -125,37 +113,7 @@ def open_package(spec: str | Path) -> PackageInput:
         except OSError as exc:
             raise DiffInputError(f"{label}: cannot read {rel}: {exc.strerror or exc}") from exc
 
-    return PackageInput(label, descriptor, read, "folder")
-
-
-def _open_zip(path: Path, label: str) -> PackageInput:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-            candidates = sorted(
-                (n for n in names if n == DESCRIPTOR_NAME or n.endswith("/" + DESCRIPTOR_NAME)),
-                key=lambda n: (n.count("/"), n),
-            )
-            if not candidates or candidates[0].count("/") > 1:
-                raise DiffInputError(f"{label}: zip has no {DESCRIPTOR_NAME} at its top level")
-            member = candidates[0]
-            prefix = member[: -len(DESCRIPTOR_NAME)]
-            raw = zf.read(member)
-    except zipfile.BadZipFile as exc:
-        raise DiffInputError(f"{label}: not a readable zip: {exc}") from exc
-    descriptor = _parse_descriptor(raw, f"{label}:{member}")
-
-    def read(rel: str) -> bytes:
-        name = prefix + _safe_rel(rel)
-        try:
-            with zipfile.ZipFile(path) as zf:
-                return zf.read(name)
-        except KeyError as exc:
-            raise DiffInputError(f"{label}: zip has no {name}") from exc
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise DiffInputError(f"{label}: cannot read {name}: {exc}") from exc
-
-    return PackageInput(label, descriptor, read, "zip")
+    return PackageInput(label, package, read, kind)
 
 
 # --------------------------------------------------------------------------- results
@@ -288,31 +246,20 @@ class PackageDiff:
 # --------------------------------------------------------------------------- helpers
 
 
-def _tabular(descriptor: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for i, res in enumerate(descriptor.get("resources") or []):
-        if not isinstance(res, Mapping):
-            continue
-        if isinstance(res.get("schema"), Mapping) and is_tabular(res):
-            out[str(res.get("name") or f"resource-{i + 1}")] = dict(res)
-    return out
+def _tabular(package: Package) -> dict[str, Resource]:
+    return {r.name: r for r in package.tables if r.schema is not None}
 
 
-def _files(descriptor: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    tab = _tabular(descriptor)
-    return {
-        str(r.get("name")): dict(r)
-        for r in descriptor.get("resources") or []
-        if isinstance(r, Mapping)
-        and str(r.get("name")) not in tab
-        and str(r.get("format") or "").lower() not in DERIVED_FORMATS
-    }
+def _files(package: Package) -> dict[str, Resource]:
+    tab = _tabular(package)
+    return {r.name: r for r in package.resources
+            if r.name not in tab and r.format not in DERIVED_FORMATS}
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else [str(v) for v in value]
+def _properties(package: Package) -> dict[str, Any]:
+    """Every package-level property as written (the diff compares them all), ``name`` as
+    the model gives it."""
+    return {**package.descriptor, "name": package.name}
 
 
 def _compare_props(
@@ -334,31 +281,26 @@ class _Table:
     rows: list[list[str]]
 
 
-def _read_table(pkg: PackageInput, name: str, res: Mapping[str, Any]) -> _Table:
-    path = res.get("path")
-    paths = _as_list(path)
-    if not paths:
-        raise DiffInputError(f"{pkg.label}: table {name!r} has no path (inline data unsupported)")
-    dialect = res.get("dialect") if isinstance(res.get("dialect"), Mapping) else {}
-    encoding = str(res.get("encoding") or "utf-8")
+def _read_table(pkg: PackageInput, res: Resource) -> _Table:
+    if not res.paths:
+        raise DiffInputError(
+            f"{pkg.label}: table {res.name!r} has no path (inline data unsupported)")
+    dialect = res.dialect
+    encoding = res.encoding
     if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
         encoding = "utf-8-sig"
     header: list[str] | None = None
     rows: list[list[str]] = []
-    for i, rel in enumerate(paths):
+    for i, rel in enumerate(res.paths):
         try:
             text = pkg.read(rel).decode(encoding)
-            reader = csv.reader(
-                io.StringIO(text, newline=""),
-                delimiter=str(dialect.get("delimiter", ",")),
-                quotechar=str(dialect.get("quoteChar", '"')),
-            )
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter,
+                                quotechar=dialect.quote)
             part = list(reader)
         except (UnicodeDecodeError, LookupError, csv.Error) as exc:
             raise DiffInputError(f"{pkg.label}: cannot read {rel} as CSV: {exc}") from exc
-        if dialect.get("header", True) is False:
-            fields = [f.get("name") for f in (res.get("schema") or {}).get("fields") or []]
-            part_header = [str(f) for f in fields]
+        if not dialect.header:
+            part_header = res.field_names
         else:
             if not part:
                 raise DiffInputError(f"{pkg.label}: {rel} is empty (no header row)")
@@ -370,10 +312,10 @@ def _read_table(pkg: PackageInput, name: str, res: Mapping[str, Any]) -> _Table:
     return _Table(header, rows)
 
 
-def _diff_header(td: TableDiff, old: _Table, new: _Table, schema: Mapping[str, Any]) -> None:
+def _diff_header(td: TableDiff, old: _Table, new: _Table, schema: Schema) -> None:
     """A new CSV header that differs from the new Table Schema's field names (a changed
     header with unchanged schemas is otherwise invisible: rows are matched by name)."""
-    names = list(_fields(schema))
+    names = schema.field_names
     if names and new.header != names:
         td.schema.append(SchemaChange("header-differs-from-schema", None,
                                       "CSV header differs from the Table Schema", names,
@@ -461,11 +403,12 @@ def _diff_rows(
         td.warnings.append(f"{duplicates} duplicate primary key(s): the last row of each was used")
 
 
-def _fields(schema: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    return {str(f.get("name")): dict(f) for f in schema.get("fields") or [] if isinstance(f, dict)}
+def _fields(schema: Schema) -> dict[str, dict[str, Any]]:
+    """Each field's properties as written (the diff compares them all), by name."""
+    return {f.name: f.descriptor for f in schema.fields}
 
 
-def _diff_schema(td: TableDiff, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+def _diff_schema(td: TableDiff, old: Schema, new: Schema) -> None:
     old_f, new_f = _fields(old), _fields(new)
     for name, f in new_f.items():
         if name not in old_f:
@@ -502,11 +445,11 @@ def _diff_schema(td: TableDiff, old: Mapping[str, Any], new: Mapping[str, Any]) 
     for prop in STRUCTURAL_SCHEMA_PROPERTIES:
         va, vb = old.get(prop), new.get(prop)
         if prop == "primaryKey":
-            va, vb = _as_list(va), _as_list(vb)
+            va, vb = old.primary_key, new.primary_key
         if va != vb:
             td.schema.append(SchemaChange(f"{prop}-changed", None, prop, va, vb))
     skip = {"fields", *STRUCTURAL_SCHEMA_PROPERTIES}
-    td.metadata.extend(_compare_props(old, new, "schema.", skip))
+    td.metadata.extend(_compare_props(old.descriptor, new.descriptor, "schema.", skip))
 
 
 _SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$")
@@ -580,23 +523,23 @@ def _classify(diff: PackageDiff) -> None:
     diff.suggested_version = next_version(diff.old_version, diff.bump)
 
 
-def _content_hash(pkg: PackageInput, res: Mapping[str, Any]) -> str | None:
+def _content_hash(pkg: PackageInput, res: Resource) -> str | None:
     """``sha256:<hex>`` of a file resource's content (None for remote or multipart paths)."""
-    path = res.get("path")
+    path = res.path
     if not isinstance(path, str) or re.match(r"^[a-z][a-z0-9+.-]*://", path):
         return None
     return "sha256:" + hashlib.sha256(pkg.read(path)).hexdigest()
 
 
 def _same_file(
-    pkg: PackageInput, res: Mapping[str, Any], other: PackageInput, diff: PackageDiff
+    pkg: PackageInput, res: Resource, other: PackageInput, diff: PackageDiff
 ) -> bool:
     """Whether a file resource listed by one side only is at the same path on the other side.
 
     (A release zip lists the source document as a resource; the package folder has the file
     without listing it.) A differing file there is recorded as a file change.
     """
-    path = res.get("path")
+    path = res.path
     if not isinstance(path, str) or re.match(r"^[a-z][a-z0-9+.-]*://", path):
         return False
     try:
@@ -606,27 +549,27 @@ def _same_file(
     ours = _content_hash(pkg, res)
     if ours != theirs:
         old, new = (theirs, ours) if pkg.label == diff.new_label else (ours, theirs)
-        diff.files.append(Change(f"{res.get('name')}.content", old, new))
+        diff.files.append(Change(f"{res.name}.content", old, new))
     return True
 
 
-def _summary(pkg: PackageInput, name: str, res: Mapping[str, Any]) -> TableSummary:
-    table = _read_table(pkg, name, res)
-    return TableSummary(name, len(table.rows), list(table.header))
+def _summary(pkg: PackageInput, res: Resource) -> TableSummary:
+    table = _read_table(pkg, res)
+    return TableSummary(res.name, len(table.rows), list(table.header))
 
 
 def diff_packages(old: PackageInput | str | Path, new: PackageInput | str | Path) -> PackageDiff:
     """Compare two packages (opened with `open_package`, or given as paths)."""
     a = old if isinstance(old, PackageInput) else open_package(old)
     b = new if isinstance(new, PackageInput) else open_package(new)
-    da, db = a.descriptor, b.descriptor
+    da, db = _properties(a.package), _properties(b.package)
     diff = PackageDiff(
         old_label=a.label,
         new_label=b.label,
-        old_name=da.get("name"),
-        new_name=db.get("name"),
-        old_version=None if da.get("version") is None else str(da.get("version")),
-        new_version=None if db.get("version") is None else str(db.get("version")),
+        old_name=a.package.name,
+        new_name=b.package.name,
+        old_version=a.package.version,
+        new_version=b.package.version,
     )
     diff.release = [
         Change(k, da.get(k), db.get(k)) for k in RELEASE_PROPERTIES if da.get(k) != db.get(k)
@@ -634,29 +577,31 @@ def diff_packages(old: PackageInput | str | Path, new: PackageInput | str | Path
     diff.metadata = _compare_props(
         da, db, "", {"resources", *RELEASE_PROPERTIES, *EXCLUDED_PROPERTIES}
     )
-    ta, tb = _tabular(da), _tabular(db)
+    ta, tb = _tabular(a.package), _tabular(b.package)
     for name, res in tb.items():
         if name not in ta:
-            diff.tables_added.append(_summary(b, name, res))
+            diff.tables_added.append(_summary(b, res))
     for name, res in ta.items():
         if name not in tb:
-            diff.tables_removed.append(_summary(a, name, res))
+            diff.tables_removed.append(_summary(a, res))
     for name, rb in tb.items():
         if name not in ta:
             continue
         ra = ta[name]
-        old_t, new_t = _read_table(a, name, ra), _read_table(b, name, rb)
+        old_t, new_t = _read_table(a, ra), _read_table(b, rb)
         td = TableDiff(name, [], len(old_t.rows), len(new_t.rows))
-        sa, sb = ra.get("schema") or {}, rb.get("schema") or {}
-        _diff_schema(td, sa, sb)
-        _diff_header(td, old_t, new_t, sb)
-        _diff_rows(td, old_t, new_t, _as_list(sa.get("primaryKey")), _as_list(sb.get("primaryKey")))
-        td.metadata[:0] = _compare_props(ra, rb, "", {"schema", "name", *EXCLUDED_PROPERTIES})
+        assert ra.schema is not None and rb.schema is not None  # tables with a schema
+        _diff_schema(td, ra.schema, rb.schema)
+        _diff_header(td, old_t, new_t, rb.schema)
+        _diff_rows(td, old_t, new_t, ra.primary_key, rb.primary_key)
+        td.metadata[:0] = _compare_props(ra.descriptor, rb.descriptor, "",
+                                         {"schema", "name", *EXCLUDED_PROPERTIES})
         diff.tables.append(td)
-    fa, fb = _files(da), _files(db)
+    fa, fb = _files(a.package), _files(b.package)
     for name in fb:
         if name in fa:
-            diff.files.extend(_compare_props(fa[name], fb[name], f"{name}.", EXCLUDED_PROPERTIES))
+            diff.files.extend(_compare_props(fa[name].descriptor, fb[name].descriptor,
+                                             f"{name}.", EXCLUDED_PROPERTIES))
             ha, hb = _content_hash(a, fa[name]), _content_hash(b, fb[name])
             if ha != hb:
                 diff.files.append(Change(f"{name}.content", ha, hb))
