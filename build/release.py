@@ -36,7 +36,7 @@ from semicon.build.release_docs import render_citation, render_license, render_r
 from semicon.build.release_time import SourceDateError, release_time
 from semicon.schemas.errors import SemiconError, UnusableInput
 from semicon.schemas.interrupts import reraise_interrupt
-from semicon.schemas.model import DescriptorError, Package, find_descriptor, load_package
+from semicon.schemas.model import DescriptorError, Package, load_package
 from semicon.schemas.package import sha256_hex
 
 DESCRIPTOR_NAME = "datapackage.json"
@@ -98,14 +98,6 @@ class ReleaseResult:
 # --------------------------------------------------------------------------- descriptor
 
 
-def descriptor_file(package: str | os.PathLike[str]) -> Path:
-    """The descriptor file of a package given as a folder or as the descriptor itself."""
-    try:
-        return find_descriptor(package)
-    except DescriptorError as exc:
-        raise ReleaseError(str(exc)) from None
-
-
 def load_release_package(package: str | os.PathLike[str]) -> Package:
     """The package, parsed once by :mod:`semicon.schemas.model`; ``ReleaseError`` when it
     cannot be used as it stands."""
@@ -116,6 +108,11 @@ def load_release_package(package: str | os.PathLike[str]) -> Package:
     if parsed.errors:
         raise ReleaseError(parsed.errors[0].message)
     return parsed
+
+
+def _parsed(package: Package | str | os.PathLike[str]) -> Package:
+    """``package`` itself when already parsed, else :func:`load_release_package` of it."""
+    return package if isinstance(package, Package) else load_release_package(package)
 
 
 def _safe_part(text: str) -> str:
@@ -188,14 +185,14 @@ def build_outputs(package: Package, build_dir: Path) -> dict[str, Path]:
     return outputs
 
 
-def stale_reasons(descriptor_path: Path, build_dir: Path) -> list[str]:
+def stale_reasons(source: Package | str | os.PathLike[str], build_dir: Path) -> list[str]:
     """Why the build outputs cannot be used as they are (empty when they are fresh)."""
-    package = load_release_package(descriptor_path)
+    package = _parsed(source)
     outputs = build_outputs(package, build_dir)
     missing = [rel for rel, path in outputs.items() if not path.is_file()]
     if missing:
         return [f"missing {build_dir / rel}" for rel in missing]
-    inputs = [descriptor_file(descriptor_path)]
+    inputs = [package.path]
     for res in package.resources:
         local = _local_path(package.base_dir, res.path)
         if local is not None and local.is_file():
@@ -216,7 +213,7 @@ def _default_builder() -> Builder:
 
 
 def ensure_built(
-    descriptor_path: Path,
+    source: Package | str | os.PathLike[str],
     build_dir: Path,
     *,
     force: bool = False,
@@ -232,17 +229,18 @@ def ensure_built(
     builds is only rewritten when the data changed. Afterwards every output the release
     needs must exist.
     """
-    before = ["--force-build"] if force else stale_reasons(descriptor_path, build_dir)
+    package = _parsed(source)
+    before = ["--force-build"] if force else stale_reasons(package, build_dir)
     build = builder or _default_builder()
     try:
-        result = build(descriptor_path, build_dir, force=force, progress=progress)
+        result = build(package, build_dir, force=force, progress=progress)
     except SemiconError:
         raise  # a release or build error, an invalid package: worded where it was raised
     except Exception as exc:
         reraise_interrupt(exc)
         hint = " (`semicon build` lists the findings)" if "Validation" in type(exc).__name__ else ""
         raise ReleaseError(f"the build failed: {type(exc).__name__}: {exc}{hint}") from exc
-    missing = [r for r in stale_reasons(descriptor_path, build_dir) if r.startswith("missing")]
+    missing = [r for r in stale_reasons(package, build_dir) if r.startswith("missing")]
     if missing:
         raise ReleaseError("the build did not write " + "; ".join(missing))
     if getattr(result, "skipped", False):
@@ -309,8 +307,11 @@ class _Plan:
     """The release folder's files (path inside the folder -> source) and descriptor."""
 
     files: dict[str, Path]
+    #: the release's ``datapackage.json``, as it is written
     descriptor: dict[str, Any]
     row_counts: dict[str, int]
+    #: the package released, as parsed
+    package: Package
     #: files that differ between builds of the same data (the DuckDB file): no `bytes`,
     #: `hash` or SHA256SUMS line; `semicon validate` checks them by content
     unhashed: set[str] = field(default_factory=set)
@@ -318,18 +319,18 @@ class _Plan:
     documents: list[str] = field(default_factory=list)
 
 
-def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
+def plan_release(source: Package | str | os.PathLike[str], build_dir: Path) -> _Plan:
     """Decide what goes into the release and write the release descriptor (in memory)."""
-    package = load_release_package(descriptor_path)
+    package = _parsed(source)
     base = package.base_dir
-    # The release's datapackage.json: the descriptor as written, schema and dialect files
-    # inlined (it reads alone), ``name`` filled in; the files added below are listed in it.
+    # The release's datapackage.json is written as a dict: the descriptor as written, schema
+    # and dialect files inlined (it reads alone), ``name`` filled in, the files added below.
     descriptor = package.inlined()
     name = package.name
     files: dict[str, Path] = {}
     resources = descriptor.get("resources")
     if not package.resources or not isinstance(resources, list):
-        raise ReleaseError(f"{descriptor_path} lists no resources")
+        raise ReleaseError(f"{package.path} lists no resources")
     taken = {r.name for r in package.resources}
     listed: set[str] = set()
     unhashed: set[str] = set()
@@ -414,8 +415,8 @@ def plan_release(descriptor_path: Path, build_dir: Path) -> _Plan:
             path = files[rel]
             res["bytes"] = path.stat().st_size
             res["hash"] = "sha256:" + sha256_hex(path)
-    return _Plan(files=files, descriptor=descriptor, row_counts=row_counts, unhashed=unhashed,
-                 documents=sorted(documents))
+    return _Plan(files=files, descriptor=descriptor, row_counts=row_counts, package=package,
+                 unhashed=unhashed, documents=sorted(documents))
 
 
 def _dump_json(data: Any) -> bytes:
@@ -432,6 +433,7 @@ def generated_files(plan: _Plan) -> dict[str, bytes]:
         DESCRIPTOR_NAME: _dump_json(plan.descriptor),
         "README.md": render_readme(
             plan.descriptor,
+            tables=plan.package.tables,
             row_counts=plan.row_counts,
             files={"duckdb": f"{name}.duckdb", "sqlite": f"{name}.db"},
             documents=plan.documents,
@@ -496,7 +498,7 @@ def write_zip(
 
 
 def make_release(
-    package: str | os.PathLike[str],
+    package: Package | str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
     *,
     build_dir: str | os.PathLike[str] | None = None,
@@ -507,20 +509,20 @@ def make_release(
 ) -> ReleaseResult:
     """Build when needed, then write ``<out_dir>/<name>-<version>.zip``.
 
-    ``package`` is a package folder or its ``datapackage.json``. Build outputs are read from
+    ``package`` is a package folder, its ``datapackage.json`` or the package already parsed
+    (it is parsed once, here, and handed to the build). Build outputs are read from
     ``build_dir`` (default: ``out_dir``); ``builder`` replaces
     ``semicon.build.pipeline.build_package`` (same signature), e.g. in tests.
     """
-    descriptor_path = descriptor_file(package)
-    parsed = load_release_package(descriptor_path)
+    parsed = _parsed(package)
     for res in parsed.resources:  # refuse unsafe paths before building
         _local_path(parsed.base_dir, res.path)
     out = Path(out_dir)
     bdir = Path(build_dir) if build_dir is not None else out
     reasons = ensure_built(
-        descriptor_path, bdir, force=force_build, builder=builder, progress=progress, log=log
+        parsed, bdir, force=force_build, builder=builder, progress=progress, log=log
     )
-    plan = plan_release(descriptor_path, bdir)
+    plan = plan_release(parsed, bdir)
     generated = generated_files(plan)
     digests = {rel: sha256_hex(path) for rel, path in plan.files.items()}
     digests.update({rel: hashlib.sha256(data).hexdigest() for rel, data in generated.items()})

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from semicon.schemas.model import is_tabular
+from semicon.schemas.model import Field, Resource
 
 # Known data licences: SPDX id -> (title, canonical URL).
 KNOWN_LICENSES: dict[str, tuple[str, str]] = {
@@ -269,48 +269,37 @@ def _md(text: Any) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def _constraints(field: Mapping[str, Any], primary_key: Sequence[str]) -> str:
+def _constraints(field: Field, primary_key: Sequence[str]) -> str:
     parts: list[str] = []
-    if field.get("name") in primary_key:
+    if field.name in primary_key:
         parts.append("primary key")
-    for key, value in sorted((field.get("constraints") or {}).items()):
+    for key, value in sorted(field.constraints.items()):
         if value is True:
             parts.append(key)
         elif key == "enum":
             parts.append("one of " + ", ".join(f"`{v}`" for v in value))
         else:
             parts.append(f"{key} `{value}`")
-    if field.get("format") and field.get("format") != "default":
-        parts.append(f"format `{field['format']}`")
+    if field.format and field.format != "default":
+        parts.append(f"format `{field.format}`")
     return "; ".join(parts)
-
-
-def _as_names(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else [str(v) for v in value]
-
-
-def tabular_resources(descriptor: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Tables (:func:`semicon.schemas.model.is_tabular`) with an inline Table Schema."""
-    return [
-        r
-        for r in descriptor.get("resources") or []
-        if isinstance(r, Mapping) and is_tabular(r) and isinstance(r.get("schema"), Mapping)
-    ]
 
 
 def render_readme(
     descriptor: Mapping[str, Any],
     *,
+    tables: Sequence[Resource],
     row_counts: Mapping[str, int],
     files: Mapping[str, str],
     documents: Sequence[str] = (),
 ) -> str:
     """README.md for the data: tables, columns, licence and how to load it.
 
-    ``files`` maps a role (``duckdb``, ``sqlite``) to the file name in the release;
-    ``documents`` are the paths of the source documents' texts it holds.
+    ``descriptor`` is the release's ``datapackage.json`` (its licence, sources, citation);
+    ``tables`` the package's tables (those with a Table Schema are described, each with its
+    path in the release descriptor). ``files`` maps a role (``duckdb``, ``sqlite``) to the
+    file name in the release; ``documents`` are the paths of the source documents' texts it
+    holds.
     """
     name = str(descriptor.get("name") or "dataset")
     title = str(descriptor.get("title") or name)
@@ -325,10 +314,13 @@ def render_readme(
         ]
     if descriptor.get("description"):
         out += [str(descriptor["description"]).strip(), ""]
-    tables = tabular_resources(descriptor)
+    tables = [t for t in tables if t.schema is not None]
+    released = {t.index: t for t in tables}
+    paths = {released[i].name: r.get("path") for i, r in enumerate(descriptor.get("resources")
+                                                                   or []) if i in released}
     duckdb_file = files.get("duckdb", f"{name}.duckdb")
     sqlite_file = files.get("sqlite", f"{name}.db")
-    first = str(tables[0]["name"]) if tables else "table"
+    first = tables[0].name if tables else "table"
 
     out += ["## Contents", ""]
     out += [
@@ -371,36 +363,31 @@ def render_readme(
     out += ["## Tables", ""]
     out += ["| Table | Rows | Description |", "| --- | ---: | --- |"]
     for res in tables:
-        rows = row_counts.get(str(res["name"]), "")
-        desc = res.get("description") or res.get("title") or ""
-        out.append(f"| [`{res['name']}`](#{res['name']}) | {rows} | {_md(desc)} |")
+        rows = row_counts.get(res.name, "")
+        desc = res.description or res.title or ""
+        out.append(f"| [`{res.name}`](#{res.name}) | {rows} | {_md(desc)} |")
     out.append("")
     for res in tables:
-        schema = res["schema"]
-        pk = schema.get("primaryKey") or []
-        pk = [pk] if isinstance(pk, str) else list(pk)
-        out += [f"### {res['name']}", ""]
-        if res.get("title"):
-            out += [f"**{res['title']}**", ""]
-        if res.get("description"):
-            out += [str(res["description"]).strip(), ""]
-        out += [f"File: `{res.get('path')}`; {row_counts.get(str(res['name']), 0)} rows.", ""]
+        pk = res.primary_key
+        out += [f"### {res.name}", ""]
+        if res.title:
+            out += [f"**{res.title}**", ""]
+        if res.description:
+            out += [res.description.strip(), ""]
+        out += [f"File: `{paths.get(res.name)}`; {row_counts.get(res.name, 0)} rows.", ""]
         out += ["| Column | Type | Constraints | Description |", "| --- | --- | --- | --- |"]
-        for field in schema.get("fields") or []:
-            desc = field.get("description") or field.get("title") or ""
+        for field in res.fields:
+            desc = field.description or field.title or ""
             out.append(
-                f"| `{field['name']}` | {field.get('type', 'string')} | "
+                f"| `{field.name}` | {field.type} | "
                 f"{_md(_constraints(field, pk))} | {_md(desc)} |"
             )
         out.append("")
-        for fk in schema.get("foreignKeys") or []:
-            fields = fk.get("fields")
-            ref = fk.get("reference") or {}
-            target = ref.get("resource") or res["name"]
-            cols = ", ".join(_as_names(fields))
-            refs = ", ".join(_as_names(ref.get("fields")))
-            out.append(f"Foreign key: `{cols}` references `{target}` (`{refs}`).")
-        if schema.get("foreignKeys"):
+        for fk in res.foreign_keys:
+            cols = ", ".join(fk.fields)
+            refs = ", ".join(fk.reference_fields)
+            out.append(f"Foreign key: `{cols}` references `{fk.resource}` (`{refs}`).")
+        if res.foreign_keys:
             out.append("")
 
     out += ["## Licence", ""]

@@ -26,13 +26,12 @@ force_option = click.option(
 def prepare(source: Path, out_dir: Path, force: bool) -> Package:
     """Build when stale and write the release zip the site links; return the package."""
     package = load_package(source)
-    descriptor = package.path
     run_build(package, out_dir, force=force, progress=sys.stderr.isatty())
-    zip_path = out_dir / release_filename(descriptor)
+    zip_path = out_dir / release_filename(package)
     manifest = out_dir / MANIFEST_NAME
     if zip_path.is_file() and zip_path.stat().st_mtime_ns >= manifest.stat().st_mtime_ns:
         return package  # the zip already holds this build: don't compress it again
-    make_release(descriptor, out_dir, build_dir=out_dir)
+    make_release(package, out_dir, build_dir=out_dir)
     return package
 
 

@@ -147,7 +147,7 @@ def fake_build(
     descriptor_path: Path, out_dir: Path, *, force: bool = False, progress: bool = False
 ) -> None:
     """A light build_package for these tests: typed DuckDB, SQLite, Parquet."""
-    descriptor_path = Path(descriptor_path)
+    descriptor_path = Path(getattr(descriptor_path, "path", descriptor_path))  # or parsed
     if descriptor_path.is_dir():
         descriptor_path = descriptor_path / "datapackage.json"
     descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
@@ -199,7 +199,7 @@ class CountingBuilder:
     def __call__(self, descriptor_path: Path, out_dir: Path, **kwargs: Any) -> FakeResult:
         from semicon.build.release import stale_reasons
 
-        if not kwargs.get("force") and not stale_reasons(Path(descriptor_path), Path(out_dir)):
+        if not kwargs.get("force") and not stale_reasons(descriptor_path, Path(out_dir)):
             return FakeResult(skipped=True)
         self.calls += 1
         fake_build(descriptor_path, out_dir, **kwargs)
