@@ -49,11 +49,6 @@ def file_hash(path: Path) -> str:
     return f"sha256:{sha256_hex(path)}"
 
 
-def read_descriptor(path: Path) -> dict[str, Any]:
-    """The parsed ``datapackage.json``."""
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def dump_descriptor(descriptor: dict[str, Any]) -> str:
     """``datapackage.json`` text in the project's stable layout."""
     return json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"

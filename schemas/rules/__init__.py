@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Mapping
-from typing import Any
+
+from semicon.schemas.model import Package
 
 from .base import Rule, normalise_ws
 from .declared import Declarations, declarations_schema, load_declarations
@@ -34,10 +34,10 @@ __all__ = [
 ]
 
 
-def fields_read(data: Mapping[str, Any]) -> dict[str, set[str]]:
+def fields_read(package: Package) -> dict[str, set[str]]:
     """Per resource, the fields the declared rules read: their cells are kept for every row;
     everything else is checked row by row and kept only on rows with a finding."""
-    return load_declarations(data).reads
+    return load_declarations(package).reads
 
 
 def uses_pandera(declarations: Declarations, allow_python: bool = False) -> bool:

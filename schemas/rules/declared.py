@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from semicon.schemas.model import DECLARATIONS_KEY, Package
 from semicon.schemas.provenance import Provenance, Quoting, parse_provenance
 from semicon.schemas.validation.findings import Finding, make
 from semicon.schemas.validation.verdicts import Verdict
@@ -54,18 +55,6 @@ class Declarations:
         return {t: n for t, n in out.items() if n}
 
 
-def fields_of(data: Mapping[str, Any]) -> dict[str, set[str]]:
-    """Each resource's field names (resources whose schema is an inline object)."""
-    out: dict[str, set[str]] = {}
-    for res in data.get("resources") or []:
-        if isinstance(res, dict) and isinstance(res.get("schema"), dict):
-            fields = res["schema"].get("fields") or []
-            out[str(res.get("name"))] = {
-                f["name"] for f in fields if isinstance(f, dict) and isinstance(
-                    f.get("name"), str)}
-    return out
-
-
 def schema_findings(raw: Any) -> list[Finding]:
     """``declaration-error`` findings for ``raw`` against the declarations JSON Schema
     (kept by digest: an unchanged property is not checked again, see :mod:`verdicts`)."""
@@ -103,21 +92,12 @@ def declaration_error(path: str, message: str) -> Finding:
     return make("declaration-error", message, field=path)
 
 
-def load_declarations(data: Any) -> Declarations:
-    """Parse the ``semicon`` property into :class:`Declarations`.
-
-    ``data`` is the package model (``semicon.schemas.model.Package``: its tables' fields,
-    its raw ``semicon`` property) or a descriptor dict with its schemas inlined.
-    """
-    if hasattr(data, "tables") and hasattr(data, "descriptor"):  # the package model
-        fields = {r.name: set(r.field_names) for r in data.tables}
-        resources = {r.name: r for r in data.resources}
-        raw = data.descriptor.get("semicon")
-    else:
-        fields = fields_of(data)
-        resources = {r["name"]: r for r in data.get("resources") or []
-                     if isinstance(r, dict) and isinstance(r.get("name"), str)}
-        raw = data.get("semicon")
+def load_declarations(package: Package) -> Declarations:
+    """Parse the package's ``semicon`` property into :class:`Declarations` (checked against
+    its tables' fields and its resources, as the package model gives them)."""
+    fields = {r.name: set(r.field_names) for r in package.tables}
+    resources = {r.name: r for r in package.resources}
+    raw = package.descriptor.get(DECLARATIONS_KEY)  # as written: None when not declared
     out = Declarations(fields=fields)
     if raw is None:
         return out

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from semicon.schemas.interrupts import reraise_interrupt
+from semicon.schemas.model import Package
 from semicon.schemas.sqltypes import DUCKDB_TYPES
 
 from .findings import FATAL_CODES, Finding, make
@@ -158,13 +159,12 @@ def structure_findings(data: dict[str, Any]) -> list[Finding]:
     return out
 
 
-def pattern_findings(con: Any, data: dict[str, Any]) -> list[Finding]:
+def pattern_findings(con: Any, package: Package) -> list[Finding]:
     """``pattern`` constraints DuckDB's regular expressions (RE2) cannot compile (all tried
     in one statement; one at a time only when one of them fails)."""
-    patterns = [(res, fld, str(fld["constraints"]["pattern"]))
-                for res in data["resources"]
-                for fld in (res.get("schema") or {}).get("fields", [])
-                if (fld.get("constraints") or {}).get("pattern") is not None]
+    patterns = [(res, fld, str(fld.constraints["pattern"]))
+                for res in package.resources for fld in res.fields
+                if fld.constraints.get("pattern") is not None]
     if not patterns:
         return []
     try:
@@ -180,30 +180,24 @@ def pattern_findings(con: Any, data: dict[str, Any]) -> list[Finding]:
         except Exception as exc:
             reraise_interrupt(exc)
             out.append(make("field-error",
-                            f'Pattern "{pattern}" of field "{fld.get("name")}" cannot be '
+                            f'Pattern "{pattern}" of field "{fld.name}" cannot be '
                             f"used: {str(exc).splitlines()[0]}",
-                            resource=res.get("name"), field=fld.get("name"),
-                            value=pattern))
+                            resource=res.name, field=fld.name, value=pattern))
     return out
 
 
-def kept_fields(data: dict[str, Any], rule_fields: dict[str, set[str]]
+def kept_fields(package: Package, rule_fields: dict[str, set[str]]
                 ) -> dict[str, set[str]]:
     """Per resource, the fields read after loading: keys, references, rule inputs."""
     out: dict[str, set[str]] = {}
-    for res in data["resources"]:
-        schema = res.get("schema") or {}
-        names = out.setdefault(res["name"], set())
-        names.update(rule_fields.get(res["name"], set()))
-        names.update(as_list(schema.get("primaryKey")))
-        for fld in schema.get("fields", []):
-            if (fld.get("constraints") or {}).get("unique"):
-                names.add(fld["name"])
-        for fk in schema.get("foreignKeys", []) or []:
-            names.update(as_list(fk.get("fields")))
-            ref = fk.get("reference") or {}
-            target = ref.get("resource") or res["name"]
-            out.setdefault(target, set()).update(as_list(ref.get("fields")))
+    for res in package.resources:
+        names = out.setdefault(res.name, set())
+        names.update(rule_fields.get(res.name, set()))
+        names.update(res.primary_key)
+        names.update(f.name for f in res.fields if f.constraints.get("unique"))
+        for fk in res.foreign_keys:
+            names.update(fk.fields)
+            out.setdefault(fk.resource, set()).update(fk.reference_fields)
     return out
 
 

@@ -144,7 +144,7 @@ def _validate_package(package: Package, options: Options, out: Outcome) -> None:
     from semicon.schemas import rules as rules_mod
     from semicon.schemas.rules.sqlrule import parsing_with
 
-    data = package.inlined()
+    data = package.inlined()  # the profile and structure checks judge the descriptor as written
     meta = MetadataCheck(data)  # started first: it may run in a child process
     with tempfile.TemporaryDirectory(prefix="semicon-validate-") as tmp, \
             contextlib.closing(_connect(Path(tmp), small=is_small(package))) as con, \
@@ -184,8 +184,8 @@ def _validate_data(package: Package, data: dict, declarations: Any, meta: Metada
         raise Stop
 
     rules_mod.preload(declarations, options.allow_python)
-    keep = kept_fields(data, declarations.reads)
-    bad_patterns = pattern_findings(con, data)
+    keep = kept_fields(package, declarations.reads)
+    bad_patterns = pattern_findings(con, package)
     if bad_patterns:
         findings.extend(bad_patterns)
         raise Stop

@@ -244,7 +244,7 @@ def test_sql_rule_cannot_read_files_or_run_other_statements(tmp_path):
 
 
 def test_a_slow_rule_is_stopped_by_the_time_limit(tmp_path):
-    from semicon.schemas.package import read_descriptor
+    from semicon.schemas.model import load_package
     from semicon.schemas.rules import load_declarations, run_rules
     from semicon.schemas.validation.resource import Context
 
@@ -255,7 +255,7 @@ def test_a_slow_rule_is_stopped_by_the_time_limit(tmp_path):
 
     con = duckdb.connect()
     ctx = Context(con=con, base=tmp_path, resources={})
-    decl = load_declarations(read_descriptor(pkg))
+    decl = load_declarations(load_package(pkg))
     decl.rules[0].queries = lambda rctx: decl.rules[0].statements()
     [finding] = run_rules(ctx, decl, time_limit=0.5)
     assert finding.code == "rule-error"
@@ -343,14 +343,14 @@ def test_good_rules_still_run_beside_a_bad_one(tmp_path):
 
 
 def test_provenance_parsed_for_the_site():
-    from semicon.schemas.package import read_descriptor
+    from semicon.schemas.model import load_package
     from semicon.schemas.provenance import Document, Quoting, parse_provenance
 
     from tests.conftest import BUNDLED
 
-    data = read_descriptor(BUNDLED / "datapackage.json")
-    resources = {r["name"]: r for r in data["resources"]}
-    prov = parse_provenance(data["semicon"]["provenance"], resources)
+    package = load_package(BUNDLED)
+    resources = {r.name: r for r in package.resources}
+    prov = parse_provenance(package.declarations["provenance"], resources)
     assert prov.lang == "nl"
     assert prov.table.resource == "sources"
     docs = prov.documents_from_rows([
@@ -361,7 +361,7 @@ def test_provenance_parsed_for_the_site():
         Document(id="voortgangsbrief-2025", title="Voortgangsbrief", lang="nl", line=2,
                  path="sources/voortgangsbrief-halfgeleiderindustrie-2025.txt"),
         Document(id="other", title="Other", path=None, lang="nl", line=3)]
-    fields = {name: {f["name"] for f in r["schema"]["fields"]} for name, r in resources.items()}
+    fields = {name: set(r.field_names) for name, r in resources.items()}
     quoting = prov.quoting_fields(fields)
     assert quoting["funding_allocations"] == Quoting(source="source_id", quote="source_quote")
     # the document table quotes the footnote that cites each document, per resource

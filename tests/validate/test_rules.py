@@ -170,10 +170,10 @@ def test_unsafe_text_path(tmp_path):
 
 def test_fields_read_by_the_rules_on_the_bundled_package():
     """Only these cells are kept for every row (besides keys): the rest only on bad rows."""
-    from semicon.schemas.package import read_descriptor
+    from semicon.schemas.model import load_package
     from semicon.schemas.rules import fields_read
 
-    read = fields_read(read_descriptor(BUNDLED / "datapackage.json"))
+    read = fields_read(load_package(BUNDLED))
     assert read["funding_allocations"] >= {
         "allocation_id", "parent_id", "amount", "rounding", "breakdown", "currency",
         "source_id", "source_quote"}
@@ -186,7 +186,8 @@ def test_fields_read_by_the_rules_on_the_bundled_package():
     assert "title" not in read["funding_allocations"]
 
 
-def test_no_rule_applies_without_declarations():
+def test_no_rule_applies_without_declarations(tmp_path):
+    from semicon.schemas.model import parse_package
     from semicon.schemas.rules import fields_read
 
     data = {"resources": [
@@ -194,9 +195,11 @@ def test_no_rule_applies_without_declarations():
         {"name": "periods", "schema": {"fields": [{"name": "period_start_year"},
                                                   {"name": "period_end_year"}]}},
     ]}
-    assert fields_read(data) == {}
+    descriptor = tmp_path / "datapackage.json"
+    assert fields_read(parse_package(data, descriptor)) == {}
     data["semicon"] = {"rules": bundled_rules("range")}
-    assert fields_read(data) == {"periods": {"period_start_year", "period_end_year"}}
+    assert fields_read(parse_package(data, descriptor)) == {
+        "periods": {"period_start_year", "period_end_year"}}
 
 
 def test_a_rule_reading_undeclared_fields_is_a_rule_error(tmp_path):
@@ -228,16 +231,16 @@ def test_a_rule_reading_undeclared_fields_is_a_rule_error(tmp_path):
     assert '"title" not found' in finding.message
 
 
-def test_pandera_is_preloaded_only_for_allowed_python_rules():
-    from semicon.schemas.package import read_descriptor
+def test_pandera_is_preloaded_only_for_allowed_python_rules(tmp_path):
+    from semicon.schemas.model import load_package, parse_package
     from semicon.schemas.rules import load_declarations, uses_pandera
 
-    bundled = load_declarations(read_descriptor(BUNDLED / "datapackage.json"))
+    bundled = load_declarations(load_package(BUNDLED))
     assert not uses_pandera(bundled, allow_python=True)  # every bundled rule is SQL
-    python = load_declarations({
+    python = load_declarations(parse_package({
         "resources": [{"name": "t", "schema": {"fields": [{"name": "a"}]}}],
         "semicon": {"rules": [{"rule": "python", "resource": "t", "fields": ["a"],
-                               "function": "checks.py:rules"}]}})
+                               "function": "checks.py:rules"}]}}, tmp_path / "datapackage.json"))
     assert not python.findings
     assert uses_pandera(python, allow_python=True)
     assert not uses_pandera(python, allow_python=False)

@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ...model import Resource
 from ..descriptor import Stop, structure_findings
 from ..engine import _parse
 from ..findings import FATAL_CODES, Finding, make
 from ..loader import _label_findings
 from ..metacheck import MetadataCheck
-from ..rawscan import Dialect
 from ..report import Report, finish_report
 from ..resource import LoadedResource
 from ..sqlchecks import missing_values
@@ -77,7 +77,7 @@ def _validate(descriptor: Path, findings: list[Finding], rows: dict[str, int], *
     package = _parse(descriptor, findings, allow_remote=False)
     if any(f.code == "unsafe-path" for f in findings):
         raise Stop
-    data = package.inlined()
+    data = package.inlined()  # the profile and structure checks judge the descriptor as written
     base = package.base_dir.resolve()
     meta = MetadataCheck(data)
     structure = structure_findings(data)
@@ -94,7 +94,7 @@ def _validate(descriptor: Path, findings: list[Finding], rows: dict[str, int], *
     timings["session"] = time.perf_counter() - started
     resources: dict[str, SparkResource] = {}
     try:
-        for res in data["resources"]:
+        for res in package.resources:
             r = _open_resource(spark, base, data_root, res, findings)
             if r is not None:
                 resources[r.name] = r
@@ -116,14 +116,13 @@ def _validate(descriptor: Path, findings: list[Finding], rows: dict[str, int], *
                 r.frame.unpersist()
 
 
-def _open_resource(spark: Any, base: Path, data_root: str | None, res: dict[str, Any],
+def _open_resource(spark: Any, base: Path, data_root: str | None, res: Resource,
                    findings: list[Finding]) -> SparkResource | None:
     """Locate and read one resource; ``None`` (with a finding) when it cannot be read."""
-    name = res["name"]
-    schema = res.get("schema") or {"fields": []}
-    paths = res.get("path")
-    paths = paths if isinstance(paths, list) else [paths] if paths is not None else []
-    first = str(paths[0]) if paths else None
+    name = res.name
+    schema = res.schema.descriptor if res.schema is not None else {"fields": []}
+    paths = res.paths
+    first = paths[0] if paths else None
     r = SparkResource(name=name, schema=schema, path=first)
     if not paths:
         findings.append(make("unsupported-resource",
@@ -144,8 +143,8 @@ def _open_resource(spark: Any, base: Path, data_root: str | None, res: dict[str,
             findings.append(make("missing-file", f'File "{missing[0]}" of resource "{name}" '
                                  "does not exist", resource=name, path=first))
             return None
-    dialect = Dialect.from_resource(res)
-    encoding = str(res.get("encoding") or "utf-8")
+    dialect = res.dialect
+    encoding = res.encoding
     try:
         if r.fmt in PARQUET_FORMATS:
             frame = parquet_cells(spark, r)
