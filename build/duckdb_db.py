@@ -18,6 +18,7 @@ import duckdb
 from semicon.build.column_groups import is_wide
 from semicon.build.errors import BuildError
 from semicon.build.package import Resource
+from semicon.schemas.model import Field
 from semicon.schemas.sqltypes import duckdb_type, field_type, quote_ident, sql_string
 from semicon.schemas.validation.rawscan import Dialect, RecordReader
 from semicon.schemas.validation.sources import Refused, open_table
@@ -269,11 +270,11 @@ def export_select_sql(resource: Resource, source: str,
 
 
 # ---------------------------------------------------------------- DDL
-def check_constraints(f: dict[str, Any], target: str | None = None) -> list[str]:
+def check_constraints(f: Field, target: str | None = None) -> list[str]:
     """CHECK expressions for a field's constraints (enum, ranges, lengths, pattern);
     ``target`` is the column's stored type."""
-    c = f.get("constraints") or {}
-    col = quote_ident(f["name"])
+    c = f.constraints
+    col = quote_ident(f.name)
     t = field_type(f)
     target = target or duckdb_type(f)
     if target == "VARCHAR" and t not in ("string", "any"):
@@ -318,12 +319,11 @@ def create_table_sql(resource: Resource, table_ref: str, *,
     pk = resource.primary_key
     lines = []
     for f in resource.fields:
-        c = f.get("constraints") or {}
-        stored = (types or {}).get(f["name"]) or duckdb_type(f)
-        parts = [quote_ident(f["name"]), stored]
-        if c.get("required") or f["name"] in pk:
+        stored = (types or {}).get(f.name) or duckdb_type(f)
+        parts = [quote_ident(f.name), stored]
+        if f.required or f.name in pk:
             parts.append("NOT NULL")
-        if c.get("unique") and [f["name"]] != pk:
+        if f.constraints.get("unique") and [f.name] != pk:
             parts.append("UNIQUE")
         parts += [f"CHECK ({chk})" for chk in check_constraints(f, stored)]
         lines.append(" ".join(parts))
@@ -348,10 +348,10 @@ def comment_sql(resource: Resource, table_ref: str) -> list[str]:
     if table_text:
         stmts.append(f"COMMENT ON TABLE {table_ref} IS {sql_string(table_text)}")
     for f in resource.fields:
-        text = _describe(f.get("title"), f.get("description"))
+        text = _describe(f.title, f.description)
         if text:
             stmts.append(
-                f"COMMENT ON COLUMN {table_ref}.{quote_ident(f['name'])} IS {sql_string(text)}"
+                f"COMMENT ON COLUMN {table_ref}.{quote_ident(f.name)} IS {sql_string(text)}"
             )
     return stmts
 

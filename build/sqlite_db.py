@@ -132,10 +132,9 @@ def create_table_sql(resource: Resource, types: dict[str, str] | None = None,
     pk = resource.primary_key
     lines = []
     for f in resource.fields:
-        c = f.get("constraints") or {}
-        stored = (types or {}).get(f["name"])
-        col = f"{q(f['name'])} {sqlite_affinity(stored) if stored else sqlite_type(f)}"
-        if c.get("required") or f["name"] in pk:
+        stored = (types or {}).get(f.name)
+        col = f"{q(f.name)} {sqlite_affinity(stored) if stored else sqlite_type(f)}"
+        if f.required or f.name in pk:
             col += " NOT NULL"
         lines.append(col)
     if pk:
