@@ -9,6 +9,8 @@ from semicon.build.data_dictionary import data_dictionary_rows
 from semicon.build.datasette_metadata import build_metadata, site_documents
 from semicon.schemas import model
 from semicon.schemas.model import Package, load_package
+from semicon.schemas.rules import load_declarations
+from semicon.schemas.validation.descriptor import kept_fields
 
 from tests.conftest import BUNDLED
 
@@ -41,6 +43,8 @@ def _consumers(package: Package) -> dict[str, object]:
         "parquet metadata": {r.name: parquet_files.parquet_metadata(r, package)
                              for r in package.tables},
         "documents": [d.id for d in site_documents(package)],
+        "rules": load_declarations(package).rules,
+        "kept fields": kept_fields(package, load_declarations(package).reads),
     }
 
 
