@@ -20,7 +20,7 @@ from semicon.build.errors import BuildError
 from semicon.build.package import Resource
 from semicon.schemas.model import Field
 from semicon.schemas.sqltypes import duckdb_type, field_type, quote_ident, sql_string
-from semicon.schemas.validation.rawscan import Dialect, RecordReader
+from semicon.schemas.validation.rawscan import RecordReader
 from semicon.schemas.validation.sources import Refused, open_table
 from semicon.schemas.validation.sqlchecks import ZONE_RE, missing_values, null_expr
 from semicon.schemas.validation.sqlchecks import typed_expr as engine_typed
@@ -39,24 +39,9 @@ def qualified(table: str, alias: str = OUT) -> str:
 
 
 # ---------------------------------------------------------------- typed values from the cells
-def _descriptor(resource: Resource) -> dict[str, Any]:
-    """The resource as a descriptor for ``sources.open_table`` (absolute paths)."""
-    desc: dict[str, Any] = {"name": resource.name, "schema": resource.schema.descriptor,
-                            "dialect": resource.dialect.descriptor,
-                            "encoding": resource.encoding}
-    for key in ("format", "compression", "data"):
-        value = getattr(resource, key, None)
-        if value is not None:
-            desc[key] = value
-    if resource.files:
-        paths = [p.as_posix() for p in resource.files]
-        desc["path"] = paths[0] if len(paths) == 1 else paths
-    return desc
-
-
 def read_csv_sql(resource: Resource, file: Path | None = None) -> str:
     """A ``read_csv`` call returning every declared column as text, in schema order."""
-    dialect = Dialect.from_resource(_descriptor(resource))
+    dialect = resource.dialect
     files = [file] if file is not None else resource.files
     paths = "[" + ", ".join(sql_string(p.as_posix()) for p in files) + "]"
     columns = "{" + ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in resource.field_names) + "}"
@@ -78,7 +63,7 @@ def _plain_csv(resource: Resource, table: Any) -> bool:
     """Whether DuckDB's CSV reader reads the file as validation did (else: Python's)."""
     encoding = resource.encoding.lower().replace("_", "-")
     return (table.file is not None and table.records is None
-            and Dialect.from_resource(_descriptor(resource)).plain
+            and resource.dialect.plain
             and encoding in ("utf-8", "utf8", "utf-8-sig"))
 
 
@@ -87,8 +72,7 @@ def text_table(con: duckdb.DuckDBPyConnection, resource: Resource, ref: str,
     """The resource's cells as text in table ``ref`` (one VARCHAR column a field), read as
     the validation read them: DuckDB for a plain UTF-8 CSV file, Python otherwise (other
     encodings and dialects, compressed and multipart files, inline data, JSON, XLSX)."""
-    desc = _descriptor(resource)
-    table = _open(resource, desc, tmp)
+    table = _open(resource, tmp)
     if _plain_csv(resource, table):
         con.execute(f"CREATE OR REPLACE TABLE {ref} AS SELECT * FROM "
                     f"{read_csv_sql(resource, table.file)}")
@@ -102,9 +86,10 @@ def text_table(con: duckdb.DuckDBPyConnection, resource: Resource, ref: str,
     return ref
 
 
-def _open(resource: Resource, desc: dict[str, Any], tmp: Path) -> Any:
+def _open(resource: Resource, tmp: Path) -> Any:
+    """The resource's rows opened as the validation opens them (``sources.open_table``)."""
     try:
-        return open_table(Path("/"), desc, tmp)
+        return open_table(resource.base_dir, resource, tmp)
     except Refused as exc:
         raise BuildError(f"reading {resource.name} failed: {exc}") from None
 
@@ -112,10 +97,9 @@ def _open(resource: Resource, desc: dict[str, Any], tmp: Path) -> Any:
 def text_arrow(resource: Resource, tmp: Path) -> Any:
     """The resource's cells as an Arrow table of text columns, read in Python as the
     validation reads them (missing values NULL)."""
-    desc = _descriptor(resource)
-    table = _open(resource, desc, tmp)
+    table = _open(resource, tmp)
     records = table.records if table.records is not None else RecordReader(
-        table.file, Dialect.from_resource(desc), resource.encoding)  # type: ignore[arg-type]
+        table.file, resource.dialect, resource.encoding)  # type: ignore[arg-type]
     return records_arrow(resource.field_names, records, set(resource.missing_values()))
 
 
