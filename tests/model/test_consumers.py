@@ -4,7 +4,7 @@ descriptor, and what a consumer shows is what the model holds."""
 from __future__ import annotations
 
 import pytest
-from semicon.build import parquet_files, sqlite_db
+from semicon.build import duckdb_db, parquet_files, sqlite_db
 from semicon.build.data_dictionary import data_dictionary_rows
 from semicon.build.datasette_metadata import build_metadata, site_documents
 from semicon.schemas import model
@@ -38,6 +38,8 @@ def _consumers(package: Package) -> dict[str, object]:
     return {
         "site metadata": build_metadata(package),
         "data dictionary": data_dictionary_rows(package),
+        "SQLite DDL": {r.name: sqlite_db.create_table_sql(r) for r in package.tables},
+        "DuckDB comments": {r.name: duckdb_db.comment_sql(r, r.name) for r in package.tables},
         "search index": sqlite_db.search_columns(package),
         "sort indexes": sqlite_db.sort_columns(package),
         "parquet metadata": {r.name: parquet_files.parquet_metadata(r, package)
@@ -71,3 +73,19 @@ def test_consumers_show_what_the_model_holds(parsed):
                if (r["table"], r["column"]) == (table.name, field.name))
     assert row["description"] == "Changed in the model only"
     assert out["parquet metadata"][table.name]["title"] == "A title from the model"
+    assert any("Changed in the model only" in c for c in out["DuckDB comments"][table.name])
+
+
+def _column_sql(ddl: str, name: str) -> str:
+    return next(line.strip().rstrip(",") for line in ddl.splitlines()
+                if line.strip().startswith(f'"{name}" '))
+
+
+def test_the_ddl_follows_the_model(parsed):
+    package, calls = parsed
+    table, field = next((t, f) for t in package.tables for f in t.fields
+                        if not f.required and f.name not in t.primary_key)
+    assert not _column_sql(sqlite_db.create_table_sql(table), field.name).endswith("NOT NULL")
+    field.descriptor.setdefault("constraints", {})["required"] = True
+    assert _column_sql(sqlite_db.create_table_sql(table), field.name).endswith("NOT NULL")
+    assert calls == []
