@@ -130,24 +130,24 @@ def storage_types(con: duckdb.DuckDBPyConnection, resource: Resource,
 
 
 def _storage_types(con: duckdb.DuckDBPyConnection, resource: Resource,
-                   fields: list[dict[str, Any]], source: str) -> dict[str, str]:
+                   fields: list[Field], source: str) -> dict[str, str]:
     types: dict[str, str] = {}
     aggregates: list[str] = []
-    asks: list[dict[str, Any]] = []
+    asks: list[Field] = []
     for f in fields:
         mv = missing_values(f, resource.schema.descriptor)
-        wanted = storage_aggregates(f, quote_ident(f["name"]), mv)
+        wanted = storage_aggregates(f, quote_ident(f.name), mv)
         if wanted:
             aggregates += wanted
             asks.append(f)
         else:
-            types[f["name"]] = storage_type(f, [])
+            types[f.name] = storage_type(f, [])
     if not asks:
         return types
     row = list(con.execute(f"SELECT {', '.join(aggregates)} FROM {source}").fetchall()[0])
     for f in asks:
         n = len(storage_aggregates(f, "x", []))
-        types[f["name"]] = storage_type(f, row[:n])
+        types[f.name] = storage_type(f, row[:n])
         del row[:n]
     return types
 
@@ -240,14 +240,14 @@ def sqlite_affinity(stored: str) -> str:
 def export_columns(resource: Resource, types: dict[str, str] | None = None) -> list[str]:
     """The export expressions of every field of ``resource``, in schema order; ``types``
     are the stored types of the relation read."""
-    return [export_expr(f, quote_ident(f["name"]), (types or {}).get(f["name"]))
+    return [export_expr(f, quote_ident(f.name), (types or {}).get(f.name))
             for f in resource.fields]
 
 
 def export_select_sql(resource: Resource, source: str,
                       types: dict[str, str] | None = None) -> str:
     cols = ", ".join(
-        f"{e} AS {quote_ident(f['name'])}"
+        f"{e} AS {quote_ident(f.name)}"
         for e, f in zip(export_columns(resource, types), resource.fields, strict=True)
     )
     return f"SELECT {cols} FROM {source}"

@@ -28,6 +28,7 @@ from semicon.build.column_groups import column_groups
 from semicon.build.duckdb_db import storage_aggregates, storage_type
 from semicon.build.package import Resource
 from semicon.build.parquet_files import ARROW_LOSSY
+from semicon.schemas.model import Field
 from semicon.schemas.sqltypes import quote_ident
 from semicon.schemas.validation.sqlchecks import missing_values, typed_column_expr
 
@@ -47,7 +48,7 @@ def kind(f: dict[str, Any], mv: list[str]) -> str:
 def signatures(resource: Resource) -> dict[str, str]:
     """Field name -> its :func:`kind`."""
     schema = resource.schema.descriptor
-    return {f["name"]: kind(f, missing_values(f, schema)) for f in resource.fields}
+    return {f.name: kind(f, missing_values(f, schema)) for f in resource.fields}
 
 
 def kinds(resource: Resource, signed: dict[str, str],
@@ -56,25 +57,25 @@ def kinds(resource: Resource, signed: dict[str, str],
     type (when ``types`` are given), each of at most ``GROUP_COLUMNS`` fields."""
     by_kind: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
     for f in resource.fields:
-        key = (signed[f["name"]], (types or {}).get(f["name"]))
+        key = (signed[f.name], (types or {}).get(f.name))
         by_kind.setdefault(key, []).append(f)
     return [group for fields in by_kind.values() for group in column_groups(fields)]
 
 
 @contextmanager
 def _group_view(con: duckdb.DuckDBPyConnection, text: pa.Table,
-                fields: list[dict[str, Any]]) -> Iterator[str]:
+                fields: list[Field]) -> Iterator[str]:
     """The group's text columns as a view: a statement over the whole Arrow table binds
     every one of its columns (0.18 s a statement at 9,074 columns, 0.03 s over 1,000)."""
-    con.register(TEXT_VIEW, text.select([f["name"] for f in fields]))
+    con.register(TEXT_VIEW, text.select([f.name for f in fields]))
     try:
         yield q(TEXT_VIEW)
     finally:
         con.unregister(TEXT_VIEW)
 
 
-def _cells(fields: list[dict[str, Any]]) -> str:
-    return "[" + ", ".join(q(f["name"]) for f in fields) + "]"
+def _cells(fields: list[Field]) -> str:
+    return "[" + ", ".join(q(f.name) for f in fields) + "]"
 
 
 def wide_storage_types(con: duckdb.DuckDBPyConnection, resource: Resource, text: pa.Table,
@@ -87,7 +88,7 @@ def wide_storage_types(con: duckdb.DuckDBPyConnection, resource: Resource, text:
         first = fields[0]
         aggregates = storage_aggregates(first, "__v", missing_values(first, schema))
         if not aggregates:
-            types |= {f["name"]: storage_type(f, []) for f in fields}
+            types |= {f.name: storage_type(f, []) for f in fields}
             continue
         with _group_view(con, text, fields) as source:
             rows = con.execute(
@@ -97,7 +98,7 @@ def wide_storage_types(con: duckdb.DuckDBPyConnection, resource: Resource, text:
         found = {row[0]: list(row[1:]) for row in rows}
         for i, f in enumerate(fields):  # no rows: the aggregates of nothing
             values = found.get(i) or [None] * (len(aggregates) - 1) + [False]
-            types[f["name"]] = storage_type(f, values)
+            types[f.name] = storage_type(f, values)
     return types
 
 
@@ -139,7 +140,7 @@ def stage_wide(con: duckdb.DuckDBPyConnection, resource: Resource, text: pa.Tabl
     types = wide_storage_types(con, resource, text, signed)
     for fields in kinds(resource, signed, types):
         arrays = _typed_group(con, resource, fields, types[fields[0]["name"]], text)
-        columns |= {f["name"]: a for f, a in zip(fields, arrays, strict=True)}
+        columns |= {f.name: a for f, a in zip(fields, arrays, strict=True)}
     names = resource.field_names
     con.register(TYPED_VIEW, pa.table([columns[n] for n in names], names=names))
     try:
