@@ -125,7 +125,7 @@ class KeptReport:
                 "libraries": [installed(lib) for lib in LIBRARIES],
                 "options": options,
                 "descriptor": str(package.path),
-                "package": package.inlined(),
+                "package": package.inlined(),  # the descriptor as written, digested whole
                 "files": _files_digest(package),
             }
             text = json.dumps(key, ensure_ascii=False, sort_keys=True, default=str)
