@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import duckdb
-from semicon.schemas.validation.checks import Check, _finding_checks, run_checks
+import pytest
+from semicon.schemas.validation.checks import (
+    DIRECT_ROWS,
+    Check,
+    _direct,
+    _finding_checks,
+    run_checks,
+)
 from semicon.schemas.validation.engine import validate_package
 from semicon.schemas.validation.resource import LoadedResource
 
@@ -43,7 +50,10 @@ def test_reported_rows_and_the_cap(monkeypatch):
     assert seen == [[(3,), (4,)]] and r.capped
 
 
-def test_every_key_finding_of_a_package_with_all_kinds(tmp_path):
+@pytest.mark.parametrize("direct_rows", [DIRECT_ROWS, 0], ids=["asked", "run-directly"])
+def test_every_key_finding_of_a_package_with_all_kinds(tmp_path, monkeypatch, direct_rows):
+    # with direct_rows = 0 every table counts as large: its key checks run without asking
+    monkeypatch.setattr("semicon.schemas.validation.checks.DIRECT_ROWS", direct_rows)
     data = tmp_path / "pkg"
     data.mkdir()
     (data / "parent.csv").write_text("id,code\n1,a\n1,b\n,c\n3,c\n", encoding="utf-8")
@@ -66,3 +76,26 @@ def test_every_key_finding_of_a_package_with_all_kinds(tmp_path):
                    ("parent", 3, "primary-key"),
                    ("parent", 4, "primary-key"),
                    ("parent", 5, "unique-error")]
+
+
+def test_on_a_large_table_only_checks_with_a_cheaper_question_are_asked():
+    small = LoadedResource(index=0, name="s", schema={}, rows=DIRECT_ROWS - 1)
+    large = LoadedResource(index=1, name="l", schema={}, rows=DIRECT_ROWS)
+    assert not _direct(_check(small, "SELECT 1"))
+    assert _direct(_check(large, "SELECT 1"))
+    assert not _direct(_check(large, "SELECT 1", probe="SELECT 1 FROM t WHERE __bad"))
+
+
+def test_a_check_run_directly_reports_without_being_asked(monkeypatch):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range AS x FROM range(5)")
+    r = LoadedResource(index=0, name="t", schema={}, usable=True, rows=DIRECT_ROWS)
+    seen: list[list[tuple]] = []
+    checks = [Check(r, "SELECT x FROM t WHERE x >= 3 ORDER BY x", 9, seen.append),
+              Check(r, "SELECT x FROM t WHERE x > 9", 9, seen.append)]
+    monkeypatch.setattr("semicon.schemas.validation.keys.key_queries", lambda *a: checks)
+    monkeypatch.setattr("semicon.schemas.validation.rowchecks.row_queries", lambda *a: [])
+    monkeypatch.setattr("semicon.schemas.validation.checks._finding_checks",
+                        lambda *a: pytest.fail("a large table's key check was asked"))
+    run_checks(con, {"t": r}, [], 9)
+    assert seen == [[(3,), (4,)], []] and not r.capped
