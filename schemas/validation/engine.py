@@ -20,8 +20,9 @@ from .descriptor import (
     structure_findings,
 )
 from .findings import FATAL_CODES, Finding, make
-from .loader import ProgressBar, load_resource
+from .loader import SAMPLE_EVERY, ProgressBar, load_resource
 from .metacheck import MetadataCheck
+from .prescan import Prescan
 from .report import Report, finish_report
 from .reportcache import KeptReport
 from .resource import DEFAULT_CAP, Context, LoadedResource
@@ -144,6 +145,8 @@ def _validate_package(package: Package, options: Options, out: Outcome) -> None:
     from semicon.schemas import rules as rules_mod
     from semicon.schemas.rules.sqlrule import parsing_with
 
+    # the byte scans of large files start now, on the other core (prescan.py)
+    prescan = Prescan.start(package, SAMPLE_EVERY)
     data = package.inlined()  # the profile and structure checks judge the descriptor as written
     meta = MetadataCheck(data)  # started first: it may run in a child process
     with tempfile.TemporaryDirectory(prefix="semicon-validate-") as tmp, \
@@ -152,9 +155,10 @@ def _validate_package(package: Package, options: Options, out: Outcome) -> None:
         declarations = rules_mod.load_declarations(package)
         try:
             _validate_data(package, data, declarations, meta, options, out, con,
-                           files=_files_folder(Path(tmp)))
+                           files=_files_folder(Path(tmp)), prescan=prescan)
         finally:  # a bad declaration is reported whatever else stops the run
             out.findings.extend(declarations.findings)
+            prescan.cancel()
 
 
 def _parse(descriptor: Path | Package, findings: list[Finding], *,
@@ -172,7 +176,8 @@ def _parse(descriptor: Path | Package, findings: list[Finding], *,
 
 
 def _validate_data(package: Package, data: dict, declarations: Any, meta: MetadataCheck,
-                   options: Options, out: Outcome, con: Any, *, files: Path) -> None:
+                   options: Options, out: Outcome, con: Any, *, files: Path,
+                   prescan: Prescan) -> None:
     """Load every table into DuckDB, check rows and keys, then run the declared rules."""
     from semicon.schemas import rules as rules_mod
 
@@ -189,7 +194,8 @@ def _validate_data(package: Package, data: dict, declarations: Any, meta: Metada
     if bad_patterns:
         findings.extend(bad_patterns)
         raise Stop
-    resources = _load_and_check(con, package, keep, meta, options, out, files=files)
+    resources = _load_and_check(con, package, keep, meta, options, out, files=files,
+                                prescan=prescan)
     ctx = Context(con=con, base=package.base_dir, resources=resources,
                   source_texts=options.source_texts, cap=options.cap)
     findings.extend(rules_mod.run_rules(ctx, declarations, allow_python=options.allow_python))
@@ -241,7 +247,7 @@ def _files_folder(tmp: Path) -> Path:
 
 def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
                     meta: MetadataCheck, options: Options, out: Outcome, *,
-                    files: Path) -> dict[str, LoadedResource]:
+                    files: Path, prescan: Prescan) -> dict[str, LoadedResource]:
     """Every table loaded, then its rows and keys checked; the loaded tables by name."""
     import duckdb
 
@@ -252,7 +258,8 @@ def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
         for res in package.resources:
             kept = None if options.pandera_schemas else keep.get(res.name, set())
             r = load_resource(con, package.base_dir, res, findings, bar, keep=kept,
-                              tmp=files, allow_remote=options.allow_remote)
+                              tmp=files, allow_remote=options.allow_remote,
+                              prescan=prescan)
             if r is None:  # a file, not a table
                 continue
             resources[r.name] = r

@@ -14,6 +14,7 @@ from .careful import load_slow, store_records
 from .fastload import drop_loaded, fast_usable, finish_fast, in_file_order, load_fast
 from .findings import Finding, make
 from .longform import WIDE_COLUMNS
+from .prescan import Prescan, ScanJob, parse_hash, scan_options
 from .resource import LoadedResource
 from .sqlchecks import Column
 
@@ -54,13 +55,15 @@ class ProgressBar:
 
 def load_resource(con: Any, base: Path, res: Resource, findings: list[Finding],
                   bar: ProgressBar, *, keep: set[str] | None = None, tmp: Path | None = None,
-                  allow_remote: bool = False) -> LoadedResource | None:
+                  allow_remote: bool = False,
+                  prescan: Prescan | None = None) -> LoadedResource | None:
     """Check and load one table; ``usable`` is set when its rows can be checked.
 
     ``res`` is the package model's resource (a mapping over its normalised descriptor);
     ``tmp`` holds decompressed, joined and downloaded files (sources.py). A resource that
     is not a table (``"type": "file"``, a document) is never read as one: only its file,
-    byte count and hash are checked, and None is returned.
+    byte count and hash are checked, and None is returned. ``prescan`` holds byte scans
+    started ahead (prescan.py).
     """
     if not res.tabular:
         findings.extend(file_findings(res))
@@ -79,7 +82,7 @@ def load_resource(con: Any, base: Path, res: Resource, findings: list[Finding],
         findings.append(r.finding(exc.code, str(exc)))
         return r
     assert table.file is not None
-    return _load_csv(con, r, res, table, findings, bar)
+    return _load_csv(con, r, res, table, findings, bar, prescan or Prescan())
 
 
 def file_findings(res: Resource) -> list[Finding]:
@@ -93,7 +96,7 @@ def file_findings(res: Resource) -> list[Finding]:
                             "does not exist", resource=res.name, path=rel))
     if out or len(res.files) != 1:
         return out
-    algo, expected = _parse_hash(res.hash)
+    algo, expected = parse_hash(res.hash)
     declared = res.bytes
     if not algo and declared is None:
         return out
@@ -130,14 +133,14 @@ def _load_records(con: Any, r: LoadedResource, res: Resource, table: sources.Tab
 
 
 def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
-              findings: list[Finding], bar: ProgressBar) -> LoadedResource:
+              findings: list[Finding], bar: ProgressBar, prescan: Prescan) -> LoadedResource:
     """A CSV file: byte scan beside DuckDB's parse, the careful parser where needed."""
     name, path = r.name, r.path
     file = table.file
     assert file is not None
     r.file = file
-    encoding = str(res.get("encoding") or "utf-8").lower().replace("_", "-")
-    algo, expected_hash = _parse_hash(res.get("hash"))
+    hashes, encoding = scan_options(res)
+    algo, expected_hash = parse_hash(res.get("hash"))
     with file.open("rb") as fh:
         first = fh.read(4096)
     if rawscan.looks_like_html(first):
@@ -153,13 +156,7 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
     # the progress bar counts the bytes scanned, then the rows checked
     size = file.stat().st_size
     advance = bar.task(name, 2 * max(size, 1))
-    box: list[rawscan.RawScan] = []
-    scanner = threading.Thread(
-        target=lambda: box.append(rawscan.scan_file(file, hashes=(algo,) if algo else (),
-                                                    encoding=encoding, on_block=advance,
-                                                    sample_every=SAMPLE_EVERY)),
-        daemon=True)
-    scanner.start()
+    scanner = _Scanner(prescan, ScanJob(file, hashes, encoding, SAMPLE_EVERY), advance)
     fast = (
         bool(header)
         and len(header) <= WIDE_COLUMNS
@@ -176,8 +173,7 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
     # given, and the order check (a second statement as wide as the table) is not needed
     threads = 1 if size <= SAMPLE_EVERY else _load_threads()
     rejected = load_fast(con, r, dialect, threads=threads) if fast else None
-    scanner.join()
-    scan = box[0]
+    scan = scanner.result()
     if (rejected is not None and threads != 1 and fast_usable(con, r, scan, rejected)
             and not in_file_order(con, r, dialect, scan, rejected)):
         # never seen with DuckDB 2.0, but line numbers depend on it: redo on one thread
@@ -236,17 +232,35 @@ def settle(con: Any, r: LoadedResource, *, small: bool) -> int:
     return rows
 
 
-def _parse_hash(value: Any) -> tuple[str | None, str | None]:
-    if not isinstance(value, str) or not value:
-        return None, None
-    if ":" in value:
-        algo, digest = value.split(":", 1)
-    else:
-        algo, digest = "md5", value
-    algo = algo.lower()
-    if algo not in ("md5", "sha256"):
-        return None, None
-    return algo, digest.lower()
+class _Scanner:
+    """The byte scan of a file: the one started ahead, else one in a thread beside DuckDB."""
+
+    def __init__(self, prescan: Prescan, job: ScanJob, advance: Callable[[int], None]) -> None:
+        self.prescan, self.job, self.advance = prescan, job, advance
+        self.box: list[rawscan.RawScan] = []
+        self.thread: threading.Thread | None = None
+        if job not in prescan.jobs:
+            self._start()
+
+    def _start(self) -> None:
+        job = self.job
+        self.thread = threading.Thread(
+            target=lambda: self.box.append(rawscan.scan_file(
+                job.file, hashes=job.hashes, encoding=job.encoding, on_block=self.advance,
+                sample_every=job.sample_every)),
+            daemon=True)
+        self.thread.start()
+
+    def result(self) -> rawscan.RawScan:
+        if self.thread is None:
+            ahead = self.prescan.take(self.job)
+            if ahead is not None:
+                self.advance(ahead.size)
+                return ahead
+            self._start()  # the scan ahead failed: scanned now, as it would have been
+        assert self.thread is not None
+        self.thread.join()
+        return self.box[0]
 
 
 def _label_findings(r: LoadedResource, header: list[str],

@@ -1,0 +1,126 @@
+"""The byte scans of a package's large CSV files, started before DuckDB is imported.
+
+Every CSV file is read once in Python (size, hash, line count, NUL bytes, encoding: see
+:func:`rawscan.scan_file`) beside DuckDB's parse. For a large file that scan is mostly
+hashing, which releases the GIL: started as soon as the descriptor is parsed, it runs on
+the other core while the interpreter imports DuckDB and checks the descriptor, instead
+of competing with DuckDB's threads for the cores during the load. One thread scans the
+files in resource order; small files (the everyday package) are scanned by the loader as
+before, with no thread started for them.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import rawscan
+from .sources import CSV_FORMATS, compression_of, table_format
+
+if TYPE_CHECKING:
+    from semicon.schemas.model import Package, Resource
+
+#: files from this size on are scanned ahead
+AHEAD_BYTES = 4 << 20
+
+
+@dataclass(frozen=True)
+class ScanJob:
+    """What a scan reads and computes; a loader's request matches it or not at all."""
+
+    file: Path
+    hashes: tuple[str, ...]
+    encoding: str
+    sample_every: int
+
+
+def scan_options(res: Resource) -> tuple[tuple[str, ...], str]:
+    """The hash algorithms to compute and the encoding to check for a resource's file."""
+    algo, _ = parse_hash(res.get("hash"))
+    encoding = str(res.get("encoding") or "utf-8").lower().replace("_", "-")
+    return ((algo,) if algo else ()), encoding
+
+
+def parse_hash(value: object) -> tuple[str | None, str | None]:
+    """``md5:<hex>``, ``sha256:<hex>`` or a bare md5 -> (algorithm, digest); else Nones."""
+    if not isinstance(value, str) or not value:
+        return None, None
+    if ":" in value:
+        algo, digest = value.split(":", 1)
+    else:
+        algo, digest = "md5", value
+    algo = algo.lower()
+    if algo not in ("md5", "sha256"):
+        return None, None
+    return algo, digest.lower()
+
+
+@dataclass
+class Prescan:
+    """Scans running ahead in one thread; :meth:`take` waits for the one asked for."""
+
+    jobs: list[ScanJob] = field(default_factory=list)
+    _done: dict[ScanJob, threading.Event] = field(default_factory=dict)
+    _results: dict[ScanJob, rawscan.RawScan | None] = field(default_factory=dict)
+    _cancelled: bool = False
+
+    @classmethod
+    def start(cls, package: Package, sample_every: int) -> Prescan:
+        """Start scanning the package's large, plain, local CSV files (if any)."""
+        ahead = cls(jobs=[job for res in package.resources
+                          if (job := _job(res, sample_every)) is not None])
+        if ahead.jobs:
+            ahead._done = {job: threading.Event() for job in ahead.jobs}
+            threading.Thread(target=ahead._run, name="semicon-prescan", daemon=True).start()
+        return ahead
+
+    def take(self, job: ScanJob) -> rawscan.RawScan | None:
+        """The scan of ``job`` once finished; None when it was not scanned ahead (or failed)."""
+        done = self._done.get(job)
+        if done is None:
+            return None
+        done.wait()
+        return self._results.pop(job, None)
+
+    def cancel(self) -> None:
+        """Stop reading (the validation ended before needing the scans)."""
+        self._cancelled = True
+
+    def _run(self) -> None:
+        for job in self.jobs:
+            try:
+                if not self._cancelled:
+                    self._results[job] = rawscan.scan_file(
+                        job.file, hashes=job.hashes, encoding=job.encoding,
+                        sample_every=job.sample_every, on_block=self._check_cancelled)
+            except Exception:  # the loader scans the file itself instead
+                self._results[job] = None
+            finally:
+                self._done[job].set()
+
+    def _check_cancelled(self, _n: int) -> None:
+        if self._cancelled:
+            raise _Cancelled
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _job(res: Resource, sample_every: int) -> ScanJob | None:
+    """The scan a resource's file will need, when it is a large, plain, local CSV file."""
+    if not res.tabular or res.inline or res.remote or len(res.paths) != 1:
+        return None
+    fmt = table_format(res.descriptor)
+    if (fmt not in CSV_FORMATS and fmt != "") or compression_of(res.descriptor, res.paths[0]):
+        return None
+    file = res.files[0]
+    try:
+        if not file.is_file() or file.stat().st_size < AHEAD_BYTES:
+            return None
+    except OSError:
+        return None
+    hashes, encoding = scan_options(res)
+    return ScanJob(file=file, hashes=hashes, encoding=encoding, sample_every=sample_every)
