@@ -22,6 +22,8 @@ from typing import Any
 from semicon.schemas.formulas import FORMULA_CHARS, formula_sql
 from semicon.schemas.sqltypes import duckdb_type, quote_ident, sql_string
 
+from .globs import glob_match_sql
+
 #: DuckDB's null string: an unquoted cell never holds a line break and quoted cells are never
 #: null (``allow_quoted_nulls = false``), so DuckDB never returns NULL: empty cells stay ''
 #: and NULL means "missing cell" (a re-parsed row shorter than the header).
@@ -117,12 +119,13 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
     if ftype == "date":
         if fmt == "default":
             # strptime('%Y-%m-%d'): four-digit year, then '-'; DuckDB checks the rest.
-            # strlen (bytes) and a byte-range test of the first character are far cheaper
-            # than length()/substr() (which count UTF-8 characters); a non-ASCII cell
-            # fails the DATE cast either way.
+            # strlen (bytes), a byte-range test of the first character and LIKE are far
+            # cheaper than length()/substr() (which count UTF-8 characters: 0.013 s a
+            # million cells against LIKE's 0.008); a non-ASCII cell fails the DATE cast
+            # either way.
             return (
                 f"CASE WHEN strlen({c}) BETWEEN 8 AND 10 AND {c} >= '0' AND {c} < ':' "
-                f"AND substr({c}, 5, 1) = '-' "
+                f"AND {c} LIKE '____-%' "
                 f"THEN TRY_CAST({c} AS DATE) END"
             )
         if fmt == "any":
@@ -432,7 +435,7 @@ def row_flags(columns: Sequence[Column], *, formula_check: bool = True) -> list[
                               constraint_note("maxLength", cons["maxLength"])))
         if "pattern" in cons and ftype in STRING_TYPES:
             flags.append(Flag(
-                f"({guard}NOT regexp_full_match({value}, {sql_string(cons['pattern'])}))",
+                f"({guard}NOT {glob_match_sql(value, str(cons['pattern']))})",
                 "constraint-error", col, constraint_note("pattern", cons["pattern"])))
         if cons.get("enum") is not None:
             items = [literal(fld, v) for v in cons["enum"]]
