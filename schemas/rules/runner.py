@@ -103,9 +103,13 @@ def _typed_view(con: Any, res: Any, names: list[str]) -> None:
                     f"ELSE __k + 2 END AS __line{cols} FROM main.{res.view}")
         return
     table = f"{INTERNAL}.bounds_{res.index}"
-    con.execute(f"CREATE TABLE {table} (b BIGINT, n BIGINT)")
-    con.executemany(f"INSERT INTO {table} VALUES (?, ?)",
-                    [[b, i + 1] for i, b in enumerate(res.bounds)])
+    # rejected lines in a row share a bound: the ASOF join must find the last of them
+    # (n = the number of bounds up to b, as bisect_right counts them). One statement with
+    # the bounds as a list: executemany ran one INSERT a row (0.04 s of CPU for the 132
+    # rejected lines of the 1M-row benchmark).
+    con.execute(f"CREATE TABLE {table} AS SELECT b, max(n) AS n FROM (SELECT "
+                "unnest($1::BIGINT[]) AS b, unnest(range(1, len($1::BIGINT[]) + 1)) AS n) "
+                "GROUP BY b", [list(res.bounds)])
     con.execute(f"CREATE VIEW {view} AS SELECT CASE WHEN __k < 0 THEN -__k "
                 f"ELSE __k + 2 + coalesce(n, 0) END AS __line{cols} FROM ("
                 f"SELECT * FROM main.{res.view}) v ASOF LEFT JOIN {table} x ON v.__k >= x.b")

@@ -440,3 +440,16 @@ def test_quote_with_a_document_given_as_a_file_resource(tmp_path):
         ("quote-not-in-source", "facts", 2, "quote"),
         ("quote-not-in-source", "facts", 3, "quote")]
     assert report.findings[0].message == 'no resource "memo-txt"'
+
+
+def test_rule_lines_after_consecutive_rejected_lines(tmp_path):
+    """Rows after two or more rejected lines in a row get their line (each rejected line
+    counted once, however many share a position in the table)."""
+    fields = [{"name": "id"}, {"name": "lo", "type": INT}, {"name": "hi", "type": INT}]
+    text = ("id,lo,hi\na,1,2\nb,1\nc,1,2,3\nd,5,1\ne,1,2\nf,1\ng,9,1\nh,1,2,9\ni,3,2\n"
+            "j,1\nk,1\nl,1\nm,8,7\n")
+    pkg = write_package(tmp_path, [csv_resource("t", fields)], {"data/t.csv": text},
+                        semicon={"rules": [{"rule": "range", "low": "lo", "high": "hi"}]})
+    got = [f for f in found(validate_package(pkg)) if f[0] == "range-order"]
+    assert got == [("range-order", "t", 5, "hi"), ("range-order", "t", 8, "hi"),
+                   ("range-order", "t", 10, "hi"), ("range-order", "t", 14, "hi")]
