@@ -88,8 +88,12 @@ def dataframe_schema(table_schema: dict[str, Any], *, name: str | None = None) -
 
 
 def pyspark_dtype(fld: dict[str, Any]) -> Any:
+    """The type of the field's column in the Spark engine's typed frame (``time``: its
+    place in DuckDB's order of ``TIMETZ`` values; ``list``: an array of its items)."""
     from pyspark.sql import types as T
 
+    if fld.get("type") == "list":
+        return T.ArrayType(pyspark_dtype({"type": fld.get("itemType", "string")}))
     return {
         "integer": T.DecimalType(38, 0),  # any size, as the Spark engine types it
         "number": T.DoubleType(),
@@ -97,6 +101,7 @@ def pyspark_dtype(fld: dict[str, Any]) -> Any:
         "date": T.DateType(),
         "datetime": T.TimestampType(),
         "year": T.IntegerType(),
+        "time": T.LongType(),
     }.get(fld.get("type", "string"), T.StringType())
 
 

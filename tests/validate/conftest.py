@@ -64,3 +64,18 @@ def check() -> Callable[..., Report]:
 def codes(report: Report) -> list[tuple[str, int | None, str | None]]:
     """(code, line, field) of every finding, in report order."""
     return [(f.code, f.line, f.field) for f in report.findings]
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (``local[2]``) for every Spark test (starting one takes
+    about 10 s); skipped where Spark cannot run, except in CI (see :mod:`.sparkenv`)."""
+    from .sparkenv import require, spark_missing
+
+    require(spark_missing())
+    from semicon.schemas.validation.spark.session import get_session, prepare
+
+    session = get_session("local[2]")
+    prepare(session)
+    yield session
+    session.stop()

@@ -1,13 +1,14 @@
 """``semicon validate --engine spark``: the same findings as the DuckDB engine, counted.
 
-One Spark session (``local[2]``) serves every test here: starting one takes about 10 s.
-Skipped only where Java or the ``spark`` extra is missing and CI is not the caller (CI
-installs both, so there a missing one fails).
+One Spark session (``local[2]``, the ``spark`` fixture of conftest.py) serves every Spark
+test: starting one takes about 10 s. Skipped only where Java or the ``spark`` extra is
+missing and CI is not the caller (CI installs both, so there a missing one fails).
 """
 
 from __future__ import annotations
 
 import collections
+import csv
 import json
 import os
 import shutil
@@ -20,41 +21,7 @@ from semicon.schemas.validation import validate_package
 
 from benchmarks.synthetic import write_package
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _extra_missing() -> str | None:
-    try:
-        import pandera.pyspark  # noqa: F401
-        import pyspark  # noqa: F401
-        import sqlglot  # noqa: F401
-    except ImportError as exc:
-        return f"the spark extra is not installed ({exc})"
-    return None
-
-
-def _missing() -> str | None:
-    from semicon.schemas.validation.spark.session import java_missing
-
-    return _extra_missing() or java_missing()
-
-
-def _require(reason: str | None) -> None:
-    """Skip for ``reason`` on a developer's machine; in CI the Spark tests must run."""
-    if reason:
-        if IN_CI:
-            pytest.fail(f"CI must run the Spark tests: {reason}")
-        pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def spark():
-    _require(_missing())
-    from semicon.schemas.validation.spark.session import get_session
-
-    session = get_session("local[2]")
-    yield session
-    session.stop()
+from .sparkenv import extra_missing, require
 
 
 def test_a_local_session_gets_a_heap_for_millions_of_rows(spark):
@@ -90,7 +57,57 @@ def seeded(tmp_path_factory) -> Path:
                  "2024-01-01,2024,2025,0.5\n")
         fh.write("FA-9999997,S001,-123456789012345678901234,EUR,committed,Below,"
                  "2024-01-01,2024,2025,0.5\n")
+    _add_kinds(folder, descriptor)
     return descriptor
+
+
+#: a resource of every type that is not text, number, date or boolean (one row a line:
+#: valid cells, cells of the wrong format, cells breaking a constraint)
+KINDS_FIELDS = [
+    {"name": "id", "type": "string"},
+    {"name": "t", "type": "time", "constraints": {"minimum": "08:00:00", "unique": True}},
+    {"name": "ym", "type": "yearmonth", "constraints": {"enum": ["2024-01", "2024-02"]}},
+    {"name": "du", "type": "duration"},
+    {"name": "gp", "type": "geopoint"},
+    {"name": "ga", "type": "geopoint", "format": "array"},
+    {"name": "go", "type": "geopoint", "format": "object"},
+    {"name": "gj", "type": "geojson"},
+    {"name": "ob", "type": "object", "constraints": {"required": True}},
+    # a length on a type that is not text or a list is not checked (by either engine)
+    {"name": "ar", "type": "array", "constraints": {"maxLength": 1}},
+    {"name": "li", "type": "list", "itemType": "integer",
+     "constraints": {"minLength": 2, "maxLength": 3}},
+    {"name": "ls", "type": "list", "delimiter": ";", "constraints": {"required": True}},
+    {"name": "tl", "type": "list", "itemType": "time"},
+]
+KINDS_ROWS = [
+    ["K1", "12:00:00", "2024-01", "P1D", "5.1, 52.3", "[5.1, 52.3]",
+     '{"lon":5.1,"lat":52.3}', '{"type":"Point","coordinates":[5.1,52.3]}', '{"a":1}',
+     "[1,2]", "1,2", "a;b;", "12:00:00,13:00:00Z"],
+    ["K2", "12:00:00+01", "2024-02", "PT1H", "-180,-90", '["5","6"]', '{"lat":6,"lon":5}',
+     '{"type":"FeatureCollection","features":[]}', '{"a":1,"a":2}', "[1,2,]", "1,2,3", "c",
+     "08:00:00"],
+    ["K3", "25:00:00", "2024-13", "P", "181,0", "[181,0]", '{"lon":5}', '{"type":"Foo"}',
+     "[1]", '{"a":1}', "1,x", "a;b", "12:00,x"],
+    ["K4", "07:59:59", "2024-03", "P2D", "5,6", "[5,6]", '{"lon":5,"lat":6}',
+     '{"type":"Point"}', "", "[]", "1", "a", "12:00:00"],
+    ["K5", "12:00:00Z", "2024-01", "P1Y2M3W4DT5H6M7S", "5,6", "[5,6]", '{"lon":5,"lat":6}',
+     '{"type":"Topology"}', "{}", "[]", "1,2,3,4", "", ""],
+    ["K6", "11:00:00Z", "2024-1", "PT", "nan,0", "[5,6]x", '{"lon":5,"lat":6,}', "[1]",
+     '{"a":1}x', "[nan]", "01, 2", "c;d", "1:2:3"],
+    ["K7", "08:30:00+01", "2024-02", "-P1D", "5,6,7", "[5]", '{"lon":5,"lon":6}',
+     '{"type":"Point"} ', "[]", "{}", "1,,2", "c", "23:59:60"],
+]
+
+
+def _add_kinds(folder: Path, descriptor: Path) -> None:
+    data = json.loads(descriptor.read_text())
+    data["resources"].append({"name": "kinds", "path": "data/kinds.csv", "format": "csv",
+                              "schema": {"fields": KINDS_FIELDS, "primaryKey": ["id"]}})
+    descriptor.write_text(json.dumps(data), encoding="utf-8")
+    with (folder / "data" / "kinds.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(
+            [[f["name"] for f in KINDS_FIELDS], *KINDS_ROWS])
 
 
 def _counts(findings) -> dict[tuple, int]:
@@ -110,6 +127,13 @@ def test_spark_finds_what_duckdb_finds_with_the_same_counts(spark, seeded):
     assert {"type-error", "constraint-error", "primary-key", "foreign-key", "missing-cell",
             "extra-cell", "blank-row", "unique-error", "incorrect-label", "formula-injection",
             "range-order"} <= codes
+    # every type that is not text is checked: valid cells, bad formats, constraints
+    kinds = {(f.field, f.code) for f in duck.findings if f.resource == "kinds"}
+    assert {(f["name"], "type-error") for f in KINDS_FIELDS[1:]} - {
+        ("ls", "type-error")} <= kinds
+    assert {("t", "constraint-error"), ("t", "unique-error"), ("ym", "constraint-error"),
+            ("ob", "constraint-error"), ("li", "constraint-error"),
+            ("ls", "constraint-error")} <= kinds
     assert _counts(on_spark.findings) == _counts(duck.findings)
     assert on_spark.exit_code == duck.exit_code == 1
     assert on_spark.error_count == duck.error_count
@@ -171,7 +195,7 @@ def test_spark_reads_parquet_under_a_data_root(spark, tmp_path):
 
 def test_without_java_spark_is_refused_in_one_line(tmp_path, monkeypatch):
     """No Java on the PATH, no JAVA_HOME, no Spark Connect: exit 2, one line, no report."""
-    _require(_extra_missing())
+    require(extra_missing())
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.delenv("SPARK_REMOTE", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))

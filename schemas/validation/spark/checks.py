@@ -96,14 +96,17 @@ def typed_frame(r: SparkResource) -> Any:
 
 
 def _key_sql(cells: Sequence[Cell]) -> tuple[str, str]:
-    keys = ", ".join(f"{c.typed} AS k{i}" for i, c in enumerate(cells))
+    """SQL: the typed key (``k0``, ``k1``...) and its cells' text (``r0``, ``r1``...)."""
+    keys = ", ".join([f"{c.typed} AS k{i}" for i, c in enumerate(cells)]
+                     + [f"{c.col} AS r{i}" for i, c in enumerate(cells)])
     names = ", ".join(f"k{i}" for i in range(len(cells)))
     return keys, names
 
 
 def _shown(prefix: str, n: int) -> str:
-    """SQL: the key's values as one text, joined with ', '."""
-    parts = ", ".join(f"coalesce(CAST({prefix}k{i} AS STRING), '')" for i in range(n))
+    """SQL: a failing key as its cells' text (as the DuckDB engine shows it), joined
+    with ', ' (an aggregate: one of the rows of the key)."""
+    parts = ", ".join(f"coalesce(min({prefix}r{i}), '')" for i in range(n))
     return f"concat_ws(', ', {parts})"
 
 

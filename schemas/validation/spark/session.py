@@ -53,9 +53,13 @@ def get_session(master: str | None = None, *, app_name: str = "semicon validate"
 
 def prepare(session: Any) -> None:
     """Settings the checks rely on, for any session (one of ``spark-submit`` too): a
-    malformed CSV record is detected from all its cells, not just the ones read."""
+    malformed CSV record is detected from all its cells, not just the ones read; the
+    JSON probe (:mod:`.jsonprobe`) is registered."""
+    from .jsonprobe import register
+
     with contextlib.suppress(Exception):  # a server may refuse to change it
         session.conf.set("spark.sql.csv.parser.columnPruning.enabled", "false")
+    register(session)
 
 
 def is_connect(session: Any) -> bool:

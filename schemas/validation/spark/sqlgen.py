@@ -13,7 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..sqlchecks import DEFAULT_FALSE, DEFAULT_TRUE, FORMULA_CHARS, STRING_TYPES
+from ..sqlchecks import (
+    DEFAULT_FALSE,
+    DEFAULT_TRUE,
+    DURATION_RE,
+    FORMULA_CHARS,
+    GEOJSON_TYPES,
+    STRING_TYPES,
+    TIME_TEXT_RE,
+    YEARMONTH_TEXT_RE,
+)
+from .jsonprobe import FUNCTION as JSON_PROBE
 
 #: Spark SQL types of the Table Schema types (others stay text). An integer of any size is
 #: valid (Python's ``int()``); its typed value is exact up to 38 digits, as DuckDB's
@@ -25,6 +35,7 @@ SPARK_TYPES: dict[str, str] = {
     "date": "DATE",
     "datetime": "TIMESTAMP",
     "year": "INT",
+    "time": "BIGINT",
 }
 
 INT_RE = r"^\s*[+-]?[0-9]+(_[0-9]+)*\s*$"
@@ -40,6 +51,14 @@ URI_RE = r"^[A-Za-z][A-Za-z0-9+.\-]*:\S*$"
 #: strptime directives and their Java DateTimeFormatter patterns
 _STRPTIME = {"%Y": "yyyy", "%m": "M", "%d": "d", "%H": "H", "%M": "m", "%S": "s",
              "%y": "yy", "%b": "MMM", "%B": "MMMM", "%%": "%"}
+#: the end of a full match: the end of the text (Java's ``$`` is also before a final ``\n``)
+END = r")\z"
+#: the largest time zone offset DuckDB's ``TIMETZ`` takes (15:59), in seconds
+MAX_OFFSET = 15 * 3600 + 59 * 60
+#: a ``time`` cell's parts (checked first against ``TIME_TEXT_RE``): hours, minutes,
+#: seconds, fraction, zone sign, zone hours, zone minutes
+_TIME_PARTS = (r"^([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]+))?"
+               r"(?:Z|([+-])([0-9]{2}):?([0-9]{2})?)?\z")
 
 
 def lit(value: Any) -> str:
@@ -53,7 +72,28 @@ def ident(name: str) -> str:
 
 
 def spark_type(fld: dict[str, Any]) -> str:
+    """The Spark SQL type of the field's typed value: a ``list`` is an array of its
+    ``itemType``; a ``time`` its order in DuckDB's ``TIMETZ`` (see :func:`_time_key`)."""
+    if fld.get("type") == "list":
+        return f"ARRAY<{spark_type({'type': fld.get('itemType', 'string')})}>"
     return SPARK_TYPES.get(fld.get("type", "string"), "STRING")
+
+
+def full_match(c: str, regex: str) -> str:
+    r"""SQL: all of text ``c`` matches ``regex``, written for DuckDB's RE2
+    (``regexp_full_match``): ``\s`` outside a class is RE2's (no vertical tab), and the
+    end is the end of the text (Java's ``$`` also matches before a final line break)."""
+    out: list[str] = []
+    in_class, i = False, 0
+    while i < len(regex):
+        piece = regex[i:i + 2] if regex[i] == "\\" else regex[i]
+        i += len(piece)
+        if piece == r"\s" and not in_class:
+            piece = r"[\t\n\f\r ]"
+        elif piece in "[]":
+            in_class = piece == "["
+        out.append(piece)
+    return f"{c} RLIKE {lit('^(?:' + ''.join(out) + END)}"
 
 
 def _java_pattern(fmt: str) -> str | None:
@@ -121,11 +161,96 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
     if ftype == "year":
         return (f"CASE WHEN length({c}) = 4 AND {c} RLIKE {lit(INT_RE)} "
                 f"THEN try_cast(regexp_replace({c}, '[\\\\s_]', '') AS INT) END")
+    if ftype == "time":
+        return _time(c, fmt)
+    if ftype == "yearmonth":
+        return f"CASE WHEN {full_match(c, YEARMONTH_TEXT_RE)} THEN {c} END"
+    if ftype == "duration":
+        return (f"CASE WHEN {full_match(c, DURATION_RE)} AND NOT endswith({c}, 'P') "
+                f"AND NOT endswith({c}, 'T') THEN {c} END")
+    if ftype == "geopoint":
+        return f"CASE WHEN {_geopoint_ok(c, fmt)} THEN {c} END"
+    if ftype in ("object", "array", "geojson"):
+        return f"CASE WHEN {_json_ok(ftype, fmt, c)} THEN {c} END"
+    if ftype == "list":
+        return _list(fld, c)
     if ftype == "string":
         regex = {"uuid": UUID_RE, "email": EMAIL_RE, "uri": URI_RE}.get(fmt)
         if regex:
             return f"CASE WHEN {c} RLIKE {lit(regex)} THEN {c} END"
     return c
+
+
+def _time(c: str, fmt: str) -> str:
+    """SQL: a ``time`` cell's place in DuckDB's order of ``TIMETZ`` values (see
+    :func:`_time_key`); NULL where DuckDB does not read it."""
+    if fmt not in ("default", "any"):
+        java = _java_pattern(fmt)
+        if java:
+            ts = f"try_to_timestamp({c}, {lit(java)})"
+            micros = (f"((CAST(hour({ts}) AS BIGINT) * 3600 + minute({ts}) * 60) * 1000000 "
+                      f"+ CAST(extract(SECOND FROM {ts}) * 1000000 AS BIGINT))")
+            return _time_key(micros, "0")
+    part = [f"regexp_extract({c}, {lit(_TIME_PARTS)}, {i})" for i in range(1, 8)]
+    h, m, sec = (f"CAST({p} AS BIGINT)" for p in part[:3])
+    micros = (f"(({h} * 3600 + {m} * 60 + {sec}) * 1000000 "
+              f"+ CAST(rpad(substr({part[3]}, 1, 6), 6, '0') AS BIGINT))")
+    offset = (f"(CASE WHEN {part[4]} = '-' THEN -1 ELSE 1 END * "
+              f"(coalesce(try_cast({part[5]} AS BIGINT), 0) * 3600 "
+              f"+ coalesce(try_cast({part[6]} AS BIGINT), 0) * 60))")
+    return (f"CASE WHEN {full_match(c, TIME_TEXT_RE)} AND {sec} < 60 "
+            f"AND abs({offset}) <= {MAX_OFFSET} THEN {_time_key(micros, offset)} END")
+
+
+def _time_key(micros: str, offset: str) -> str:
+    """SQL: DuckDB orders ``TIMETZ`` values by their instant in UTC, then the larger
+    offset first, and calls two equal when both agree: one ``BIGINT`` ordered the same
+    way (``micros`` since midnight, ``offset`` east of UTC in seconds)."""
+    return (f"(({micros} - {offset} * 1000000) * {2 ** 17} "
+            f"+ ({MAX_OFFSET} - {offset}))")
+
+
+def _number_in(c: str, low: int, high: int) -> str:
+    """SQL: text ``c`` is a number (as DuckDB casts text to ``DOUBLE``) in the range."""
+    return f"coalesce({parse_expr({'type': 'number'}, c)} BETWEEN {low} AND {high}, FALSE)"
+
+
+def _geopoint_ok(c: str, fmt: str) -> str:
+    """SQL: ``c`` is a point (``lon, lat``; a JSON array; a JSON object) within range."""
+    if fmt in ("array", "object"):
+        probe = f"{JSON_PROBE}({c})"
+        kind = fmt.upper()
+        return (f"coalesce({probe}.kind = '{kind}' AND {probe}.size = 2 "
+                f"AND {_number_in(probe + '.v0', -180, 180)} "
+                f"AND {_number_in(probe + '.v1', -90, 90)}, FALSE)")
+    lon, lat = (f"split_part({c}, ',', {i})" for i in (1, 2))
+    return (f"size(split({c}, ',', -1)) = 2 AND {_number_in(lon, -180, 180)} "
+            f"AND {_number_in(lat, -90, 90)}")
+
+
+def _json_ok(ftype: str, fmt: str, c: str) -> str:
+    """SQL: ``c`` is JSON of the field's kind (``geojson``: an object with a GeoJSON or
+    TopoJSON ``type``), as DuckDB's JSON reader sees it (:mod:`.jsonprobe`)."""
+    probe = f"{JSON_PROBE}({c})"
+    kind = "ARRAY" if ftype == "array" else "OBJECT"
+    check = ""
+    if ftype == "geojson" and fmt in ("default", "topojson"):
+        kinds = ("Topology",) if fmt == "topojson" else GEOJSON_TYPES
+        check = f" AND {probe}.type IN ({', '.join(lit(k) for k in kinds)})"
+    return f"coalesce({probe}.kind = '{kind}'{check}, FALSE)"
+
+
+def _list(fld: dict[str, Any], c: str) -> str:
+    """SQL: the items of a ``list`` cell (split at its ``delimiter``), typed by its
+    ``itemType``; NULL where one of them is not of that type."""
+    delimiter = str(fld.get("delimiter", ","))
+    quoted = "".join(ch if ch.isalnum() else "\\" + ch for ch in delimiter)
+    items = f"split({c}, {lit(quoted)}, -1)"
+    parsed = parse_expr({"type": fld.get("itemType", "string")}, "__item")
+    if parsed == "__item":
+        return items
+    return (f"CASE WHEN forall({items}, __item -> ({parsed}) IS NOT NULL) "
+            f"THEN transform({items}, __item -> {parsed}) END")
 
 
 def _number_text(fld: dict[str, Any], c: str) -> str:
@@ -240,6 +365,11 @@ def row_checks(cells: Sequence[Cell]) -> list[Check]:
                 add("constraint-error", f"{value} {op} {cell.literal(cons[name])}",
                     _note(name, cons[name]),
                     name if ftype in ("integer", "number", "year") else None)
+        if ftype == "list":
+            for name, op in (("minLength", "<"), ("maxLength", ">")):
+                if isinstance(cons.get(name), int):
+                    add("constraint-error", f"array_size({cell.typed}) {op} {int(cons[name])}",
+                        _note(name, cons[name]))
         if ftype in STRING_TYPES:
             if cons.get("minLength") is not None:
                 add("constraint-error", f"{guard}length({c}) < {int(cons['minLength'])}",
