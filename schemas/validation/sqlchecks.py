@@ -22,6 +22,7 @@ from typing import Any
 from semicon.schemas.formulas import FORMULA_CHARS, formula_sql
 from semicon.schemas.sqltypes import duckdb_type, quote_ident, sql_string
 
+from .cellchecks import CellCheck, cell_checks
 from .globs import glob_match_sql
 
 #: DuckDB's null string: an unquoted cell never holds a line break and quoted cells are never
@@ -39,7 +40,6 @@ YEARMONTH_RE = r"[0-9]{4}-(0[1-9]|1[0-2])"
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
 DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
 
-STRING_TYPES = frozenset({"string", "any"})
 
 
 def _in_list(expr: str, values: Sequence[Any]) -> str:
@@ -373,76 +373,68 @@ class Flag:
     note: str = ""
 
 
-def constraint_note(name: str, value: Any) -> str:
-    """frictionless's note: ``constraint "minimum" is "0"`` (Python ``str`` of the value)."""
-    return f'constraint "{name}" is "{value}"'
-
-
-def _py_str(value: Any) -> str:
-    # frictionless formats constraint values with Python's str(): True, ['a', 'b'], 0
-    return str(value)
-
-
 def _any_of(expr: str, values: Sequence[str]) -> str:
     if len(values) <= 8:
         return "(" + " OR ".join(f"{expr} = {v}" for v in values) + ")" if values else "FALSE"
     return f"{expr} IN ({', '.join(values)})"
 
 
+class DuckDBCellSql:
+    """How DuckDB writes each kind of cell check (:mod:`.cellchecks`) for one column."""
+
+    def __init__(self, col: Column, parsed: bool) -> None:
+        self.col = col
+        self.c = col.col
+        self.present = col.present
+        self.typed = col.typed
+        # for text fields the typed value is the cell itself wherever it is present
+        self.value = self.typed if parsed else self.c
+        self.guard = "" if parsed else f"{self.present} AND "
+
+    def missing(self, check: CellCheck) -> str:
+        return f"({self.c} IS NULL)"
+
+    def type(self, check: CellCheck) -> str:
+        if self.col.fld.get("type", "string") == "integer":
+            # beyond 128 bits: not typed, an integer all the same
+            return (f"({self.present} AND {self.typed} IS NULL "
+                    f"AND NOT {_any_size_integer(self.col)})")
+        return f"({self.present} AND {self.typed} IS NULL)"
+
+    def required(self, check: CellCheck) -> str:
+        if list(self.col.mv) == [""]:
+            return f"({self.c} = '')"
+        return f"({self.c} IS NOT NULL AND NOT {self.present})"
+
+    def compare(self, check: CellCheck) -> str:
+        return f"({self.value} {check.op} {literal(self.col.fld, check.arg)})"
+
+    def items(self, check: CellCheck) -> str:
+        return f"(len({self.typed}) {check.op} {check.arg})"
+
+    def length(self, check: CellCheck) -> str:
+        return f"({self.guard}length({self.value}) {check.op} {check.arg})"
+
+    def pattern(self, check: CellCheck) -> str:
+        return f"({self.guard}NOT {glob_match_sql(self.value, check.arg)})"
+
+    def enum(self, check: CellCheck) -> str:
+        items = [literal(self.col.fld, v) for v in check.arg]
+        return f"({self.guard}NOT {_any_of(self.value, items)})"
+
+    def formula(self, check: CellCheck) -> str:
+        return formula_sql(self.c)
+
+
 def row_flags(columns: Sequence[Column], *, formula_check: bool = True) -> list[Flag]:
-    """Every per-row check for these columns as boolean SQL (blank rows are handled apart)."""
+    """Every per-row check for these columns as boolean SQL (blank rows are handled apart):
+    the checks of :func:`.cellchecks.cell_checks`, written for DuckDB."""
     flags: list[Flag] = []
     for col in columns:
-        c = col.col
-        fld = col.fld
-        ftype = fld.get("type", "string")
-        present = col.present
-        typed = col.typed
-        parsed = has_parser(fld)
-        # for text fields the typed value is the cell itself wherever it is present
-        value = typed if parsed else c
-        guard = "" if parsed else f"{present} AND "
-        flags.append(Flag(f"({c} IS NULL)", "missing-cell", col))
-        if parsed:
-            error = f"({present} AND {typed} IS NULL)"
-            if ftype == "integer":  # beyond 128 bits: not typed, an integer all the same
-                error = f"({present} AND {typed} IS NULL AND NOT {_any_size_integer(col)})"
-            flags.append(Flag(error, "type-error", col, f'type is "{col.type_label}"'))
-        cons = fld.get("constraints", {}) or {}
-        if cons.get("required"):
-            req = (f"({c} = '')" if list(col.mv) == [""]
-                   else f"({c} IS NOT NULL AND NOT {present})")
-            flags.append(Flag(req, "constraint-error", col,
-                              constraint_note("required", _py_str(cons["required"]))))
-        for name, op in (("minimum", "<"), ("maximum", ">"),
-                         ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">=")):
-            if name in cons and cons[name] is not None and ftype not in STRING_TYPES:
-                flags.append(Flag(
-                    f"({value} {op} {literal(fld, cons[name])})",
-                    "constraint-error", col, constraint_note(name, _py_str(cons[name]))))
-        if ftype == "list":
-            for name, op in (("minLength", "<"), ("maxLength", ">")):
-                if isinstance(cons.get(name), int):
-                    flags.append(Flag(f"(len({typed}) {op} {int(cons[name])})",
-                                      "constraint-error", col, constraint_note(name, cons[name])))
-        if "minLength" in cons and ftype in STRING_TYPES:
-            flags.append(Flag(f"({guard}length({value}) < {int(cons['minLength'])})",
-                              "constraint-error", col,
-                              constraint_note("minLength", cons["minLength"])))
-        if "maxLength" in cons and ftype in STRING_TYPES:
-            flags.append(Flag(f"({guard}length({value}) > {int(cons['maxLength'])})",
-                              "constraint-error", col,
-                              constraint_note("maxLength", cons["maxLength"])))
-        if "pattern" in cons and ftype in STRING_TYPES:
-            flags.append(Flag(
-                f"({guard}NOT {glob_match_sql(value, str(cons['pattern']))})",
-                "constraint-error", col, constraint_note("pattern", cons["pattern"])))
-        if cons.get("enum") is not None:
-            items = [literal(fld, v) for v in cons["enum"]]
-            flags.append(Flag(f"({guard}NOT {_any_of(value, items)})", "constraint-error",
-                              col, constraint_note("enum", _py_str(cons["enum"]))))
-        if formula_check and ftype in STRING_TYPES:
-            flags.append(Flag(formula_sql(c), "formula-injection", col))
+        parsed = has_parser(col.fld)
+        sql = DuckDBCellSql(col, parsed)
+        flags += [Flag(getattr(sql, check.kind)(check), check.code, col, check.note)
+                  for check in cell_checks(col.fld, parsed=parsed, formula_check=formula_check)]
     return flags
 
 

@@ -136,3 +136,27 @@ def test_spark_orders_and_equals_typed_values_as_duckdb_does(spark, fld, cells):
         "i", f"{cell.typed_definition} AS t").createOrReplaceTempView("t")
     on_spark = [tuple(r) for r in spark.sql(pairs).collect()]
     assert on_spark == duck
+
+
+def test_both_engines_build_their_row_checks_from_one_table():
+    """Which checks a field gets is said once (cellchecks): the DuckDB flags and the
+    Spark checks of the same fields have the same codes and notes, in the same order."""
+    from semicon.schemas.validation.spark.sqlgen import Cell, row_checks
+
+    fields = [{"name": f"{t}{n}", "type": t, "constraints": cons}
+              for t in ("string", "integer", "number", "date", "time", "yearmonth", "list",
+                        "geopoint", "any")
+              for n, cons in enumerate([
+                  {}, {"required": True, "minimum": 1, "exclusiveMaximum": 9},
+                  {"minLength": 1, "maxLength": 3, "pattern": "a.*", "enum": ["a"]}])]
+    fields.append({"name": "email", "type": "string", "format": "email"})
+    for mv in ([""], ["", "NA"]):
+        columns = [sqlchecks.Column(i + 1, f"c{i}", f, tuple(mv))
+                   for i, f in enumerate(fields)]
+        duck = [(f.column.name, f.code, f.note) for f in sqlchecks.row_flags(columns)]
+        cells = [Cell(i + 1, f"c{i}", f, tuple(mv)) for i, f in enumerate(fields)]
+        spark = [(c.cell.name, c.code, c.note) for c in row_checks(cells)]
+        assert spark == duck
+    assert {code for _, code, _ in duck} == {"missing-cell", "type-error", "constraint-error",
+                                             "formula-injection"}
+    assert ("list2", "constraint-error", 'constraint "maxLength" is "3"') in duck

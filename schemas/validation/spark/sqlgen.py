@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from semicon.schemas.formulas import FORMULA_CHARS, NUMBER_PATTERN
+
+from ..cellchecks import STRING_TYPES, CellCheck, cell_checks, write
 from ..sqlchecks import (
     DEFAULT_FALSE,
     DEFAULT_TRUE,
     DURATION_RE,
-    FORMULA_CHARS,
     GEOJSON_TYPES,
-    STRING_TYPES,
     TIME_TEXT_RE,
     YEARMONTH_TEXT_RE,
 )
@@ -332,63 +333,56 @@ class Check:
     pandera: str | None = None
 
 
-def _note(name: str, value: Any) -> str:
-    return f'constraint "{name}" is "{value}"'
+class SparkCellSql:
+    """How Spark writes each kind of cell check (:mod:`..cellchecks`) for one cell."""
+
+    def __init__(self, cell: Cell, parsed: bool) -> None:
+        self.cell = cell
+        self.c = cell.col
+        # for text fields the typed value is the cell itself wherever it is present
+        self.value = cell.typed if parsed else cell.col
+        self.guard = "" if parsed else f"{cell.present} AND "
+
+    def missing(self, check: CellCheck) -> str:
+        return f"{self.c} IS NULL"
+
+    def type(self, check: CellCheck) -> str:
+        return f"{self.cell.present} AND {parse_failed(self.cell)}"
+
+    def required(self, check: CellCheck) -> str:
+        return f"{self.c} IS NOT NULL AND NOT {self.cell.present}"
+
+    def compare(self, check: CellCheck) -> str:
+        return f"{self.value} {check.op} {self.cell.literal(check.arg)}"
+
+    def items(self, check: CellCheck) -> str:
+        return f"array_size({self.cell.typed}) {check.op} {check.arg}"
+
+    def length(self, check: CellCheck) -> str:
+        return f"{self.guard}length({self.c}) {check.op} {check.arg}"
+
+    def pattern(self, check: CellCheck) -> str:
+        return f"{self.guard}NOT {full_match(self.c, check.arg)}"
+
+    def enum(self, check: CellCheck) -> str:
+        items = ", ".join(self.cell.literal(v) for v in check.arg)
+        return f"{self.guard}NOT " + (f"{self.value} IN ({items})" if items else "FALSE")
+
+    def formula(self, check: CellCheck) -> str:
+        starts = " OR ".join(f"startswith({self.c}, {lit(ch)})" for ch in FORMULA_CHARS)
+        return f"({starts}) AND NOT {full_match(self.c, NUMBER_PATTERN)}"
 
 
 def row_checks(cells: Sequence[Cell]) -> list[Check]:
-    """Every per-row check of :func:`semicon.schemas.validation.sqlchecks.row_flags`, in
-    Spark SQL. Constraints on typed values are checked only where the cell parsed."""
+    """Every per-row check of the cells (:func:`..cellchecks.cell_checks`, the table the
+    DuckDB engine's checks come from), in Spark SQL. Constraints on typed values are
+    checked only where the cell parsed."""
     out: list[Check] = []
     for cell in cells:
-        c, fld = cell.col, cell.fld
-        ftype = fld.get("type", "string")
-        parsed = has_parser(fld)
-        value = cell.typed if parsed else c
-        guard = "" if parsed else f"{cell.present} AND "
-
-        def add(code: str, sql: str, note: str = "", pandera: str | None = None,
-                cell: Cell = cell) -> None:
-            out.append(Check(code, cell, sql, note, cell.col, pandera))
-
-        add("missing-cell", f"{c} IS NULL", pandera="not_nullable")
-        if parsed:
-            add("type-error", f"{cell.present} AND {parse_failed(cell)}",
-                f'type is "{ftype}/{fld.get("format", "default")}"', "not_nullable")
-        cons = fld.get("constraints") or {}
-        if cons.get("required"):
-            add("constraint-error", f"{c} IS NOT NULL AND NOT {cell.present}",
-                _note("required", cons["required"]), "not_nullable")
-        for name, op in (("minimum", "<"), ("maximum", ">"),
-                         ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">=")):
-            if cons.get(name) is not None and ftype not in STRING_TYPES:
-                add("constraint-error", f"{value} {op} {cell.literal(cons[name])}",
-                    _note(name, cons[name]),
-                    name if ftype in ("integer", "number", "year") else None)
-        if ftype == "list":
-            for name, op in (("minLength", "<"), ("maxLength", ">")):
-                if isinstance(cons.get(name), int):
-                    add("constraint-error", f"array_size({cell.typed}) {op} {int(cons[name])}",
-                        _note(name, cons[name]))
-        if ftype in STRING_TYPES:
-            if cons.get("minLength") is not None:
-                add("constraint-error", f"{guard}length({c}) < {int(cons['minLength'])}",
-                    _note("minLength", cons["minLength"]), "length")
-            if cons.get("maxLength") is not None:
-                add("constraint-error", f"{guard}length({c}) > {int(cons['maxLength'])}",
-                    _note("maxLength", cons["maxLength"]), "length")
-            if cons.get("pattern"):
-                add("constraint-error",
-                    f"{guard}NOT {c} RLIKE {lit('^(?:' + str(cons['pattern']) + ')$')}",
-                    _note("pattern", cons["pattern"]), "pattern")
-        if cons.get("enum") is not None:
-            items = ", ".join(cell.literal(v) for v in cons["enum"]) or "NULL"
-            add("constraint-error", f"{guard}NOT {value} IN ({items})",
-                _note("enum", cons["enum"]),
-                "enum" if ftype in ("string", "integer", "number", "year") else None)
-        if ftype in STRING_TYPES:
-            starts = " OR ".join(f"startswith({c}, {lit(ch)})" for ch in FORMULA_CHARS)
-            add("formula-injection", f"({starts}) AND NOT {number_ok(c)}")
+        parsed = has_parser(cell.fld)
+        sql = SparkCellSql(cell, parsed)
+        out += [Check(check.code, cell, write(sql, check), check.note, cell.col, check.pandera)
+                for check in cell_checks(cell.fld, parsed=parsed)]
     return out
 
 
