@@ -269,11 +269,11 @@ def site_metadata(source: Package | Path, counts: dict[str, int], db: Path | Non
     if db is not None and db.is_file():
         _add_drawn_charts(meta, package, db)
     if package.kind == "descriptor":  # the documents and quotes a descriptor declares
-        _add_coverage(meta, package.path, database_name(package))
+        _add_coverage(meta, package, database_name(package))
     return json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
 
 
-def _add_coverage(meta: dict[str, Any], descriptor_path: Path, database: str) -> None:
+def _add_coverage(meta: dict[str, Any], package: Package, database: str) -> None:
     """Give each reading page the sentences of its document and whether rows quote them
     (``semicon coverage``): ``[start, end, status, rows, first row's path]`` each."""
     from semicon.build.charts import site_urls
@@ -284,7 +284,7 @@ def _add_coverage(meta: dict[str, Any], descriptor_path: Path, database: str) ->
     if not documents:
         return
     try:
-        report = coverage(descriptor_path)
+        report = coverage(package)
     except CoverageError:
         return
     row_url, _ = site_urls(database)

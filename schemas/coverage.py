@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from semicon.schemas.model import DescriptorError, Package, Resource, load_package
+from semicon.schemas.model import DescriptorError, Package, Resource, as_package
 from semicon.schemas.provenance import Document, Provenance, parse_provenance
 from semicon.schemas.sentences import Sentence, normalise, split_sentences
 from semicon.schemas.validation.paths import unsafe_reason
@@ -277,11 +277,12 @@ def _exclusions_file(package: Package, given: Path | None) -> Path | None:
     return path if path.is_file() else None
 
 
-def coverage(descriptor_path: Path, exclusions: Path | None = None) -> CoverageReport:
-    """Measure every source document of the package at ``descriptor_path`` (a descriptor
-    or its folder, read by the package model: schemas given by path count too)."""
+def coverage(source: Package | Path, exclusions: Path | None = None) -> CoverageReport:
+    """Measure every source document of the package at ``source`` (a descriptor or its
+    folder, read by the package model: schemas given by path count too), or of the
+    package already parsed."""
     try:
-        package = load_package(descriptor_path)
+        package = as_package(source)
     except DescriptorError as exc:
         raise CoverageError(str(exc)) from None
     if package.errors:

@@ -3,8 +3,10 @@ descriptor, and what a consumer shows is what the model holds."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from semicon.build import duckdb_db, parquet_files, sqlite_db
+from semicon.build import duckdb_db, parquet_files, site, sqlite_db
 from semicon.build.data_dictionary import data_dictionary_rows
 from semicon.build.datasette_metadata import build_metadata, site_documents
 from semicon.schemas import model
@@ -37,6 +39,8 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> tuple[Package, list[str]]:
 def _consumers(package: Package) -> dict[str, object]:
     return {
         "site metadata": build_metadata(package),
+        "reading pages' coverage": [d.get("coverage") for d in json.loads(
+            site.site_metadata(package, {}))["plugins"]["semicon-site"]["documents"]],
         "data dictionary": data_dictionary_rows(package),
         "SQLite DDL": {r.name: sqlite_db.create_table_sql(r) for r in package.tables},
         "DuckDB comments": {r.name: duckdb_db.comment_sql(r, r.name) for r in package.tables},
