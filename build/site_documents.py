@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote as urlquote
 
 from semicon.build.site_declarations import DOCUMENTS_PREFIX, SiteDeclarations, check_slug
-from semicon.schemas.model import Package
+from semicon.schemas.model import Package, Resource
 from semicon.schemas.provenance import Document, Provenance, parse_provenance
 
 RowsOf = Callable[[str], list[dict[str, Any]]]
@@ -65,7 +65,7 @@ def _cite(template: str, row: Mapping[str, Any]) -> str:
 
 
 def provenance(declarations: Mapping[str, Any] | None,
-               resources: Mapping[str, Mapping[str, Any]]) -> Provenance | None:
+               resources: Mapping[str, Resource]) -> Provenance | None:
     """The package's parsed provenance; ``ValueError`` for one that breaks its schema."""
     try:
         return parse_provenance((declarations or {}).get("provenance"), resources)
@@ -74,7 +74,7 @@ def provenance(declarations: Mapping[str, Any] | None,
                          ) from None
 
 
-def _table_rows(prov: Provenance, resources: Mapping[str, Mapping[str, Any]],
+def _table_rows(prov: Provenance, resources: Mapping[str, Resource],
                 rows_of: RowsOf) -> list[dict[str, Any]]:
     if prov.table is not None and prov.table.resource in resources:
         return rows_of(prov.table.resource)
@@ -93,7 +93,7 @@ def _with_text(prov: Provenance, rows: list[dict[str, Any]], package_dir: Path
 
 
 def document_files(declarations: Mapping[str, Any] | None,
-                   resources: Mapping[str, Mapping[str, Any]], package_dir: Path,
+                   resources: Mapping[str, Resource], package_dir: Path,
                    rows_of: RowsOf) -> list[tuple[Document, Path]]:
     """Every declared source document whose text is a file of the package, with that file
     (resolved, inside ``package_dir``): the documents that get a reading page and that a
@@ -130,7 +130,7 @@ def package_documents(package: Package, rows_of: RowsOf | None = None
 
 
 def document_sites(declarations: Mapping[str, Any] | None, site: SiteDeclarations,
-                   resources: Mapping[str, Mapping[str, Any]], package_dir: Path,
+                   resources: Mapping[str, Resource], package_dir: Path,
                    database: str, rows_of: RowsOf) -> list[DocumentSite]:
     """Every declared source document whose text is a file of the package, with its page.
 
@@ -170,7 +170,7 @@ def document_sites(declarations: Mapping[str, Any] | None, site: SiteDeclaration
 
 
 def quote_fields(declarations: Mapping[str, Any] | None,
-                 resources: Mapping[str, Mapping[str, Any]],
+                 resources: Mapping[str, Resource],
                  fields: Mapping[str, list[str]]) -> dict[str, dict[str, str]]:
     """Per table, the field quoting a document and the field naming it (``quotes``)."""
     prov = provenance(declarations, resources)

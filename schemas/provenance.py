@@ -19,7 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from semicon.schemas.model import Resource
 
 
 @dataclass(frozen=True)
@@ -124,13 +127,13 @@ def document_text(base: Path, doc: Document) -> str | None:
     return (base / doc.path).read_text(encoding="utf-8")
 
 
-def parse_provenance(raw: Any, resources: Mapping[str, Mapping[str, Any]] | None = None
+def parse_provenance(raw: Any, resources: Mapping[str, Resource] | None = None
                      ) -> Provenance | None:
     """The :class:`Provenance` of a ``semicon.provenance`` value (already checked against
     ``schemas/declarations.schema.json``); ``None`` when absent.
 
-    ``resources`` maps resource names to their descriptors: a document given by
-    ``resource`` takes that resource's ``path`` and, unless declared, its ``title``.
+    ``resources`` maps resource names to the package model's resources: a document given
+    by ``resource`` takes that resource's ``path`` and, unless declared, its ``title``.
     """
     if not isinstance(raw, Mapping):
         return None
@@ -138,10 +141,11 @@ def parse_provenance(raw: Any, resources: Mapping[str, Mapping[str, Any]] | None
     lang = raw.get("lang")
     docs: list[Document] = []
     for d in raw.get("documents") or []:
-        res = resources.get(d.get("resource") or "") or {}
-        path = d.get("path", res.get("path"))
+        res = resources.get(d.get("resource") or "")
+        path = d.get("path", res.path if res is not None else None)
+        title = res.title if res is not None else None
         docs.append(Document(
-            id=str(d["id"]), title=str(d.get("title") or res.get("title") or d["id"]),
+            id=str(d["id"]), title=str(d.get("title") or title or d["id"]),
             path=path if isinstance(path, str) else None,
             lang=d.get("lang") or lang, resource=d.get("resource")))
     table = None

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from semicon.schemas.model import DECLARATIONS_KEY, Package
+from semicon.schemas.model import DECLARATIONS_KEY, Package, Resource
 from semicon.schemas.provenance import Provenance, Quoting, parse_provenance
 from semicon.schemas.validation.findings import Finding, make
 from semicon.schemas.validation.verdicts import Verdict
@@ -131,7 +131,7 @@ def _check_site(out: Declarations, raw: Mapping[str, Any], bad: set[str],
         out.findings.append(declaration_error(path, message))
 
 
-def _check_provenance(out: Declarations, resources: Mapping[str, Any]) -> None:
+def _check_provenance(out: Declarations, resources: Mapping[str, Resource]) -> None:
     prov = out.provenance
     assert prov is not None
     base = "$.semicon.provenance"

@@ -369,7 +369,8 @@ def test_provenance_parsed_for_the_site():
                                          resource="sources")
 
 
-def test_provenance_with_a_file_resource_and_a_per_resource_quote():
+def test_provenance_with_a_file_resource_and_a_per_resource_quote(tmp_path):
+    from semicon.schemas.model import parse_package
     from semicon.schemas.provenance import parse_provenance
 
     raw = {"lang": "en",
@@ -377,8 +378,10 @@ def test_provenance_with_a_file_resource_and_a_per_resource_quote():
                          {"id": "note", "path": "notes/note.txt"}],
            "quotes": [{"source": "doc", "quote": "q"},
                       {"resource": "b", "source": "doc", "quote": "passage"}]}
-    prov = parse_provenance(raw, {"memo-text": {"type": "file", "path": "memo.txt",
-                                                "title": "The memo"}})
+    package = parse_package({"resources": [{"name": "memo-text", "type": "file",
+                                            "path": "memo.txt", "title": "The memo"}]},
+                            tmp_path / "datapackage.json")
+    prov = parse_provenance(raw, {r.name: r for r in package.resources})
     assert [(d.id, d.title, d.path, d.lang, d.resource) for d in prov.documents] == [
         ("memo", "The memo", "memo.txt", "fr", "memo-text"),
         ("note", "note", "notes/note.txt", "en", None)]
