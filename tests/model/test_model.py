@@ -141,3 +141,24 @@ def test_title_and_description_read_alike_on_package_resource_and_field(tmp_path
     assert (package.title, package.description) == ("P", None)
     assert (resource.title, resource.description) == (None, "The t")
     assert (field.title, field.description) == ("A", None)
+
+
+def test_package_lists_and_field_facts_are_typed(tmp_path):
+    package = load_package(write(tmp_path, {
+        "name": "p", "homepage": "", "created": "2026-01-01", "keywords": ["a", 2],
+        "licenses": [{"name": "CC-BY-4.0"}, "MIT"], "sources": "a source",
+        "contributors": [{"title": "Someone"}],
+        "resources": [{"name": "t", "path": "t.csv", "schema": {
+            "description": "The table", "fields": [
+                {"name": "a", "unit": "EUR", "constraints": {"enum": ["x", "y"]}},
+                {"name": "b", "x-unit": "kg", "constraints": "not an object"}]}}]}))
+    assert package.licenses == [{"name": "CC-BY-4.0"}]  # entries that are not objects left out
+    assert package.sources == []
+    assert package.contributors == [{"title": "Someone"}]
+    assert (package.keywords, package.homepage, package.created) == (["a", "2"], None,
+                                                                     "2026-01-01")
+    table = package.resources[0]
+    a, b = table.fields
+    assert (a.enum, a.unit, a.required) == (["x", "y"], "EUR", False)
+    assert (b.enum, b.unit, b.constraints) == ([], "kg", {})
+    assert table.schema.description == "The table"
