@@ -60,8 +60,10 @@ class TooMany(Exception):
 def _package_files(base: Path, extra: list[Path]) -> Iterator[Path]:
     seen: set[Path] = set()
     count = 0
+    own = os.path.realpath(cache_dir().parent)  # a cache folder inside the package's
     for root, dirs, files in os.walk(base):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS
+                         and os.path.realpath(os.path.join(root, d)) != own)
         for name in sorted(files):
             count += 1
             if count > MAX_FILES:

@@ -157,3 +157,11 @@ def test_max_errors_is_applied_to_kept_findings(bundled_copy, caching):
         assert [f for f in cut["findings"] if f["severity"] == "error"] == [
             f for f in full["findings"] if f["severity"] == "error"][:1]
     assert cut["stats"]["kept"] is True
+
+
+def test_a_cache_folder_inside_the_package_is_not_part_of_it(bundled_copy, monkeypatch):
+    """Reports written into the package's own folder must not make the next run a miss."""
+    monkeypatch.delenv("SEMICON_NO_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(bundled_copy.parent / ".cache"))
+    assert _run(bundled_copy)[1]["stats"]["kept"] is False
+    assert _run(bundled_copy)[1]["stats"]["kept"] is True
