@@ -33,7 +33,7 @@ from typing import Any
 from semicon.schemas.model import Package
 
 from .findings import Finding
-from .verdicts import cache_dir, installed
+from .verdicts import cache_dir, installed, write_kept
 
 #: a package folder with more files than this is not kept
 MAX_FILES = 5_000
@@ -152,19 +152,9 @@ class KeptReport:
     def keep(self, findings: list[Finding], rows: dict[str, int], capped: list[str]) -> None:
         """Store them (written beside, then renamed into place); a folder that cannot be
         written only means validating again next time."""
-        if self.path is None:
-            return
-        tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp")
         data = {"findings": [f.to_dict() for f in findings], "rows": rows, "capped": capped}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(data), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            return
-        _prune(self.path.parent)
+        if self.path is not None and write_kept(self.path, data):
+            _prune(self.path.parent)
 
 
 def _prune(folder: Path) -> None:

@@ -71,13 +71,20 @@ class Verdict:
 
     def keep(self, findings: list[Finding]) -> None:
         """Store ``findings`` (written beside, then renamed into place)."""
-        if self.path is None:
-            return
-        tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps([f.to_dict() for f in findings]), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
+        if self.path is not None:
+            write_kept(self.path, [f.to_dict() for f in findings])
+
+
+def write_kept(path: Path, data: Any) -> bool:
+    """Write ``data`` as JSON beside ``path``, then rename it into place; False when the
+    folder cannot be written (which only means checking again next time)."""
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        return False
+    return True
