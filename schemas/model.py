@@ -84,6 +84,11 @@ class _DescriptorView(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self.descriptor)
 
+    def text(self, key: str) -> str | None:
+        """The property ``key`` when it is a non-empty string, else ``None``."""
+        value = self.descriptor.get(key)
+        return value if isinstance(value, str) and value else None
+
     # a mapping view compares by identity: two parses of one file are different objects
     __eq__ = object.__eq__  # type: ignore[assignment]
     __hash__ = object.__hash__  # type: ignore[assignment]
@@ -95,13 +100,11 @@ class _Described(_DescriptorView):
 
     @property
     def title(self) -> str | None:
-        value = self.descriptor.get("title")
-        return value if isinstance(value, str) and value else None
+        return self.text("title")
 
     @property
     def description(self) -> str | None:
-        value = self.descriptor.get("description")
-        return value if isinstance(value, str) and value else None
+        return self.text("description")
 
 
 def _objects(value: Any) -> list[dict[str, Any]]:
@@ -417,8 +420,7 @@ class Resource(_Described):
 
     @property
     def encoding(self) -> str:
-        value = self.descriptor.get("encoding")
-        return str(value) if isinstance(value, str) and value else "utf-8"
+        return self.text("encoding") or "utf-8"
 
     @property
     def bytes(self) -> int | None:
@@ -427,8 +429,7 @@ class Resource(_Described):
 
     @property
     def hash(self) -> str | None:
-        value = self.descriptor.get("hash")
-        return value if isinstance(value, str) and value else None
+        return self.text("hash")
 
     # -- the Table Schema's facts, for short
     @property
@@ -560,13 +561,11 @@ class Package(_Described):
 
     @property
     def homepage(self) -> str | None:
-        value = self.descriptor.get("homepage")
-        return value if isinstance(value, str) and value else None
+        return self.text("homepage")
 
     @property
     def created(self) -> str | None:
-        value = self.descriptor.get("created")
-        return value if isinstance(value, str) and value else None
+        return self.text("created")
 
     @property
     def declarations(self) -> dict[str, Any]:
