@@ -13,6 +13,7 @@ Public helpers used by the build:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -250,8 +251,23 @@ def literal(fld: dict[str, Any], value: Any) -> str:
     ftype = fld.get("type", "string")
     if ftype in ("string", "any") or duckdb_type(fld) == "VARCHAR":
         return sql_string(value)
+    plain = _plain_literal(ftype, value)
+    if plain is not None:
+        return f"CAST({plain} AS {duckdb_type(fld)})"
     parsed = parse_expr(fld, sql_string(value))
     return f"CAST({parsed} AS {duckdb_type(fld)})"
+
+
+def _plain_literal(ftype: str, value: Any) -> str | None:
+    """A JSON number bound of an integer or number field as SQL, without the text parser
+    (shorter SQL: DuckDB parses and binds about a microsecond per character)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if ftype == "integer" and isinstance(value, int) and abs(value) < 2**63:
+        return str(value)
+    if ftype == "number" and math.isfinite(value) and abs(value) < 2**53:
+        return repr(float(value))
+    return None
 
 
 def typed_select_sql(resource_schema: dict[str, Any], text_table: str,
@@ -396,9 +412,11 @@ class DuckDBCellSql:
 
     def type(self, check: CellCheck) -> str:
         if self.col.fld.get("type", "string") == "integer":
-            # beyond 128 bits: not typed, an integer all the same
-            return (f"({self.present} AND {self.typed} IS NULL "
-                    f"AND NOT {_any_size_integer(self.col)})")
+            # beyond 128 bits: not typed, an integer all the same. A projection evaluates
+            # every operand of AND on every row; CASE asks the regular expression only of
+            # the cells that did not parse (0.13 s of CPU on three million valid cells)
+            return (f"(CASE WHEN {self.present} AND {self.typed} IS NULL "
+                    f"THEN NOT {_any_size_integer(self.col)} ELSE FALSE END)")
         return f"({self.present} AND {self.typed} IS NULL)"
 
     def required(self, check: CellCheck) -> str:

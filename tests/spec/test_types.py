@@ -34,6 +34,19 @@ CASES = {
     "date-pattern": ({"type": "date", "format": "%d/%m/%Y"}, ["02/01/2020", "2020-01-02"], [3]),
     "date-v1-pattern": ({"type": "date", "format": "fmt:%d/%m/%Y"},
                         ["02/01/2020", "2020-01-02"], [3]),
+    # JSON number bounds are numbers whatever the field's decimal or group character
+    "number-decimal-comma-bounds": (
+        {"type": "number", "decimalChar": ",",
+         "constraints": {"minimum": 0.5, "maximum": 1}},
+        ["0,4", "0,6", "1,2"], [(2, "constraint-error"), (4, "constraint-error")]),
+    "number-group-char-bounds": (
+        {"type": "number", "groupChar": " ", "constraints": {"minimum": 1500}},
+        ["1 499", "1 500", "12 000"], [(2, "constraint-error")]),
+    "integer-bounds-and-enum": (
+        {"type": "integer",
+         "constraints": {"minimum": -2, "maximum": 2**70, "enum": [-2, 0, 2**70]}},
+        ["-2", "0", "-3", str(2**70), "1"],
+        [(4, "constraint-error"), (4, "constraint-error"), (6, "constraint-error")]),
     "integer-any-size": ({"type": "integer"},
                          ["1", "99999999999999999999", "-170141183460469231731687303715884105728",
                           "9" * 60, "1.5"], [6]),
