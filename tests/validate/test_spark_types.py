@@ -160,3 +160,27 @@ def test_both_engines_build_their_row_checks_from_one_table():
     assert {code for _, code, _ in duck} == {"missing-cell", "type-error", "constraint-error",
                                              "formula-injection"}
     assert ("list2", "constraint-error", 'constraint "maxLength" is "3"') in duck
+
+
+#: constraint values (``minimum``, ``enum`` items) and the number both engines must read
+BOUNDS = [
+    ({"type": "number", "decimalChar": ","}, 0.5, 0.5),
+    ({"type": "number", "groupChar": " "}, 1500, 1500),
+    ({"type": "number"}, 1e-7, 1e-7),
+    ({"type": "number"}, "2.5", 2.5),
+    ({"type": "integer"}, -2, -2),
+    ({"type": "integer"}, 2**70, 2**70),
+    ({"type": "integer"}, "7", 7),
+]
+
+
+@pytest.mark.parametrize(("fld", "value", "expected"), BOUNDS,
+                         ids=[f"{f['type']}-{v!r}" for f, v, _ in BOUNDS])
+def test_spark_reads_constraint_values_as_duckdb_does(spark, fld, value, expected):
+    """A JSON number is that number whatever the field's decimal or group character."""
+    from semicon.schemas.validation.spark.sqlgen import Cell
+
+    fld = {"name": "f", **fld}
+    duck = duckdb.connect().execute(f"SELECT {sqlchecks.literal(fld, value)}").fetchone()[0]
+    on_spark = spark.sql(f"SELECT {Cell(1, 'x', fld, ('',)).literal(value)} AS v").collect()
+    assert float(duck) == float(on_spark[0]["v"]) == float(expected)

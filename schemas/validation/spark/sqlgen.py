@@ -23,6 +23,7 @@ from ..sqlchecks import (
     GEOJSON_TYPES,
     TIME_TEXT_RE,
     YEARMONTH_TEXT_RE,
+    plain_number,
 )
 from .jsonprobe import FUNCTION as JSON_PROBE
 
@@ -317,6 +318,9 @@ class Cell:
             value = "true" if value else "false"
         if self.fld.get("type", "string") in STRING_TYPES or spark_type(self.fld) == "STRING":
             return lit(value)
+        plain = plain_number(self.fld.get("type", "string"), value)
+        if plain is not None:
+            return f"CAST({plain} AS {spark_type(self.fld)})"
         return f"CAST({parse_expr(self.fld, lit(value))} AS {spark_type(self.fld)})"
 
 
