@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from semicon.schemas.duckdb_core import with_relational_api
 from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.provenance import document_text
 from semicon.schemas.validation.findings import Finding, make
@@ -84,6 +85,7 @@ class RuleContext:
         """A polars DataFrame of ``__line`` and the typed ``names``, in file order."""
         import polars as pl
 
+        with_relational_api()
         cols = ", ".join(ident(n) for n in ["__line", *names])
         sql = f"SELECT {cols} FROM {ident(resource)} ORDER BY __line"
         return pl.from_arrow(self._timed(lambda: self.con.sql(sql).to_arrow_table()))

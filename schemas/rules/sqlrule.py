@@ -16,6 +16,8 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
+from semicon.schemas.duckdb_core import duckdb_engine
+
 from .base import Rule, Statement, ident, render
 
 
@@ -76,15 +78,12 @@ def _parser() -> Any:
 def _own_parser() -> Any:
     """An empty in-memory DuckDB connection used only to parse rules' SQL (opened once:
     about 0.05-0.1 s, then about 1 ms a statement)."""
-    import duckdb
-
-    return duckdb.connect()
+    return duckdb_engine().connect()
 
 
 def single_select(sql: str) -> None:
     """Raise :class:`SqlError` unless ``sql`` is exactly one ``SELECT`` statement."""
-    import duckdb
-
+    duckdb = duckdb_engine()
     try:
         statements = _parser().extract_statements(sql)
     except duckdb.Error as exc:

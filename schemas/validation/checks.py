@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from semicon.schemas.duckdb_core import duckdb_engine
+
 from .findings import Finding
 from .resource import LoadedResource
 
@@ -81,7 +83,7 @@ def _batches(checks: list[Check]) -> Iterator[list[Check]]:
 def _finding_checks(con: Any, batch: list[Check]) -> list[Check]:
     """The checks of ``batch`` that return a row; all of them when asking fails (each is
     then run and fails, or not, on its own, as it would without asking)."""
-    import duckdb
+    duckdb = duckdb_engine()
 
     try:
         found = con.execute(any_rows_sql([c.probe or c.sql for c in batch])).fetchall()[0]

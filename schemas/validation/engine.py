@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from semicon.schemas.duckdb_core import duckdb_engine
 from semicon.schemas.model import DescriptorError, Package, as_package
 
 from .checks import run_checks
@@ -221,7 +222,7 @@ def is_small(package: Package) -> bool:
 def _connect(tmp: Path, *, small: bool = False) -> Any:
     """DuckDB in memory, spilling to ``tmp`` beyond its memory limit; a small package's
     connection has one thread and only the optimisers of :data:`SMALL_OPTIMIZERS`."""
-    import duckdb
+    duckdb = duckdb_engine()
 
     memory = os.environ.get("SEMICON_VALIDATE_MEMORY", DEFAULT_MEMORY_LIMIT)
     config = {"temp_directory": str(tmp), "memory_limit": memory}
@@ -249,7 +250,7 @@ def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
                     meta: MetadataCheck, options: Options, out: Outcome, *,
                     files: Path, prescan: Prescan) -> dict[str, LoadedResource]:
     """Every table loaded, then its rows and keys checked; the loaded tables by name."""
-    import duckdb
+    duckdb = duckdb_engine()
 
     findings = out.findings
     bar = ProgressBar(options.progress)

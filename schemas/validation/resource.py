@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from semicon.schemas.duckdb_core import with_relational_api
 from semicon.schemas.sqltypes import quote_ident
 
 from .findings import Finding, make
@@ -115,6 +116,7 @@ class Context:
         """
         import polars as pl
 
+        with_relational_api()
         res = self.resources[resource]
         names = list(names)
         cols = ", ".join(

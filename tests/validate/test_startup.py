@@ -9,13 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from semicon.schemas.duckdb_core import duckdb_engine
 from semicon.schemas.validation.descriptor import metadata_findings
 from semicon.schemas.validation.metacheck import MetadataCheck
 from semicon.schemas.validation.verdicts import Verdict, cache_dir
 
 #: modules the plain validation of a package without python rules must never load
 HEAVY = ("pandas", "polars", "pyarrow", "adbc_driver_manager", "adbc_driver_sqlite",
-         "pandera", "semicon.build.release_check", "semicon.build.sqlite_db")
+         "pandera", "semicon.build.release_check", "semicon.build.sqlite_db",
+         # DuckDB's Python API (0.1 s of imports): validation uses its engine alone
+         "duckdb")
 
 _RUN = """
 import json, sys
@@ -39,6 +42,31 @@ def _run(descriptor: Path, cache: Path, *watched: str) -> dict:
 def test_plain_validate_imports_no_dataframe_or_release_code(bundled_copy, tmp_path):
     cold = _run(bundled_copy, tmp_path / "cache", *HEAVY, "frictionless")
     assert cold == {"exit": 0, "modules": []}  # frictionless ran in the child
+
+
+def test_the_engine_module_is_duckdbs_own(monkeypatch):
+    import duckdb
+
+    engine = duckdb_engine()
+    assert engine.connect is duckdb.connect and engine.Error is duckdb.Error
+    assert engine.StatementType is duckdb.StatementType
+    monkeypatch.setitem(sys.modules, "_duckdb", None)  # a build without it: the package
+    assert duckdb_engine() is duckdb
+
+
+_RELATIONAL = """
+from semicon.schemas.duckdb_core import duckdb_engine, with_relational_api
+con = duckdb_engine().connect()
+before = hasattr(con, "sql")
+with_relational_api()
+print(before, con.sql("SELECT 42 AS x").to_arrow_table().column("x").to_pylist())
+"""
+
+
+def test_the_engines_connections_get_the_relational_api_when_asked():
+    out = subprocess.run([sys.executable, "-c", _RELATIONAL], capture_output=True, text=True,
+                         check=True, timeout=300)
+    assert out.stdout.split(None, 1) == ["False", "[42]\n"]
 
 
 def test_unchanged_descriptor_is_not_checked_again(bundled_copy, tmp_path):
