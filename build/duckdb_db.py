@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 from semicon.build.column_groups import is_wide
 from semicon.build.errors import BuildError
-from semicon.build.package import Resource
+from semicon.build.package import Package, Resource
 from semicon.schemas.model import Field
 from semicon.schemas.sqltypes import duckdb_type, field_type, quote_ident, sql_string
 from semicon.schemas.validation.rawscan import RecordReader
@@ -294,11 +294,15 @@ def check_constraints(f: Field, target: str | None = None) -> list[str]:
 
 
 def create_table_sql(resource: Resource, table_ref: str, *,
-                     self_references: bool = True, types: dict[str, str] | None = None) -> str:
+                     self_references: bool = True, types: dict[str, str] | None = None,
+                     package: Package | None = None) -> str:
     """``CREATE TABLE`` with types, NOT NULL, UNIQUE, CHECK, PRIMARY and FOREIGN KEY.
 
     ``self_references=False`` leaves out the foreign keys of a table to itself (see
     :func:`self_reference_breaks`); ``types`` are the stored types (default: the fields').
+    A Table Schema foreign key may reference any fields; DuckDB's only a primary key or a
+    unique constraint (``Resource.is_key``), so with ``package`` given, any other is left
+    out of the table (validation has checked it).
     """
     pk = resource.primary_key
     lines = []
@@ -313,8 +317,15 @@ def create_table_sql(resource: Resource, table_ref: str, *,
         lines.append(" ".join(parts))
     if pk:
         lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in pk)})")
+    single = {f.name for f in resource.fields if f.constraints.get("unique")}
+    for uk in resource.unique_keys:
+        if uk != pk and not (len(uk) == 1 and uk[0] in single):
+            lines.append(f"UNIQUE ({', '.join(quote_ident(n) for n in uk)})")
     for fk in resource.foreign_keys:
         if fk.resource == resource.name and not self_references:
+            continue
+        target = package.resource(fk.resource) if package is not None else None
+        if package is not None and (target is None or not target.is_key(fk.reference_fields)):
             continue
         lines.append(
             f"FOREIGN KEY ({', '.join(quote_ident(n) for n in fk.fields)}) "
@@ -442,6 +453,7 @@ def load_table(
     resource: Resource,
     source: str,
     chunk_rows: int | None = None,
+    package: Package | None = None,
 ) -> None:
     """Create the typed table with its constraints and comments and fill it from ``source``.
 
@@ -455,7 +467,7 @@ def load_table(
     ref = qualified(resource.name)
     breaks = self_reference_breaks(con, resource, source)
     con.execute(create_table_sql(resource, ref, self_references=breaks is not None,
-                                 types=stored_types(con, source)))
+                                 types=stored_types(con, source), package=package))
     for stmt in comment_sql(resource, ref):
         con.execute(stmt)
     cols = ", ".join(quote_ident(n) for n in resource.field_names)

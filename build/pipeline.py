@@ -347,7 +347,8 @@ def _build(
         with prog.stage("DuckDB tables", len(package.load_order)) as advance:
             for resource in package.load_order:
                 try:
-                    duckdb_db.load_table(cur, resource, stages[resource.name])
+                    duckdb_db.load_table(cur, resource, stages[resource.name],
+                                         package=package)
                 except (duckdb.ConstraintException, duckdb.ConversionException,
                         duckdb.InvalidInputException) as exc:
                     first = str(exc).splitlines()[0]

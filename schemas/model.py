@@ -29,7 +29,7 @@ import csv
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -447,6 +447,26 @@ class Resource(_Described):
     @property
     def foreign_keys(self) -> list[ForeignKey]:
         return self.schema.foreign_keys if self.schema else []
+
+    @property
+    def unique_keys(self) -> list[list[str]]:
+        """The Table Schema's ``uniqueKeys`` (v2) naming fields of this table, each a list
+        of field names."""
+        names = set(self.field_names)
+        return [uk for uk in (self.schema.unique_keys if self.schema else [])
+                if uk and set(uk) <= names]
+
+    def is_key(self, names: Sequence[str]) -> bool:
+        """Whether ``names``, in this order, are the primary key, a unique field or a unique
+        key: what an SQL foreign key may reference."""
+        wanted = list(names)
+        if wanted and wanted == self.primary_key:
+            return True
+        if len(wanted) == 1:
+            fld = self.field(wanted[0])
+            if fld is not None and fld.constraints.get("unique") is True:
+                return True
+        return wanted in self.unique_keys
 
     def field(self, name: str) -> Field | None:
         return self.schema.field(name) if self.schema else None

@@ -124,6 +124,13 @@ def structure_findings(data: dict[str, Any]) -> list[Finding]:
                 out.append(make("schema-error",
                                 f'Primary key field "{f}" of "{name}" is not a field',
                                 resource=name, field=str(f)))
+        uks = schema.get("uniqueKeys")
+        for uk in uks if isinstance(uks, list) else []:
+            for f in uk if isinstance(uk, list) else []:
+                if f not in fnames:
+                    out.append(make("schema-error",
+                                    f'Unique key field "{f}" of "{name}" is not a field',
+                                    resource=name, field=str(f)))
     for res in data["resources"]:
         if not isinstance(res, dict) or not isinstance(res.get("schema"), dict):
             continue
@@ -195,6 +202,8 @@ def kept_fields(package: Package, rule_fields: dict[str, set[str]]
         names.update(rule_fields.get(res.name, set()))
         names.update(res.primary_key)
         names.update(f.name for f in res.fields if f.constraints.get("unique"))
+        for uk in res.unique_keys:
+            names.update(uk)
         for fk in res.foreign_keys:
             names.update(fk.fields)
             out.setdefault(fk.resource, set()).update(fk.reference_fields)

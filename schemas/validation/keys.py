@@ -37,6 +37,7 @@ def key_queries(r: LoadedResource, resources: dict[str, LoadedResource],
     """The key checks of ``r``: unique fields, primary key, foreign keys."""
     cap += len(r.bounds)
     return [*_unique_queries(r, findings, cap), *_primary_key_queries(r, findings, cap),
+            *_unique_key_queries(r, findings, cap),
             *_foreign_key_queries(r, resources, findings, cap)]
 
 
@@ -44,7 +45,7 @@ def _unique_queries(r: LoadedResource, findings: list[Finding], cap: int) -> lis
     out = []
     for col in r.columns:
         if (col.fld.get("constraints") or {}).get("unique"):
-            sql = sqlchecks.duplicate_sql(r.view, [col], skip_all_null=True, limit=cap)
+            sql = sqlchecks.duplicate_sql(r.view, [col], limit=cap)
             out.append(Check(r, sql, cap, _unique_reporter(r, col, findings)))
     return out
 
@@ -61,6 +62,37 @@ def _unique_reporter(r: LoadedResource, col: Column,
                 f'Row at line "{line}" has unique constraint violation in field "{col.name}" '
                 f'at position "{col.position}": the same as in the row at line {before}',
                 line=line, field=col.name, value=raw[line]))
+    return report
+
+
+def _unique_key_queries(r: LoadedResource, findings: list[Finding], cap: int) -> list[Check]:
+    """The Table Schema's ``uniqueKeys`` (v2): a row whose key cells are all present
+    repeats an earlier row's; rows with a null cell in the key are not compared."""
+    out = []
+    for names in as_list(r.schema.get("uniqueKeys")):
+        cols = _key_columns(r, as_list(names))
+        if not cols:
+            continue
+        sql = sqlchecks.duplicate_sql(r.view, cols, skip_any_null=True, limit=cap)
+        out.append(Check(r, sql, cap, _unique_key_reporter(r, cols, findings)))
+    return out
+
+
+def _unique_key_reporter(r: LoadedResource, cols: list[Column],
+                         findings: list[Finding]) -> Callable[[list[tuple]], None]:
+    n = len(cols)
+    field = ", ".join(c.name for c in cols)
+
+    def report(rows: list[tuple]) -> None:
+        dups = [(r.line_of(row[0]), *row[1:]) for row in rows]
+        prev = _previous_lines([row[: 1 + n] for row in dups])
+        raw = {row[0]: row[1 + n:] for row in dups}
+        for line, before in prev.items():
+            findings.append(r.finding(
+                "unique-error",
+                f'Row at line "{line}" has unique key violation in fields "{field}": the '
+                f"same as in the row at line {before}", line=line, field=field,
+                value=", ".join("" if v is None else str(v) for v in raw[line])))
     return report
 
 
@@ -93,7 +125,7 @@ def _primary_key_queries(r: LoadedResource, findings: list[Finding],
                 'keys are all "None"', line=line, field=field))
 
     return [
-        Check(r, sqlchecks.duplicate_sql(r.view, pk_cols, skip_all_null=True, limit=cap),
+        Check(r, sqlchecks.duplicate_sql(r.view, pk_cols, limit=cap),
               cap, duplicates),
         Check(r, sqlchecks.all_null_key_sql(r.view, pk_cols, limit=cap), cap, empty),
     ]

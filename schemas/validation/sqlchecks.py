@@ -552,16 +552,15 @@ def raw_cell(col: Column) -> str:
     return f"coalesce({col.col}, CAST({col.tcol} AS VARCHAR))"
 
 
-def duplicate_sql(view: str, keys: Sequence[Column], *, skip_all_null: bool,
+def duplicate_sql(view: str, keys: Sequence[Column], *, skip_any_null: bool = False,
                   limit: int | None = None) -> str:
-    """Rows whose typed key (one or more columns) occurs more than once."""
+    """Rows whose typed key (one or more columns) occurs more than once; keys whose cells
+    are all null are never duplicates, nor with ``skip_any_null`` (SQL's UNIQUE, the
+    Table Schema's ``uniqueKeys``) those with any null cell."""
     typed = ", ".join(f"{k.typed} AS k{i}" for i, k in enumerate(keys))
     names = ", ".join(f"k{i}" for i in range(len(keys)))
-    where = ""
-    if skip_all_null:
-        where = "WHERE NOT (" + " AND ".join(f"k{i} IS NULL" for i in range(len(keys))) + ")"
-    else:
-        where = "WHERE " + " OR ".join(f"k{i} IS NOT NULL" for i in range(len(keys)))
+    join_word = " AND " if skip_any_null else " OR "
+    where = "WHERE " + join_word.join(f"k{i} IS NOT NULL" for i in range(len(keys)))
     join = " AND ".join(f"s.k{i} IS NOT DISTINCT FROM d.k{i}" for i in range(len(keys)))
     out = ", ".join([f"CAST(s.k{i} AS VARCHAR)" for i in range(len(keys))]
                     + [f"s.r{i}" for i in range(len(keys))])

@@ -38,13 +38,16 @@ def test_a_local_session_gets_a_heap_for_millions_of_rows(spark):
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory) -> Path:
     """The synthetic package with one row in 12 spoilt (every kind of the generator),
-    plus what it does not make: a blank row, a repeated unique value, an empty primary
-    key, a wrong header label, a foreign key across files and integers beyond 64 bits."""
+    plus what it does not make: a blank row, a repeated unique value, a repeated unique
+    key, an empty primary key, a wrong header label, a foreign key across files and
+    integers beyond 64 bits."""
     folder = tmp_path_factory.mktemp("seeded")
     descriptor = write_package(folder, 480, bad_every=12, with_hash=False)
     data = json.loads(descriptor.read_text())
     sources = data["resources"][0]["schema"]
     sources["fields"][1]["constraints"]["unique"] = True
+    # a unique key of two fields (v2): rows with an empty cell in it are not compared
+    data["resources"][1]["schema"]["uniqueKeys"] = [["source_id", "announced_on"]]
     descriptor.write_text(json.dumps(data), encoding="utf-8")
     src = folder / "data" / "sources.csv"
     text = src.read_text().replace("published_on", "Published_On", 1)
@@ -137,6 +140,7 @@ def test_spark_finds_what_duckdb_finds_with_the_same_counts(spark, seeded):
             ("ob", "constraint-error"), ("li", "constraint-error"),
             ("ls", "constraint-error")} <= kinds
     assert _counts(duck.findings)[("kinds", "tx", "formula-injection")] == 5
+    assert _counts(duck.findings)[("allocations", "source_id, announced_on", "unique-error")]
     assert _counts(on_spark.findings) == _counts(duck.findings)
     assert on_spark.exit_code == duck.exit_code == 1
     assert on_spark.error_count == duck.error_count

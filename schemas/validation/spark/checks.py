@@ -110,10 +110,13 @@ def _shown(prefix: str, n: int) -> str:
     return f"concat_ws(', ', {parts})"
 
 
-def _duplicates(r: SparkResource, cells: Sequence[Cell]) -> tuple[int, list[Any]]:
-    """Rows repeating a key seen before (every occurrence after the first), with samples."""
+def _duplicates(r: SparkResource, cells: Sequence[Cell], *,
+                skip_any_null: bool = False) -> tuple[int, list[Any]]:
+    """Rows repeating a key seen before (every occurrence after the first), with samples;
+    keys all null are skipped, or with ``skip_any_null`` those with any null cell."""
     keys, names = _key_sql(cells)
-    not_null = " OR ".join(f"k{i} IS NOT NULL" for i in range(len(cells)))
+    joined = " AND " if skip_any_null else " OR "
+    not_null = joined.join(f"k{i} IS NOT NULL" for i in range(len(cells)))
     shown = _shown("", len(cells))
     r.frame.createOrReplaceTempView("__rows")
     row = r.frame.sparkSession.sql(
@@ -148,6 +151,13 @@ def key_findings(r: SparkResource, resources: dict[str, SparkResource]) -> list[
         if n:
             out.append(finding(r, "primary-key", 'cells of the primary key are all "None"',
                                count=int(n), field=", ".join(pk)))
+    for names in as_list(r.schema.get("uniqueKeys")):
+        names = as_list(names)
+        if names and all(name in by_name for name in names):
+            n, values = _duplicates(r, [by_name[name] for name in names], skip_any_null=True)
+            if n:
+                out.append(finding(r, "unique-error", "unique key repeated", count=n,
+                                   field=", ".join(names), values=values))
     for fk in r.schema.get("foreignKeys", []) or []:
         out += _foreign_key(r, fk, resources)
     return out
