@@ -25,11 +25,12 @@ def package(
 ) -> None:
     """Write OUT/<name>-<version>.zip from PACKAGE (a folder or datapackage.json).
 
-    The zip holds the CSVs, Parquet files, DuckDB and SQLite databases, the source
-    letter, datapackage.json (with bytes and sha256 hash of every file), README.md,
-    LICENSE, CITATION.cff and SHA256SUMS. It runs `semicon build` first when the
-    build outputs are missing or older than the package. Same inputs give
-    byte-identical files, except the DuckDB file (DuckDB writes random identifiers);
+    The zip holds the CSVs, Parquet files, DuckDB and SQLite databases, the
+    files of its other resources (source documents), datapackage.json (with bytes
+    and sha256 hash of every file), README.md, LICENSE, CITATION.cff and
+    SHA256SUMS. It runs `semicon build` first when the build outputs are missing
+    or older than the package. Same inputs give byte-identical files, except the
+    DuckDB file (DuckDB writes random identifiers);
     `semicon validate` of the unzipped folder checks it by content.
 
     \b
