@@ -748,7 +748,7 @@ def load_package(source: str | Path, *, allow_remote: bool = False) -> Package:
     path = find_descriptor(source)
     keep = None
     kind = "descriptor"
-    if path.suffix.lower() in readers.CSV_SUFFIXES:
+    if readers.is_bare_table(path):
         try:
             data = readers.csv_descriptor(path)
         except ValueError as exc:

@@ -20,6 +20,17 @@ MAX_ZIP_BYTES = 8 << 30
 MAX_ZIP_MEMBERS = 100_000
 #: suffixes read as a bare CSV file rather than a descriptor
 CSV_SUFFIXES = frozenset({".csv", ".tsv"})
+#: a bare CSV file may be compressed (``table.csv.gz``, ``table.csv.zip``)
+COMPRESSED_SUFFIXES = frozenset({".gz", ".zip"})
+
+
+def is_bare_table(path: Path) -> bool:
+    """Whether ``path`` names a bare CSV or TSV file, possibly gzipped or zipped."""
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    if suffixes and suffixes[-1] in CSV_SUFFIXES:
+        return True
+    return (len(suffixes) == 2 and suffixes[0] in CSV_SUFFIXES
+            and suffixes[1] in COMPRESSED_SUFFIXES)
 
 
 def extract_zip(path: Path) -> tuple[Path, tempfile.TemporaryDirectory]:
@@ -78,7 +89,8 @@ def _check_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
 def csv_descriptor(path: Path) -> dict[str, Any]:
     """A package descriptor for the bare CSV file ``path``: its dialect and encoding
     detected by frictionless; its schema is inferred when the package is parsed."""
-    name = re.sub(r"[^a-z0-9_.-]+", "-", path.stem.lower()).strip("-.") or "data"
+    plain = Path(path.stem) if path.suffix.lower() in COMPRESSED_SUFFIXES else path
+    name = re.sub(r"[^a-z0-9_.-]+", "-", plain.stem.lower()).strip("-.") or "data"
     resource = _infer({"name": name, "path": path.name}, path.parent, what=f'"{path}"')
     resource.pop("schema", None)
     return {"name": name, "resources": [resource]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import zipfile
 from pathlib import Path
@@ -89,6 +90,28 @@ def test_a_bare_csv_gets_the_schema_frictionless_infers_and_a_warning(tmp_path: 
         ("id", "integer"), ("name", "string"), ("when", "date")]
     report = validate_package(path)
     assert report.valid and codes(report) == [("inferred-schema", "warning")]
+
+
+@pytest.mark.parametrize("suffix", [".csv.gz", ".csv.zip", ".tsv.gz"])
+def test_a_compressed_bare_csv_is_read_as_a_table(tmp_path: Path, suffix: str):
+    """``table.csv.gz`` is a compressed table, not a descriptor that is not JSON."""
+    sep = "\t" if suffix.startswith(".tsv") else ","
+    text = f"id{sep}when\n1{sep}2020-01-01\n2{sep}not a date\n1{sep}2021-02-03\n"
+    path = tmp_path / f"Sales.2024{suffix}"
+    if suffix.endswith(".gz"):
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("sales.csv", text)
+    package = load_package(path)
+    [t] = package.tables
+    assert package.kind == "csv" and package.name == "sales.2024"
+    assert t.compression == suffix.rsplit(".", 1)[1]
+    report = validate_package(path)
+    # frictionless infers text for a column with a non-date in its first rows
+    assert codes(report) == [("inferred-schema", "warning")]
+    assert [f.type for f in t.fields] == ["integer", "string"]
+    assert report.stats["rows"] == {"sales.2024": 3}
 
 
 def test_a_table_without_a_schema_is_checked_against_the_inferred_one(tmp_path: Path):
