@@ -299,8 +299,9 @@ def _build(
         try:
             with prog.stage("Validating and reading CSVs", len(package.load_order)) as advance:
                 stages = _stage_csvs(con, package, spill / "stage.duckdb", advance)
-        except BuildError:
-            validation.result()  # an invalid package is reported as such, not as a read error
+        except Exception:  # a read error of an invalid package (DuckDB's own, e.g. two
+            # columns differing only in case) is reported as the invalid package it is
+            validation.result()
             raise
         validation.result()
     timings["validate_and_stage_csv"] = time.perf_counter() - t

@@ -45,3 +45,48 @@ def test_build_exits_with_one_clear_line(tmp_path: Path, case: str):
     assert result.exit_code == code, result.output
     assert line in result.output
     assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+def _tables(root: Path, names: list[str], fields: list[str] | None = None) -> Path:
+    """A valid package of one small table per name (frictionless accepts every one)."""
+    root.mkdir()
+    cols = fields or ["id"]
+    resources = []
+    for i, name in enumerate(names):
+        (root / f"t{i}.csv").write_text(",".join(cols) + "\n" + ",".join("1" for _ in cols)
+                                        + "\n")
+        resources.append({"name": name, "path": f"t{i}.csv", "schema": {
+            "fields": [{"name": c, "type": "integer"} for c in cols]}})
+    (root / "datapackage.json").write_text(json.dumps({
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json", "name": "p",
+        "resources": resources}))
+    return root
+
+
+@pytest.mark.parametrize(("names", "line"), [
+    (["t", "T"], 'resources "t" and "T" differ only in case, and SQL table names ignore case'),
+    (["_build"], 'resource name "_build" is the name of a table the build writes itself'),
+    (["_Data_Dictionary"], 'resource name "_Data_Dictionary" is the name of a table the '
+                           "build writes itself"),
+    (["sqlite_stat1"], 'resource name "sqlite_stat1" is the name of a table the build'),
+    (["t", "t_fts"], 'resource name "t_fts" is the name of the full-text index of resource'),
+    (["t_fts_data", "t"], 'resource name "t_fts_data" is the name of the full-text index'),
+])
+def test_table_names_sql_cannot_hold_side_by_side_are_refused_in_one_line(
+        tmp_path: Path, names: list[str], line: str):
+    package = _tables(tmp_path / "pkg", names)
+    assert CliRunner().invoke(cli, ["validate", str(package)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["build", str(package), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert line in " ".join(result.output.split())
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_columns_differing_only_in_case_get_the_validation_report_not_a_read_error(
+        tmp_path: Path):
+    package = _tables(tmp_path / "pkg", ["t"], fields=["a", "A"])
+    result = CliRunner().invoke(cli, ["build", str(package), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output  # invalid data, as `semicon validate` says
+    assert "case-duplicate-label" in result.output
+    assert "nothing was written" in result.output
+    assert "Binder Error" not in result.output
