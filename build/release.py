@@ -140,12 +140,16 @@ def release_filename(package: Package | Mapping[str, Any] | str | os.PathLike[st
     return release_stem(package) + ".zip"
 
 
+def _local_paths(base: Path, rel: Any) -> list[Path]:
+    """The files of a resource path (several for a multipart one) inside the package
+    folder; none for URLs or inline data. Unsafe paths raise :class:`ReleaseError`."""
+    parts = rel if isinstance(rel, list) else [rel]
+    found = [_local_path(base, part) for part in parts]
+    return [p for p in found if p is not None] if all(found) else []
+
+
 def _local_path(base: Path, rel: Any) -> Path | None:
     """A resource path inside the package folder, or None for URLs/inline data/unsafe paths."""
-    if isinstance(rel, list):
-        if len(rel) != 1:
-            raise ReleaseError(f"multipart resource paths are not supported: {rel!r}")
-        rel = rel[0]
     if not isinstance(rel, str) or not rel or re.match(r"^[a-z][a-z0-9+.-]*://", rel):
         return None
     parts = Path(rel).parts
@@ -194,9 +198,7 @@ def stale_reasons(source: Package | str | os.PathLike[str], build_dir: Path) -> 
         return [f"missing {build_dir / rel}" for rel in missing]
     inputs = [package.path]
     for res in package.resources:
-        local = _local_path(package.base_dir, res.path)
-        if local is not None and local.is_file():
-            inputs.append(local)
+        inputs += [p for p in _local_paths(package.base_dir, res.path) if p.is_file()]
     newest_input = max(inputs, key=lambda p: p.stat().st_mtime_ns)
     oldest_output = min(outputs.values(), key=lambda p: p.stat().st_mtime_ns)
     if newest_input.stat().st_mtime_ns > oldest_output.stat().st_mtime_ns:
@@ -336,15 +338,20 @@ def plan_release(source: Package | str | os.PathLike[str], build_dir: Path) -> _
     unhashed: set[str] = set()
 
     for resource in package.resources:
-        local = _local_path(base, resource.path)
-        if local is None:
-            continue
-        if not local.is_file():
-            raise ReleaseError(f"resource {resource.name!r}: file {local} does not exist")
-        rel = local.relative_to(base).as_posix()
-        resources[resource.index]["path"] = rel
-        files[rel] = local
-        listed.add(rel)
+        locals_ = _local_paths(base, resource.path)
+        rels = []
+        for local in locals_:
+            if not local.is_file():
+                raise ReleaseError(f"resource {resource.name!r}: file {local} does not exist")
+            rel = local.relative_to(base).as_posix()
+            rels.append(rel)
+            files[rel] = local
+            listed.add(rel)
+        if rels:  # a multipart path stays a list; its parts are listed in SHA256SUMS
+            resources[resource.index]["path"] = rels if isinstance(resource.path, list) else rels[0]
+    if descriptor.get("profile") == "tabular-data-package":
+        # the release adds file resources (Parquet, databases), which that v1 profile forbids
+        descriptor["profile"] = "data-package"
 
     outputs = build_outputs(package, build_dir)
     row_counts = {t.name: count_rows(outputs[f"parquet/{t.name}.parquet"])
@@ -516,7 +523,7 @@ def make_release(
     """
     parsed = _parsed(package)
     for res in parsed.resources:  # refuse unsafe paths before building
-        _local_path(parsed.base_dir, res.path)
+        _local_paths(parsed.base_dir, res.path)
     out = Path(out_dir)
     bdir = Path(build_dir) if build_dir is not None else out
     reasons = ensure_built(

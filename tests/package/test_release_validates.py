@@ -5,7 +5,8 @@ environment (which checks a release's SHA256SUMS and every database against the 
 besides the package) and frictionless (its ``frictionless validate`` command on the folder;
 its Python API on the zip, since the command cannot be told where the descriptor lies inside
 an archive). The releases are of the bundled package, of real packages vendored under
-``tests/real_packages`` and of one whose Table Schemas and dialect are given by path.
+``tests/real_packages``, of one whose Table Schemas and dialect are given by path and of a
+v1 tabular-data-package with a multipart table.
 """
 
 from __future__ import annotations
@@ -46,7 +47,25 @@ def _by_path(source: Path, target: Path) -> Path:
     return target
 
 
-PACKAGES = ["bundled", "gdp", "schema-by-path"]
+def _multipart(target: Path) -> Path:
+    """A v1 ``tabular-data-package`` whose one table is split over two files (multipart:
+    each part starts with the header, as frictionless reads them)."""
+    (target / "data").mkdir(parents=True)
+    (target / "data" / "part1.csv").write_text("id,name\n1,english\n2,nederlands\n")
+    (target / "data" / "part2.csv").write_text("id,name\n3,deutsch\n")
+    (target / "datapackage.json").write_text(json.dumps({
+        "name": "languages", "version": "1.0.0", "profile": "tabular-data-package",
+        "licenses": [{"name": "CC0-1.0"}],
+        "resources": [{
+            "name": "languages", "profile": "tabular-data-resource", "format": "csv",
+            "path": ["data/part1.csv", "data/part2.csv"],
+            "schema": {"fields": [{"name": "id", "type": "integer"},
+                                  {"name": "name", "type": "string"}],
+                       "primaryKey": ["id"]}}]}, indent=2))
+    return target
+
+
+PACKAGES = ["bundled", "gdp", "schema-by-path", "multipart-tabular"]
 
 
 @pytest.fixture(scope="module", params=PACKAGES)
@@ -57,6 +76,8 @@ def release(request, bundled_release, tmp_path_factory) -> tuple[str, Path, Path
     tmp = tmp_path_factory.mktemp(request.param)
     if request.param == "schema-by-path":
         package = _by_path(REAL / "population", tmp / "pkg")
+    elif request.param == "multipart-tabular":
+        package = _multipart(tmp / "pkg")
     else:
         package = REAL / request.param
     with pytest.MonkeyPatch.context() as mp:
@@ -170,8 +191,11 @@ def test_every_table_is_released_with_its_schema_and_parquet(release) -> None:
         if isinstance(schema, str):  # given by path: released inline, the same schema
             schema = json.loads((package / schema).read_text("utf-8"))
         assert tables[res["name"]]["schema"] == schema
-        assert (folder / tables[res["name"]]["path"]).read_bytes() == (
-            package / res["path"]).read_bytes()
+        released_paths, source_paths = tables[res["name"]]["path"], res["path"]
+        if isinstance(source_paths, str):
+            released_paths, source_paths = [released_paths], [source_paths]
+        assert [(folder / p).read_bytes() for p in released_paths] == [
+            (package / p).read_bytes() for p in source_paths]
         assert f"parquet/{res['name']}.parquet" in files
         assert (folder / "parquet" / f"{res['name']}.parquet").is_file()
 
