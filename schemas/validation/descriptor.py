@@ -51,7 +51,8 @@ def metadata_findings(data: dict[str, Any]) -> list[Finding]:
 def _frictionless_form(data: dict[str, Any]) -> dict[str, Any]:
     """The descriptor as frictionless 5's profile check expects it: a v2 multipart ``path``
     array is its ``path`` and ``extrapaths`` there, and the v1 string forms of keys that
-    v2 requires consumers to accept (``primaryKey``, foreign-key ``fields``) are lists."""
+    v2 requires consumers to accept (``primaryKey``, foreign-key ``fields``) are lists, and a
+    reference without ``resource`` (v2's self-reference) names ``""`` as in v1."""
     resources = []
     for res in data["resources"]:
         if isinstance(res, dict) and isinstance(res.get("path"), list) and res["path"]:
@@ -76,7 +77,11 @@ def _listed_keys(schema: dict[str, Any]) -> dict[str, Any]:
                     fk["fields"] = [fk["fields"]]
                 ref = fk.get("reference")
                 if isinstance(ref, dict) and isinstance(ref.get("fields"), str):
-                    fk["reference"] = {**ref, "fields": [ref["fields"]]}
+                    ref = fk["reference"] = {**ref, "fields": [ref["fields"]]}
+                if isinstance(ref, dict) and "resource" not in ref:
+                    # v2: no `resource` is a reference to the same resource (frictionless
+                    # reads it as "" before validating; its profile check alone does not)
+                    fk["reference"] = {**ref, "resource": ""}
             listed.append(fk)
         out["foreignKeys"] = listed
     return out

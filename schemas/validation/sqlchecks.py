@@ -56,7 +56,8 @@ def _strptime_format(fmt: str) -> str:
 ANY_DATE_FORMATS = ("%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d %B %Y", "%B %d, %Y",
                     "%d %b %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%Y%m%d")
 ZONE_RE = r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)"
-TIME_TEXT_RE = TIME_RE + r"(\.[0-9]+)?" + ZONE_RE + "?"
+#: dateutil's isoparse reads the end of a day, ``24:00:00``, as midnight
+TIME_TEXT_RE = "(" + TIME_RE + r"(\.[0-9]+)?|24:00:00(\.0+)?)" + ZONE_RE + "?"
 DURATION_NUM = r"[0-9]+([.,][0-9]+)?"
 DURATION_RE = (rf"[+-]?P({DURATION_NUM}Y)?({DURATION_NUM}M)?({DURATION_NUM}W)?({DURATION_NUM}D)?"
                rf"(T({DURATION_NUM}H)?({DURATION_NUM}M)?({DURATION_NUM}S)?)?")
@@ -76,6 +77,12 @@ def _in_range(expr: str, low: int, high: int) -> str:
 def _zoned(c: str) -> str:
     """Text with a trailing ``Z`` written ``+00``, as DuckDB's zoned types read it."""
     return f"CASE WHEN suffix({c}, 'Z') THEN {c}[:-2] || '+00' ELSE {c} END"
+
+
+def _midnight(c: str) -> str:
+    """``24:00:00`` (the end of a day) written ``00:00:00``, as dateutil reads it (DuckDB's
+    ``TIMETZ`` keeps 24:00:00, a value after 23:59:59)."""
+    return f"CASE WHEN prefix({c}, '24') THEN '00' || {c}[3:] ELSE {c} END"
 
 
 def parse_expr(fld: dict[str, Any], c: str) -> str:
@@ -124,9 +131,11 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
             # cheaper than length()/substr() (which count UTF-8 characters: 0.013 s a
             # million cells against LIKE's 0.008); a non-ASCII cell fails the DATE cast
             # either way.
+            # The last character a digit: DuckDB's cast reads `2020-1-1 ` (trailing
+            # whitespace), strptime does not.
             return (
                 f"CASE WHEN strlen({c}) BETWEEN 8 AND 10 AND {c} >= '0' AND {c} < ':' "
-                f"AND {c} LIKE '____-%' "
+                f"AND {c} LIKE '____-%' AND right({c}, 1) BETWEEN '0' AND '9' "
                 f"THEN TRY_CAST({c} AS DATE) END"
             )
         if fmt == "any":
@@ -136,8 +145,11 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
         return f"CAST(try_strptime({c}, {sql_string(_strptime_format(fmt))}) AS DATE)"
     if ftype == "datetime":
         if fmt == "default":
+            # dateutil's isoparse: the guard frictionless adds, a digit first and no
+            # trailing space (DuckDB's cast reads both, isoparse neither)
             return (
                 f"CASE WHEN length({c}) >= 19 AND substr({c}, 17, 1) = ':' "
+                f"AND {c} >= '0' AND {c} < ':' AND NOT suffix({c}, ' ') "
                 f"THEN TRY_CAST({c} AS TIMESTAMPTZ) END"
             )
         if fmt == "any":
@@ -149,7 +161,7 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
         if fmt in ("default", "any"):
             return (
                 f"CASE WHEN regexp_full_match({c}, {sql_string(TIME_TEXT_RE)}) "
-                f"THEN TRY_CAST({_zoned(c)} AS TIMETZ) END"
+                f"THEN TRY_CAST({_zoned(_midnight(c))} AS TIMETZ) END"
             )
         return (f"CAST(CAST(try_strptime({c}, {sql_string(_strptime_format(fmt))}) AS TIME) "
                 "AS TIMETZ)")
@@ -164,8 +176,9 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
         return (f"CASE WHEN regexp_full_match({c}, {sql_string(YEARMONTH_TEXT_RE)}) "
                 f"THEN {c} END")
     if ftype == "duration":
+        # isodate's pattern, a bare `P` excepted (`PT` and `P1DT` are durations for it)
         return (f"CASE WHEN regexp_full_match({c}, {sql_string(DURATION_RE)}) "
-                f"AND NOT suffix({c}, 'P') AND NOT suffix({c}, 'T') THEN {c} END")
+                f"AND NOT suffix({c}, 'P') THEN {c} END")
     if ftype == "geopoint":
         return f"CASE WHEN {_geopoint_ok(c, fmt)} THEN {c} END"
     if ftype == "geojson":
@@ -212,6 +225,31 @@ def _geopoint_ok(c: str, fmt: str) -> str:
     lon, lat = (f"trim(split_part({c}, ',', {i}))" for i in (1, 2))
     return (f"len(string_split({c}, ',')) = 2 AND {_in_range(lon, -180, 180)} "
             f"AND {_in_range(lat, -90, 90)}")
+
+
+def key_expr(fld: dict[str, Any], typed: str) -> str:
+    """SQL for what frictionless compares a typed value by (bounds, enum, keys): the typed
+    value itself, except for the types kept as text whose text has several spellings: a
+    ``yearmonth`` (``2020-1``, `` 2020-01``) by its year and month, a ``geopoint``
+    (``0,0``, ``+0, 0.0``) by its longitude and latitude."""
+    ftype = fld.get("type", "string")
+    if ftype == "yearmonth":
+        year, month = (f"TRY_CAST(replace(trim(split_part({typed}, '-', {i}), {_WS}), '_', '') "
+                       "AS HUGEINT)" for i in (1, 2))
+        return f"({year} * 12 + {month})"
+    if ftype == "geopoint":
+        parts = ", ".join(_geopoint_parts(typed, fld.get("format", "default")))
+        return f"CASE WHEN {typed} IS NOT NULL THEN [{parts}] END"
+    return typed
+
+
+def _geopoint_parts(c: str, fmt: str) -> tuple[str, str]:
+    """SQL for a point's longitude and latitude as DOUBLE (NULL where not a point)."""
+    if fmt in ("array", "object"):
+        keys = ("$[0]", "$[1]") if fmt == "array" else ("$.lon", "$.lat")
+        return tuple(f"TRY_CAST(json_extract_string(TRY_CAST({c} AS JSON), {sql_string(k)}) "
+                     "AS DOUBLE)" for k in keys)
+    return tuple(f"TRY_CAST(trim(split_part({c}, ',', {i})) AS DOUBLE)" for i in (1, 2))
 
 
 def missing_values(fld: dict[str, Any], schema: dict[str, Any]) -> list[str]:
@@ -364,6 +402,11 @@ class Column:
         return self.tcol or typed_expr(self.fld, self.col, self.mv)
 
     @property
+    def key(self) -> str:
+        """SQL for what keys and bounds compare (:func:`key_expr` of the typed value)."""
+        return key_expr(self.fld, self.typed)
+
+    @property
     def typed_definition(self) -> str:
         return typed_expr(self.fld, self.col, self.mv)
 
@@ -422,12 +465,15 @@ class DuckDBCellSql:
         return f"({self.present} AND {self.typed} IS NULL)"
 
     def required(self, check: CellCheck) -> str:
+        # a missing cell breaks `required` too (frictionless reports both findings)
         if list(self.col.mv) == [""]:
-            return f"({self.c} = '')"
-        return f"({self.c} IS NOT NULL AND NOT {self.present})"
+            return f"({self.c} IS NULL OR {self.c} = '')"
+        return f"({self.c} IS NULL OR NOT {self.present})"
 
     def compare(self, check: CellCheck) -> str:
-        return f"({self.value} {check.op} {literal(self.col.fld, check.arg)})"
+        fld = self.col.fld
+        return (f"({key_expr(fld, self.value)} {check.op} "
+                f"{key_expr(fld, literal(fld, check.arg))})")
 
     def items(self, check: CellCheck) -> str:
         return f"(len({self.typed}) {check.op} {check.arg})"
@@ -439,8 +485,9 @@ class DuckDBCellSql:
         return f"({self.guard}NOT {glob_match_sql(self.value, check.arg)})"
 
     def enum(self, check: CellCheck) -> str:
-        items = [literal(self.col.fld, v) for v in check.arg]
-        return f"({self.guard}NOT {_any_of(self.value, items)})"
+        fld = self.col.fld
+        items = [key_expr(fld, literal(fld, v)) for v in check.arg]
+        return f"({self.guard}NOT {_any_of(key_expr(fld, self.value), items)})"
 
     def formula(self, check: CellCheck) -> str:
         return formula_sql(self.c)
@@ -557,7 +604,7 @@ def duplicate_sql(view: str, keys: Sequence[Column], *, skip_any_null: bool = Fa
     """Rows whose typed key (one or more columns) occurs more than once; keys whose cells
     are all null are never duplicates, nor with ``skip_any_null`` (SQL's UNIQUE, the
     Table Schema's ``uniqueKeys``) those with any null cell."""
-    typed = ", ".join(f"{k.typed} AS k{i}" for i, k in enumerate(keys))
+    typed = ", ".join(f"{k.key} AS k{i}" for i, k in enumerate(keys))
     names = ", ".join(f"k{i}" for i in range(len(keys)))
     join_word = " AND " if skip_any_null else " OR "
     where = "WHERE " + join_word.join(f"k{i} IS NOT NULL" for i in range(len(keys)))
@@ -585,12 +632,14 @@ def all_null_key_sql(view: str, keys: Sequence[Column], *, limit: int | None = N
 
 def foreign_key_sql(view: str, keys: Sequence[Column], ref_view: str,
                     ref_keys: Sequence[Column], *, limit: int | None = None) -> str:
-    """Rows whose (typed) foreign key is not found among the referenced rows' keys."""
-    typed = ", ".join(f"{k.typed} AS k{i}" for i, k in enumerate(keys))
+    """Rows whose (typed) foreign key is not found among the referenced rows' keys (fields
+    of one type compared by :attr:`Column.key`, of different types by the typed value)."""
+    same = [k.fld.get("type") == r.fld.get("type") for k, r in zip(keys, ref_keys, strict=True)]
+    typed = ", ".join(f"{k.key if same[i] else k.typed} AS k{i}" for i, k in enumerate(keys))
     raws = ", ".join(f"{raw_cell(k)} AS r{i}" for i, k in enumerate(keys))
     ref_typed = []
     for i, (k, r) in enumerate(zip(keys, ref_keys, strict=True)):
-        expr = r.typed
+        expr = r.key if same[i] else r.typed
         if duckdb_type(k.fld) != duckdb_type(r.fld):
             expr = f"CAST({expr} AS {duckdb_type(k.fld)})"
         ref_typed.append(f"{expr} AS k{i}")

@@ -48,6 +48,37 @@ def test_type_errors(one_table):
     )
 
 
+def test_dates_and_datetimes_with_surrounding_whitespace(one_table):
+    """strptime('%Y-%m-%d') and dateutil's isoparse (frictionless's parsers) refuse
+    whitespace around a date or datetime; DuckDB's casts read some of it."""
+    fields = [{"name": "d", "type": "date"}, {"name": "t", "type": "datetime"}]
+    text = ("d,t\n2020-1-5,2020-01-01T10:00:00Z\n"
+            '"2020-1-5 ","2020-01-01T10:00:00 "\n'
+            '"2020-1-5\t"," 2020-1-01T10:00:00"\n')
+    report = validate_package(one_table(fields, text))
+    assert codes(report) == [("type-error", 3, "d"), ("type-error", 3, "t"),
+                             ("type-error", 4, "d"), ("type-error", 4, "t")]
+
+
+def test_the_end_of_a_day_is_midnight(one_table):
+    """`24:00:00` is a time, midnight, as dateutil (frictionless) reads it; only that one."""
+    fields = [{"name": "t", "type": "time", "constraints": {"minimum": "09:00:00",
+                                                            "unique": True}}]
+    text = "t\n24:00:00\n00:00:00.000\n24:00:00.5\n24:00:01\n10:00:00\n"
+    report = validate_package(one_table(fields, text))
+    assert codes(report) == [("constraint-error", 2, "t"), ("constraint-error", 3, "t"),
+                             ("unique-error", 3, "t"), ("type-error", 4, "t"),
+                             ("type-error", 5, "t")]
+
+
+def test_durations_as_isodate_reads_them(one_table):
+    """isodate (frictionless) reads a duration whose time part is empty (`PT`, `P1DT`);
+    a bare `P` is none."""
+    text = "d\nPT\nP1DT\nP\n-P1D\nP1D \n"
+    report = validate_package(one_table([{"name": "d", "type": "duration"}], text))
+    assert codes(report) == [("type-error", 4, "d"), ("type-error", 6, "d")]
+
+
 def test_constraint_errors(one_table):
     fields = [
         {"name": "id", "type": "string", "constraints": {"required": True, "pattern": "A[0-9]+"}},
@@ -109,6 +140,40 @@ def test_self_referencing_foreign_key(one_table):
     assert 'not found in the lookup table "" as "id"' in report.findings[0].message
 
 
+def test_self_referencing_foreign_key_without_resource(one_table):
+    """v2: a reference naming no resource is to the same resource (frictionless agrees)."""
+    fields = [S, {"name": "parent", "type": "string"}]
+    fk = [{"fields": ["parent"], "reference": {"fields": ["id"]}}]
+    text = "id,parent\na,\nb,a\nc,zz\n"
+    report = validate_package(one_table(fields, text, primaryKey=["id"], foreignKeys=fk))
+    assert codes(report) == [("foreign-key", 4, "parent")]
+
+
+def test_yearmonth_and_geopoint_compare_by_value(tmp_path):
+    """A yearmonth is its year and month, a geopoint its two numbers, however written:
+    bounds, enum, unique and foreign keys compare those, as frictionless does."""
+    ym = {"name": "ym", "type": "yearmonth",
+          "constraints": {"minimum": "2000-01", "unique": True, "enum": ["2020-01", "2021-3"]}}
+    points = csv_resource("points", [{"name": "g", "type": "geopoint"}])
+    table = csv_resource("t", [ym, {"name": "g", "type": "geopoint",
+                                    "constraints": {"unique": True}}],
+                         foreignKeys=[{"fields": ["g"],
+                                       "reference": {"resource": "points", "fields": ["g"]}}])
+    pkg = write_package(tmp_path, [points, table], {
+        "data/points.csv": 'g\n"0,0"\n"1,1"\n',
+        "data/t.csv": 'ym,g\n 2020-01,"0,0"\n2020-1,"+0, 0.0"\n2021-03,"1.0,1"\n'
+                      '1999-12,"2,2"\n',
+    })
+    report = validate_package(pkg)
+    assert [(f.resource, f.code, f.line, f.field) for f in report.findings] == [
+        ("t", "unique-error", 3, "g"),
+        ("t", "unique-error", 3, "ym"),
+        ("t", "foreign-key", 5, "g"),
+        ("t", "constraint-error", 5, "ym"),
+        ("t", "constraint-error", 5, "ym"),
+    ]
+
+
 def test_foreign_key_to_other_resource(tmp_path):
     src = csv_resource("sources", [{"name": "source_id"}], primaryKey=["source_id"])
     alloc = csv_resource(
@@ -137,6 +202,24 @@ def test_missing_and_extra_cells(one_table):
     assert report.findings[1].value == "4"
     assert report.findings[2].message == (
         'Row at line "4" has an extra value in field at position "5"')
+
+
+@pytest.mark.parametrize("missing_values", [None, ["NA"], []])
+@pytest.mark.parametrize("blank_line", ["", "\n"])  # DuckDB's reader, then Python's csv
+def test_missing_cell_of_a_required_field(one_table, missing_values, blank_line):
+    """A missing cell of a required field is a missing cell and breaks `required`, as
+    frictionless says."""
+    b = {"name": "b", "constraints": {"required": True}}
+    if missing_values is not None:
+        b["missingValues"] = missing_values
+    text = "id,a,b\n1,2,3\n" + blank_line + "4,5\n"
+    report = validate_package(one_table([S, {"name": "a"}, b], text))
+    line = 3 + len(blank_line)
+    assert codes(report) == [("blank-row", 3, None)] * len(blank_line) + [
+        ("constraint-error", line, "b"), ("missing-cell", line, "b")]
+    assert report.findings[-2].message == (
+        f'The cell "None" in line "{line}" and field "b" at position "3" does not conform '
+        'to a constraint: constraint "required" is "True"')
 
 
 def test_blank_rows(one_table):

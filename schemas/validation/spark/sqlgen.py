@@ -63,6 +63,10 @@ _TIME_PARTS = (r"^([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]+))?"
                r"(?:Z|([+-])([0-9]{2}):?([0-9]{2})?)?\z")
 
 
+#: a datetime for dateutil's isoparse starts with a digit and ends without whitespace
+ISO_EDGES_RE = r"^[0-9].*\S$"
+
+
 def lit(value: Any) -> str:
     """A Spark SQL string literal (backslashes and quotes escaped)."""
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -155,7 +159,9 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
         return f"try_to_date({c}, {lit(java)})" if java else f"try_cast({c} AS DATE)"
     if ftype == "datetime":
         if fmt == "default":
+            # as dateutil's isoparse: a digit first, no trailing whitespace
             return (f"CASE WHEN length({c}) >= 19 AND substr({c}, 17, 1) = ':' "
+                    f"AND {c} RLIKE {lit(ISO_EDGES_RE)} "
                     f"THEN try_cast({c} AS TIMESTAMP) END")
         java = _java_pattern(fmt) if fmt != "any" else None
         return (f"try_to_timestamp({c}, {lit(java)})" if java
@@ -168,8 +174,9 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
     if ftype == "yearmonth":
         return f"CASE WHEN {full_match(c, YEARMONTH_TEXT_RE)} THEN {c} END"
     if ftype == "duration":
+        # isodate's pattern, a bare `P` excepted (`PT` and `P1DT` are durations for it)
         return (f"CASE WHEN {full_match(c, DURATION_RE)} AND NOT endswith({c}, 'P') "
-                f"AND NOT endswith({c}, 'T') THEN {c} END")
+                f"THEN {c} END")
     if ftype == "geopoint":
         return f"CASE WHEN {_geopoint_ok(c, fmt)} THEN {c} END"
     if ftype in ("object", "array", "geojson"):
@@ -195,7 +202,8 @@ def _time(c: str, fmt: str) -> str:
             return _time_key(micros, "0")
     part = [f"regexp_extract({c}, {lit(_TIME_PARTS)}, {i})" for i in range(1, 8)]
     h, m, sec = (f"CAST({p} AS BIGINT)" for p in part[:3])
-    micros = (f"(({h} * 3600 + {m} * 60 + {sec}) * 1000000 "
+    # 24:00:00 (the only time with hour 24 TIME_TEXT_RE reads) is midnight, as in dateutil
+    micros = (f"(({h} % 24 * 3600 + {m} * 60 + {sec}) * 1000000 "
               f"+ CAST(rpad(substr({part[3]}, 1, 6), 6, '0') AS BIGINT))")
     offset = (f"(CASE WHEN {part[4]} = '-' THEN -1 ELSE 1 END * "
               f"(coalesce(try_cast({part[5]} AS BIGINT), 0) * 3600 "
@@ -354,7 +362,8 @@ class SparkCellSql:
         return f"{self.cell.present} AND {parse_failed(self.cell)}"
 
     def required(self, check: CellCheck) -> str:
-        return f"{self.c} IS NOT NULL AND NOT {self.cell.present}"
+        # a missing cell breaks `required` too (frictionless reports both findings)
+        return f"NOT {self.cell.present}"
 
     def compare(self, check: CellCheck) -> str:
         return f"{self.value} {check.op} {self.cell.literal(check.arg)}"
