@@ -126,12 +126,36 @@ def as_names(value: Any) -> list[str]:
 # --------------------------------------------------------------------------- Table Schema
 
 
+#: what a boolean field reads as true and as false when it declares no ``trueValues`` /
+#: ``falseValues`` (Table Schema)
+DEFAULT_TRUE_VALUES = ("true", "True", "TRUE", "1")
+DEFAULT_FALSE_VALUES = ("false", "False", "FALSE", "0")
+#: a schema's missing values when it declares no ``missingValues``
+DEFAULT_MISSING_VALUES = ("",)
+
+
+def missing_values_of(value: Any) -> list[str]:
+    """A declared ``missingValues`` as strings (v2 ``{"value": ...}`` objects flattened);
+    ``[""]`` when it is not a list."""
+    if not isinstance(value, list):
+        return list(DEFAULT_MISSING_VALUES)
+    return [m if isinstance(m, str) else str((m or {}).get("value", "")) for m in value
+            if isinstance(m, str | dict)]
+
+
 @dataclass(eq=False)
 class Field(_Described):
-    """One field of a Table Schema."""
+    """One field of a Table Schema.
+
+    Its typed properties give every Table Schema default in one place (``type`` string,
+    ``format`` default, ``bareNumber`` true, ...): code that generates SQL or checks from a
+    field reads them, never the descriptor's keys.
+    """
 
     name: str
     descriptor: dict[str, Any]
+    #: the missing values of the field's schema (its own ``missingValues`` replace them)
+    schema_missing_values: tuple[str, ...] = DEFAULT_MISSING_VALUES
 
     @property
     def type(self) -> str:
@@ -139,18 +163,25 @@ class Field(_Described):
         return str(self.descriptor.get("type") or "string")
 
     @property
-    def format(self) -> str | None:
+    def format(self) -> str:
+        """The declared format (``default`` when none is declared)."""
         value = self.descriptor.get("format")
-        return None if value is None else str(value)
+        return value if isinstance(value, str) else "default"
 
     @property
     def constraints(self) -> dict[str, Any]:
+        """The ``constraints`` object (empty when none is declared)."""
         value = self.descriptor.get("constraints")
         return value if isinstance(value, dict) else {}
 
     @property
     def required(self) -> bool:
         return bool(self.constraints.get("required"))
+
+    @property
+    def unique(self) -> bool:
+        """Whether ``constraints.unique`` asks every value to occur once."""
+        return bool(self.constraints.get("unique"))
 
     @property
     def enum(self) -> list[Any]:
@@ -164,6 +195,72 @@ class Field(_Described):
         value = self.descriptor.get("unit") or self.descriptor.get("x-unit")
         return str(value) if value else None
 
+    @property
+    def missing_values(self) -> list[str]:
+        """The texts that stand for a missing value in this field: its own ``missingValues``
+        (Table Schema v2), else its schema's (``[""]`` when neither declares any)."""
+        if "missingValues" in self.descriptor:
+            return missing_values_of(self.descriptor["missingValues"])
+        return list(self.schema_missing_values)
+
+    # -- how numbers, booleans and lists are written
+    @property
+    def bare_number(self) -> bool:
+        """Whether a number is written bare (``bareNumber``, true by default); when false,
+        text around it (a currency sign, a percent) is ignored."""
+        return self.descriptor.get("bareNumber") is not False
+
+    @property
+    def group_char(self) -> str | None:
+        """The thousands separator a ``number`` may contain (``groupChar``), if any."""
+        value = self.descriptor.get("groupChar")
+        return str(value) if value else None
+
+    @property
+    def decimal_char(self) -> str:
+        """The decimal separator of a ``number`` (``decimalChar``, ``.`` by default)."""
+        value = self.descriptor.get("decimalChar", ".")
+        return value if isinstance(value, str) else "."
+
+    @property
+    def true_values(self) -> list[str]:
+        """What a ``boolean`` reads as true (``trueValues``, else Table Schema's defaults)."""
+        value = self.descriptor.get("trueValues")
+        return list(value) if isinstance(value, list) else list(DEFAULT_TRUE_VALUES)
+
+    @property
+    def false_values(self) -> list[str]:
+        """What a ``boolean`` reads as false (``falseValues``, else Table Schema's defaults)."""
+        value = self.descriptor.get("falseValues")
+        return list(value) if isinstance(value, list) else list(DEFAULT_FALSE_VALUES)
+
+    @property
+    def item_type(self) -> str:
+        """The type of a ``list`` field's items (``itemType``, ``string`` by default)."""
+        return str(self.descriptor.get("itemType") or "string")
+
+    @property
+    def item_field(self) -> Field:
+        """A field standing for one item of a ``list`` field (its ``itemType`` only)."""
+        return Field(self.name, {"type": self.item_type})
+
+    @property
+    def list_delimiter(self) -> str:
+        """What separates a ``list`` field's items (``delimiter``, ``,`` by default)."""
+        value = self.descriptor.get("delimiter", ",")
+        return value if isinstance(value, str) else ","
+
+
+def as_field(value: Field | Mapping[str, Any], schema: Mapping[str, Any] | None = None
+             ) -> Field:
+    """``value`` itself when a :class:`Field`, else a field over a field descriptor (its
+    missing values inherited from the schema descriptor ``schema``, if given)."""
+    if isinstance(value, Field):
+        return value
+    inherited = missing_values_of(schema.get("missingValues", list(DEFAULT_MISSING_VALUES))) \
+        if schema is not None else DEFAULT_MISSING_VALUES
+    return Field(str(value.get("name", "")), dict(value), tuple(inherited))
+
 
 @dataclass(frozen=True)
 class ForeignKey:
@@ -172,6 +269,9 @@ class ForeignKey:
     fields: tuple[str, ...]
     resource: str
     reference_fields: tuple[str, ...]
+    #: ``reference.resource`` as declared (``""`` for the resource itself, as v1 writes it,
+    #: or when v2 leaves it out): what frictionless names in its messages
+    declared_resource: str = ""
 
     @property
     def columns(self) -> list[tuple[str, str]]:
@@ -201,11 +301,21 @@ class Schema(_Described):
 
     def missing_values(self) -> list[str]:
         """The schema's missing values as strings (v2 ``{"value": ...}`` objects flattened)."""
-        mv = self.descriptor.get("missingValues", [""])
-        if not isinstance(mv, list):
-            return [""]
-        return [m if isinstance(m, str) else str((m or {}).get("value", "")) for m in mv
-                if isinstance(m, str | dict)]
+        return missing_values_of(self.descriptor.get("missingValues",
+                                                     list(DEFAULT_MISSING_VALUES)))
+
+    def extra_field(self, label: str) -> Field:
+        """A field for a column the schema does not declare: any text, named by its label,
+        with the schema's missing values."""
+        return Field(label, {"name": label, "type": "any"}, tuple(self.missing_values()))
+
+
+def as_schema(value: Schema | Mapping[str, Any] | None, resource_name: str = "") -> Schema:
+    """``value`` itself when a :class:`Schema`, else the schema of a Table Schema dict
+    (``None``: a schema without fields)."""
+    if isinstance(value, Schema):
+        return value
+    return parse_schema(value if value is not None else {"fields": []}, resource_name)
 
 
 def parse_schema(raw: Mapping[str, Any], resource_name: str) -> Schema:
@@ -213,9 +323,11 @@ def parse_schema(raw: Mapping[str, Any], resource_name: str) -> Schema:
     descriptor = copy.deepcopy(dict(raw))
     fields = []
     raw_fields = descriptor.get("fields")
+    inherited = tuple(missing_values_of(descriptor.get("missingValues",
+                                                       list(DEFAULT_MISSING_VALUES))))
     for f in raw_fields if isinstance(raw_fields, list) else []:
         if isinstance(f, dict) and isinstance(f.get("name"), str):
-            fields.append(Field(f["name"], f))
+            fields.append(Field(f["name"], f, inherited))
     pk = descriptor.get("primaryKey")
     primary_key = as_names(pk)
     if isinstance(pk, str):
@@ -234,7 +346,8 @@ def parse_schema(raw: Mapping[str, Any], resource_name: str) -> Schema:
             ref["fields"] = [ref["fields"]]
         target = ref.get("resource") or resource_name  # "" (v1) or absent (v2): itself
         foreign_keys.append(ForeignKey(tuple(as_names(fk.get("fields"))), str(target),
-                                       tuple(as_names(ref.get("fields")))))
+                                       tuple(as_names(ref.get("fields"))),
+                                       str(ref.get("resource", ""))))
     unique_keys = []
     raw_uks = descriptor.get("uniqueKeys")
     for uk in raw_uks if isinstance(raw_uks, list) else []:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from .model import Field, as_field
 
 #: the type a field's cells are typed as (validation, and the build before it narrows
 #: them to what the data holds: see ``build/duckdb_db.py`` storage_types)
@@ -29,22 +32,21 @@ SQLITE_TYPES: dict[str, str] = {
 }
 
 
-def field_type(field: dict[str, Any]) -> str:
+def field_type(field: Field | Mapping[str, Any]) -> str:
     """The Table Schema type of a field (``string`` when none is declared)."""
-    return field.get("type", "string")
+    return as_field(field).type
 
 
-def duckdb_type(field: dict[str, Any]) -> str:
+def duckdb_type(field: Field | Mapping[str, Any]) -> str:
     """The DuckDB type a Table Schema field's cells are typed as (``list``: a list of its
     ``itemType``)."""
-    ftype = field_type(field)
-    if ftype == "list":
-        item = field.get("itemType", "string")
-        return f"{DUCKDB_TYPES.get(item, 'VARCHAR')}[]"
-    return DUCKDB_TYPES[ftype]
+    fld = as_field(field)
+    if fld.type == "list":
+        return f"{DUCKDB_TYPES.get(fld.item_type, 'VARCHAR')}[]"
+    return DUCKDB_TYPES[fld.type]
 
 
-def sqlite_type(field: dict[str, Any]) -> str:
+def sqlite_type(field: Field | Mapping[str, Any]) -> str:
     """The SQLite column type for a Table Schema field."""
     return SQLITE_TYPES[field_type(field)]
 

@@ -9,8 +9,11 @@ from this one table, so they check the same things and report them alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any, NamedTuple, Protocol
+
+from semicon.schemas.model import Field, as_field
 
 #: types kept as text: lengths, patterns and formulas are checked on them
 STRING_TYPES = frozenset({"string", "any"})
@@ -61,15 +64,16 @@ _MISSING = CellCheck("missing", "missing-cell", pandera="not_nullable")
 _FORMULA = CellCheck("formula", "formula-injection")
 
 
-def cell_checks(fld: dict[str, Any], *, parsed: bool,
+def cell_checks(fld: Field | Mapping[str, Any], *, parsed: bool,
                 formula_check: bool = True) -> list[CellCheck]:
     """The per-row checks of field ``fld``; ``parsed``: its cells are read into a typed
     value (else they stay text and have no type to fail)."""
-    ftype = fld.get("type", "string")
+    fld = as_field(fld)
+    ftype = fld.type
     out = [_MISSING]
     if parsed:
-        out.append(_type_check(ftype, fld.get("format", "default")))
-    cons = fld.get("constraints")
+        out.append(_type_check(ftype, fld.format))
+    cons = fld.constraints
     if cons:
         out += _constraint_checks(ftype, cons)
     if formula_check and ftype in STRING_TYPES:

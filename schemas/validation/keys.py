@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+
+from semicon.schemas.model import ForeignKey
 
 from . import sqlchecks
 from .checks import Check
-from .descriptor import as_list
 from .findings import Finding
 from .resource import LoadedResource
 from .sqlchecks import Column
@@ -44,7 +44,7 @@ def key_queries(r: LoadedResource, resources: dict[str, LoadedResource],
 def _unique_queries(r: LoadedResource, findings: list[Finding], cap: int) -> list[Check]:
     out = []
     for col in r.columns:
-        if (col.fld.get("constraints") or {}).get("unique"):
+        if col.fld.unique:
             sql = sqlchecks.duplicate_sql(r.view, [col], limit=cap)
             out.append(Check(r, sql, cap, _unique_reporter(r, col, findings)))
     return out
@@ -69,8 +69,8 @@ def _unique_key_queries(r: LoadedResource, findings: list[Finding], cap: int) ->
     """The Table Schema's ``uniqueKeys`` (v2): a row whose key cells are all present
     repeats an earlier row's; rows with a null cell in the key are not compared."""
     out = []
-    for names in as_list(r.schema.get("uniqueKeys")):
-        cols = _key_columns(r, as_list(names))
+    for names in r.schema.unique_keys:
+        cols = _key_columns(r, names)
         if not cols:
             continue
         sql = sqlchecks.duplicate_sql(r.view, cols, skip_any_null=True, limit=cap)
@@ -98,7 +98,7 @@ def _unique_key_reporter(r: LoadedResource, cols: list[Column],
 
 def _primary_key_queries(r: LoadedResource, findings: list[Finding],
                          cap: int) -> list[Check]:
-    pk = as_list(r.schema.get("primaryKey"))
+    pk = r.schema.primary_key
     pk_cols = _key_columns(r, pk) if pk else None
     if not pk_cols:
         return []
@@ -134,32 +134,31 @@ def _primary_key_queries(r: LoadedResource, findings: list[Finding],
 def _foreign_key_queries(r: LoadedResource, resources: dict[str, LoadedResource],
                          findings: list[Finding], cap: int) -> list[Check]:
     out = []
-    for fk in r.schema.get("foreignKeys", []) or []:
-        src = as_list(fk["fields"])
-        ref = fk["reference"]
-        target_name = ref.get("resource", "") or r.name
-        target = resources.get(target_name)
-        cols = _key_columns(r, src)
+    for fk in r.schema.foreign_keys:
+        target = resources.get(fk.resource)
+        cols = _key_columns(r, list(fk.fields))
         if not cols or target is None or not target.usable:
             continue
-        ref_cols = _key_columns(target, as_list(ref["fields"]))
+        ref_cols = _key_columns(target, list(fk.reference_fields))
         if not ref_cols:
             continue
         sql = sqlchecks.foreign_key_sql(r.view, cols, target.view, ref_cols, limit=cap)
-        out.append(Check(r, sql, cap, _foreign_key_reporter(r, src, ref, findings)))
+        out.append(Check(r, sql, cap, _foreign_key_reporter(r, fk, findings)))
     return out
 
 
-def _foreign_key_reporter(r: LoadedResource, src: list[str], ref: dict[str, Any],
+def _foreign_key_reporter(r: LoadedResource, fk: ForeignKey,
                           findings: list[Finding]) -> Callable[[list[tuple]], None]:
+    src = ", ".join(fk.fields)
+
     def report(rows: list[tuple]) -> None:
         for row in rows:
             line = r.line_of(row[0])
             values = ", ".join("" if v is None else str(v) for v in row[1:])
             findings.append(r.finding(
                 "foreign-key",
-                f'Row at line "{line}" violates the foreign key: for "{", ".join(src)}": '
-                f'values "{values}" not found in the lookup table "{ref.get("resource", "")}" '
-                f'as "{", ".join(as_list(ref["fields"]))}"',
-                line=line, field=", ".join(src), value=values))
+                f'Row at line "{line}" violates the foreign key: for "{src}": '
+                f'values "{values}" not found in the lookup table "{fk.declared_resource}" '
+                f'as "{", ".join(fk.reference_fields)}"',
+                line=line, field=src, value=values))
     return report

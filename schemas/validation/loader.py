@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from semicon.schemas.model import Schema, as_schema
+
 from . import rawscan, sources, sqlchecks
 from .careful import load_slow, store_records
 from .fastload import drop_loaded, fast_usable, finish_fast, in_file_order, load_fast
@@ -69,8 +71,7 @@ def load_resource(con: Any, base: Path, res: Resource, findings: list[Finding],
         findings.extend(file_findings(res))
         return None
     name = res.name
-    schema = res.schema.descriptor if res.schema is not None else {"fields": []}
-    r = LoadedResource(index=res.index, name=name, schema=schema, keep=keep)
+    r = LoadedResource(index=res.index, name=name, schema=as_schema(res.schema), keep=keep)
     path = res.path
     r.path = path if isinstance(path, str) else ", ".join(map(str, path)) \
         if isinstance(path, list) else None
@@ -151,7 +152,7 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
     header, one_line = rawscan.read_header(file, dialect, encoding)
     labels: list[str] | None = header
     if not dialect.header:  # no header row: the schema names the columns
-        header, labels = [str(f["name"]) for f in r.schema.get("fields", [])], None
+        header, labels = r.schema.field_names, None
     # the byte scan (size, hash, lines, NUL) runs while DuckDB parses the file;
     # the progress bar counts the bytes scanned, then the rows checked
     size = file.stat().st_size
@@ -267,11 +268,11 @@ def _label_findings(r: LoadedResource, header: list[str],
                     dialect: rawscan.Dialect | None = None) -> list[Finding]:
     out: list[Finding] = []
     same_case = dialect is None or dialect.case_sensitive_header
-    fields = r.schema.get("fields", [])
+    fields = r.schema.fields
     seen: dict[str, int] = {}
     lowered: dict[str, str] = {}
     for pos, label in enumerate(header, start=1):
-        fname = fields[pos - 1]["name"] if pos <= len(fields) else None
+        fname = fields[pos - 1].name if pos <= len(fields) else None
         if pos > len(fields):
             out.append(r.finding("extra-label",
                                  f'There is an extra label "{label}" in header at position '
@@ -300,21 +301,21 @@ def _label_findings(r: LoadedResource, header: list[str],
         seen.setdefault(label, pos)
         lowered.setdefault(key, label)
     for pos in range(len(header) + 1, len(fields) + 1):
-        fname = fields[pos - 1]["name"]
+        fname = fields[pos - 1].name
         out.append(r.finding("missing-label",
                              f'There is a missing label in the header\'s field "{fname}" at '
                              f'position "{pos}"', line=1, field=fname))
     return out
 
 
-def _columns(schema: dict[str, Any], header: list[str],
+def _columns(schema: Schema, header: list[str],
              dialect: rawscan.Dialect | None = None) -> list[Column]:
-    fields = schema.get("fields", [])
+    fields = schema.fields
     null = dialect.null_sequence if dialect is not None else None
     cols = []
     for i, label in enumerate(header):
-        fld = fields[i] if i < len(fields) else {"name": label, "type": "any"}
-        mv = tuple(sqlchecks.missing_values(fld, schema))
+        fld = fields[i] if i < len(fields) else schema.extra_field(label)
+        mv = tuple(fld.missing_values)
         if null is not None and null not in mv:
             mv += (null,)
         tcol = f"p{i}" if sqlchecks.has_parser(fld) else None

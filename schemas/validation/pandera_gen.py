@@ -14,7 +14,10 @@ schemas too as a cross-check, reporting only what SQL did not.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from semicon.schemas.model import Field, Schema, as_field, as_schema
 
 from .findings import Finding
 
@@ -22,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .resource import Context
 
 
-def polars_dtype(fld: dict[str, Any]) -> Any:
+def polars_dtype(fld: Field | Mapping[str, Any]) -> Any:
     import polars as pl
 
     return {
@@ -33,16 +36,16 @@ def polars_dtype(fld: dict[str, Any]) -> Any:
         "datetime": pl.Datetime,
         "time": pl.Time,
         "year": pl.Int32,
-    }.get(fld.get("type", "string"), pl.String)
+    }.get(as_field(fld).type, pl.String)
 
 
-def _checks(fld: dict[str, Any]) -> list[Any]:
+def _checks(fld: Field) -> list[Any]:
     """The field's constraints as pandera checks (one API for the polars and pyspark
     backends); each is named for the Table Schema constraint it comes from."""
     from pandera.api import checks as pa
 
-    cons = fld.get("constraints") or {}
-    ftype = fld.get("type", "string")
+    cons = fld.constraints
+    ftype = fld.type
     numeric_like = ftype in ("integer", "number", "year", "date", "datetime", "time")
     checks = []
     if cons.get("enum") is not None and ftype in ("string", "integer", "number", "year"):
@@ -68,32 +71,34 @@ def _checks(fld: dict[str, Any]) -> list[Any]:
     return checks
 
 
-def dataframe_schema(table_schema: dict[str, Any], *, name: str | None = None) -> Any:
-    """A ``pandera.polars.DataFrameSchema`` derived from ``table_schema``."""
+def dataframe_schema(table_schema: Schema | Mapping[str, Any], *, name: str | None = None,
+                     fields: Sequence[Field] | None = None) -> Any:
+    """A ``pandera.polars.DataFrameSchema`` derived from ``table_schema`` (only ``fields``
+    of it, when given)."""
     import pandera.polars as pa
 
+    schema = as_schema(table_schema)
     columns = {}
-    for fld in table_schema.get("fields", []):
-        cons = fld.get("constraints") or {}
-        columns[fld["name"]] = pa.Column(
+    for fld in schema.fields if fields is None else fields:
+        columns[fld.name] = pa.Column(
             polars_dtype(fld),
             checks=_checks(fld),
-            nullable=not cons.get("required", False),
-            unique=bool(cons.get("unique", False)),
+            nullable=not fld.required,
+            unique=fld.unique,
             required=True,
         )
-    pk = table_schema.get("primaryKey")
-    pk = [pk] if isinstance(pk, str) else pk
-    return pa.DataFrameSchema(columns, unique=pk or None, name=name, strict=False)
+    return pa.DataFrameSchema(columns, unique=schema.primary_key or None, name=name,
+                              strict=False)
 
 
-def pyspark_dtype(fld: dict[str, Any]) -> Any:
+def pyspark_dtype(fld: Field | Mapping[str, Any]) -> Any:
     """The type of the field's column in the Spark engine's typed frame (``time``: its
     place in DuckDB's order of ``TIMETZ`` values; ``list``: an array of its items)."""
     from pyspark.sql import types as T
 
-    if fld.get("type") == "list":
-        return T.ArrayType(pyspark_dtype({"type": fld.get("itemType", "string")}))
+    fld = as_field(fld)
+    if fld.type == "list":
+        return T.ArrayType(pyspark_dtype(fld.item_field))
     return {
         "integer": T.DecimalType(38, 0),  # any size, as the Spark engine types it
         "number": T.DoubleType(),
@@ -102,11 +107,13 @@ def pyspark_dtype(fld: dict[str, Any]) -> Any:
         "datetime": T.TimestampType(),
         "year": T.IntegerType(),
         "time": T.LongType(),
-    }.get(fld.get("type", "string"), T.StringType())
+    }.get(fld.type, T.StringType())
 
 
-def pyspark_schema(table_schema: dict[str, Any], *, name: str | None = None) -> Any:
-    """A ``pandera.pyspark.DataFrameSchema`` over the typed Spark frame of a resource.
+def pyspark_schema(table_schema: Schema | Mapping[str, Any], *, name: str | None = None,
+                   fields: Sequence[Field] | None = None) -> Any:
+    """A ``pandera.pyspark.DataFrameSchema`` over the typed Spark frame of a resource
+    (only ``fields`` of it, when given).
 
     The same columns and checks as :func:`dataframe_schema`; the Spark engine
     (``validate --engine spark``) runs it, then counts what failed with Spark SQL.
@@ -114,9 +121,8 @@ def pyspark_schema(table_schema: dict[str, Any], *, name: str | None = None) -> 
     import pandera.pyspark as pa
 
     columns = {
-        fld["name"]: pa.Column(pyspark_dtype(fld), checks=_checks(fld),
-                               nullable=not (fld.get("constraints") or {}).get("required", False))
-        for fld in table_schema.get("fields", [])
+        fld.name: pa.Column(pyspark_dtype(fld), checks=_checks(fld), nullable=not fld.required)
+        for fld in (as_schema(table_schema).fields if fields is None else fields)
     }
     return pa.DataFrameSchema(columns, name=name, strict=False)
 
@@ -133,12 +139,12 @@ def run_generated_schemas(ctx: Context) -> list[Finding]:
     for res in ctx.resources.values():
         if not res.usable:
             continue
-        names = [f["name"] for f in res.schema.get("fields", []) if f["name"] in res.by_name]
+        names = [f.name for f in res.schema.fields if f.name in res.by_name]
         if not names:
             continue
         frame = ctx.frame(res.name, names)
-        schema = dataframe_schema({**res.schema, "fields": [res.by_name[n].fld for n in names]},
-                                  name=res.name)
+        schema = dataframe_schema(res.schema, name=res.name,
+                                  fields=[res.by_name[n].fld for n in names])
         try:
             schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:

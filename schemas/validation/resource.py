@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from semicon.schemas.duckdb_core import with_relational_api
+from semicon.schemas.model import Schema, as_schema
 from semicon.schemas.sqltypes import quote_ident
 
 from .findings import Finding, make
@@ -32,12 +33,13 @@ DEFAULT_CAP = 100_000
 class LoadedResource:
     """One CSV resource loaded into DuckDB as text, ready for SQL checks.
 
-    ``schema`` is the resource's normalised Table Schema dict (``Resource.schema.descriptor``).
+    ``schema`` is the resource's Table Schema (:class:`~semicon.schemas.model.Schema`; a
+    dict given is parsed, ``None`` stands for a schema without fields).
     """
 
     index: int
     name: str
-    schema: dict[str, Any]
+    schema: Schema
     path: str | None = None
     file: Path | None = None
     usable: bool = False
@@ -58,6 +60,9 @@ class LoadedResource:
     #: a wide table stored one cell a row: its columns grouped by how they are checked
     #: (see longform.py); empty for tables stored one column a field
     long_groups: list[list[Column]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.schema = as_schema(self.schema, self.name)
 
     def line_of(self, key: int) -> int:
         """CSV line of a row key ``__k``: row order for DuckDB rows, -line for the others."""
@@ -120,7 +125,7 @@ class Context:
         res = self.resources[resource]
         names = list(names)
         cols = ", ".join(
-            _FRAME_TYPES.get(res.by_name[n].fld.get("type", "string"), "{}").format(
+            _FRAME_TYPES.get(res.by_name[n].fld.type, "{}").format(
                 quote_ident(n)) + f" AS {quote_ident(n)}" for n in names)
         frame = pl.from_arrow(self.con.sql(
             f"SELECT __k, {cols} FROM ({self.typed_sql(resource, names, where)})"

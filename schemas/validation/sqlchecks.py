@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from semicon.schemas.formulas import FORMULA_CHARS, formula_sql
+from semicon.schemas.model import Field, Schema, as_field, as_schema
 from semicon.schemas.sqltypes import duckdb_type, quote_ident, sql_string
 
 from .cellchecks import CellCheck, cell_checks
@@ -38,8 +39,6 @@ UUID_RE = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9
 EMAIL_RE = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 URI_RE = r"[A-Za-z][A-Za-z0-9+.\-]*:\S*"
 YEARMONTH_RE = r"[0-9]{4}-(0[1-9]|1[0-2])"
-DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
-DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
 
 
 
@@ -85,13 +84,14 @@ def _midnight(c: str) -> str:
     return f"CASE WHEN prefix({c}, '24') THEN '00' || {c}[3:] ELSE {c} END"
 
 
-def parse_expr(fld: dict[str, Any], c: str) -> str:
+def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
     """SQL for the typed value of text ``c`` (not NULL, not a missing value); NULL if invalid."""
-    ftype = fld.get("type", "string")
-    fmt = fld.get("format", "default")
+    fld = as_field(fld)
+    ftype = fld.type
+    fmt = fld.format
     if ftype == "integer":
         s = c
-        if fld.get("bareNumber") is False:
+        if not fld.bare_number:
             s = f"regexp_replace({c}, '^[^-0-9]*|[^0-9]*$', '', 'g')"
         # Python int(): optional whitespace and sign, digits with single underscores, any
         # size. A cell that is its own canonical form (``CAST(TRY_CAST(s) AS VARCHAR) =
@@ -105,12 +105,12 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
         )
     if ftype == "number":
         s = c
-        if fld.get("bareNumber") is False:
+        if not fld.bare_number:
             s = f"regexp_replace({s}, '^[^-0-9]*|[^0-9]*$', '', 'g')"
-        group = fld.get("groupChar")
+        group = fld.group_char
         if group:
             s = f"replace({s}, {sql_string(group)}, '')"
-        dec = fld.get("decimalChar", ".")
+        dec = fld.decimal_char
         if dec != ".":
             return (f"CASE WHEN NOT contains({s}, '.') "
                     f"THEN TRY_CAST(replace({s}, {sql_string(dec)}, '.') AS DOUBLE) END")
@@ -118,8 +118,8 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
         # exponent, underscores, inf/nan)
         return f"TRY_CAST({s} AS DOUBLE)"
     if ftype == "boolean":
-        true_values = fld.get("trueValues", DEFAULT_TRUE)
-        false_values = fld.get("falseValues", DEFAULT_FALSE)
+        true_values = fld.true_values
+        false_values = fld.false_values
         return (
             f"CASE WHEN {_in_list(c, true_values)} THEN TRUE "
             f"WHEN {_in_list(c, false_values)} THEN FALSE END"
@@ -189,9 +189,8 @@ def parse_expr(fld: dict[str, Any], c: str) -> str:
         return (f"CASE WHEN json_valid({c}) AND json_type(TRY_CAST({c} AS JSON)) = 'OBJECT'"
                 f"{check} THEN {c} END")
     if ftype == "list":
-        item = {"type": fld.get("itemType", "string")}
-        items = f"string_split({c}, {sql_string(fld.get('delimiter', ','))})"
-        parsed = parse_expr(item, "__item")
+        items = f"string_split({c}, {sql_string(fld.list_delimiter)})"
+        parsed = parse_expr(fld.item_field, "__item")
         if parsed == "__item":
             return items
         return (f"CASE WHEN list_bool_and(list_transform({items}, "
@@ -227,18 +226,19 @@ def _geopoint_ok(c: str, fmt: str) -> str:
             f"AND {_in_range(lat, -90, 90)}")
 
 
-def key_expr(fld: dict[str, Any], typed: str) -> str:
+def key_expr(fld: Field | Mapping[str, Any], typed: str) -> str:
     """SQL for what frictionless compares a typed value by (bounds, enum, keys): the typed
     value itself, except for the types kept as text whose text has several spellings: a
     ``yearmonth`` (``2020-1``, `` 2020-01``) by its year and month, a ``geopoint``
     (``0,0``, ``+0, 0.0``) by its longitude and latitude."""
-    ftype = fld.get("type", "string")
+    fld = as_field(fld)
+    ftype = fld.type
     if ftype == "yearmonth":
         year, month = (f"TRY_CAST(replace(trim(split_part({typed}, '-', {i}), {_WS}), '_', '') "
                        "AS HUGEINT)" for i in (1, 2))
         return f"({year} * 12 + {month})"
     if ftype == "geopoint":
-        parts = ", ".join(_geopoint_parts(typed, fld.get("format", "default")))
+        parts = ", ".join(_geopoint_parts(typed, fld.format))
         return f"CASE WHEN {typed} IS NOT NULL THEN [{parts}] END"
     return typed
 
@@ -252,9 +252,14 @@ def _geopoint_parts(c: str, fmt: str) -> tuple[str, str]:
     return tuple(f"TRY_CAST(trim(split_part({c}, ',', {i})) AS DOUBLE)" for i in (1, 2))
 
 
-def missing_values(fld: dict[str, Any], schema: dict[str, Any]) -> list[str]:
-    values = fld.get("missingValues", schema.get("missingValues", [""]))
-    return [str(v) for v in values]
+def missing_values(fld: Field | Mapping[str, Any],
+                   schema: Schema | Mapping[str, Any] | None = None) -> list[str]:
+    """The field's missing values (:attr:`~semicon.schemas.model.Field.missing_values`); a
+    field given as a dict inherits those of the schema ``schema``."""
+    if isinstance(fld, Field):
+        return fld.missing_values
+    return as_field(fld, schema.descriptor if isinstance(schema, Schema) else schema
+                    ).missing_values
 
 
 def null_expr(c: str, mv: Sequence[str]) -> str:
@@ -266,7 +271,8 @@ def null_expr(c: str, mv: Sequence[str]) -> str:
     return f"({c} IS NULL OR {_in_list(c, mv)})"
 
 
-def typed_expr(fld: dict[str, Any], c: str, mv: Sequence[str], cast: str | None = None) -> str:
+def typed_expr(fld: Field | Mapping[str, Any], c: str, mv: Sequence[str],
+               cast: str | None = None) -> str:
     """Typed value of text column ``c``: NULL for missing cells, missing values, bad cells.
 
     ``cast``: the SQL type to give it (default: :func:`duckdb_type`)."""
@@ -282,11 +288,12 @@ def typed_expr(fld: dict[str, Any], c: str, mv: Sequence[str], cast: str | None 
     return f"CASE WHEN {null_expr(c, mv)} THEN NULL ELSE CAST({parsed} AS {cast}) END"
 
 
-def literal(fld: dict[str, Any], value: Any) -> str:
+def literal(fld: Field | Mapping[str, Any], value: Any) -> str:
     """A constraint value (minimum, enum item, ...) as a typed SQL literal."""
+    fld = as_field(fld)
     if isinstance(value, bool):
         value = "true" if value else "false"
-    ftype = fld.get("type", "string")
+    ftype = fld.type
     if ftype in ("string", "any") or duckdb_type(fld) == "VARCHAR":
         return sql_string(value)
     plain = plain_number(ftype, value)
@@ -310,7 +317,7 @@ def plain_number(ftype: str, value: Any) -> str | None:
     return None
 
 
-def typed_select_sql(resource_schema: dict[str, Any], text_table: str,
+def typed_select_sql(resource_schema: Schema | Mapping[str, Any], text_table: str,
                      types: dict[str, str] | None = None) -> str:
     """``SELECT`` turning ``text_table`` (VARCHAR columns named like the fields) into types.
 
@@ -319,15 +326,14 @@ def typed_select_sql(resource_schema: dict[str, Any], text_table: str,
     ``VARCHAR`` for a typed field keeps its text, trimmed.
     """
     cols = []
-    for fld in resource_schema.get("fields", []):
-        ident = quote_ident(fld["name"])
-        mv = missing_values(fld, resource_schema)
-        expr = typed_column_expr(fld, ident, mv, (types or {}).get(fld["name"]))
+    for fld in as_schema(resource_schema).fields:
+        ident = quote_ident(fld.name)
+        expr = typed_column_expr(fld, ident, fld.missing_values, (types or {}).get(fld.name))
         cols.append(f"{expr} AS {ident}")
     return f"SELECT {', '.join(cols)} FROM {text_table}"
 
 
-def typed_column_expr(fld: dict[str, Any], c: str, mv: Sequence[str],
+def typed_column_expr(fld: Field | Mapping[str, Any], c: str, mv: Sequence[str],
                       cast: str | None = None) -> str:
     """The typed value of text ``c`` as :func:`typed_select_sql` gives it: a type of
     ``VARCHAR`` for a typed field keeps its text, trimmed."""
@@ -373,7 +379,7 @@ def read_csv_sql(
 # row checks
 
 
-def has_parser(fld: dict[str, Any]) -> bool:
+def has_parser(fld: Field | Mapping[str, Any]) -> bool:
     """Whether the field's typed value differs from its text (needs a typed column)."""
     return parse_expr(fld, "x") != "x" or duckdb_type(fld) != "VARCHAR"
 
@@ -388,13 +394,16 @@ class Column:
 
     position: int  # 1-based
     col: str  # SQL identifier of the text column
-    fld: dict[str, Any]
+    fld: Field
     mv: tuple[str, ...]
     tcol: str | None = None
 
+    def __post_init__(self) -> None:  # a field descriptor given as a dict
+        object.__setattr__(self, "fld", as_field(self.fld))
+
     @property
     def name(self) -> str:
-        return self.fld["name"]
+        return self.fld.name
 
     @property
     def typed(self) -> str:
@@ -421,7 +430,7 @@ class Column:
 
     @property
     def type_label(self) -> str:
-        return f'{self.fld.get("type", "string")}/{self.fld.get("format", "default")}'
+        return f"{self.fld.type}/{self.fld.format}"
 
 
 @dataclass(frozen=True)
@@ -456,7 +465,7 @@ class DuckDBCellSql:
         return f"({self.c} IS NULL)"
 
     def type(self, check: CellCheck) -> str:
-        if self.col.fld.get("type", "string") == "integer":
+        if self.col.fld.type == "integer":
             # beyond 128 bits: not typed, an integer all the same. A projection evaluates
             # every operand of AND on every row; CASE asks the regular expression only of
             # the cells that did not parse (0.13 s of CPU on three million valid cells)
@@ -508,7 +517,7 @@ def row_flags(columns: Sequence[Column], *, formula_check: bool = True) -> list[
 def _any_size_integer(col: Column) -> str:
     """SQL: the cell is an integer for Python's ``int()``, whatever its size."""
     s = col.col
-    if col.fld.get("bareNumber") is False:
+    if not col.fld.bare_number:
         s = f"regexp_replace({s}, '^[^-0-9]*|[^0-9]*$', '', 'g')"
     return f"regexp_full_match({s}, {sql_string(INT_RE)})"
 
@@ -522,7 +531,7 @@ def _formula_implied(col: Column | None) -> bool:
     an enum without such a value, or a pattern that must start with a letter or digit."""
     if col is None:
         return False
-    cons = col.fld.get("constraints") or {}
+    cons = col.fld.constraints
     enum = cons.get("enum")
     if isinstance(enum, list) and not any(str(v).startswith(FORMULA_CHARS) for v in enum):
         return True
@@ -557,7 +566,7 @@ def bad_terms(columns: Sequence[Column], flags: Sequence[Flag], extra: str = "__
     terms = [f.sql for f in flags
              if not (never_null and f.code == "missing-cell")
              and not (f.code == "formula-injection" and _formula_implied(f.column))]
-    if not any((col.fld.get("constraints") or {}).get("required") for col in columns):
+    if not any(col.fld.required for col in columns):
         terms.append(blank_sql(columns, extra))
     if extra != "0":
         terms.append(f"{extra} > 0")
@@ -634,7 +643,7 @@ def foreign_key_sql(view: str, keys: Sequence[Column], ref_view: str,
                     ref_keys: Sequence[Column], *, limit: int | None = None) -> str:
     """Rows whose (typed) foreign key is not found among the referenced rows' keys (fields
     of one type compared by :attr:`Column.key`, of different types by the typed value)."""
-    same = [k.fld.get("type") == r.fld.get("type") for k, r in zip(keys, ref_keys, strict=True)]
+    same = [k.fld.type == r.fld.type for k, r in zip(keys, ref_keys, strict=True)]
     typed = ", ".join(f"{k.key if same[i] else k.typed} AS k{i}" for i, k in enumerate(keys))
     raws = ", ".join(f"{raw_cell(k)} AS r{i}" for i, k in enumerate(keys))
     ref_typed = []

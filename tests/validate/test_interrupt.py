@@ -67,7 +67,7 @@ def test_the_fast_load_passes_an_interrupt_on(tmp_path: Path):
     r = Resource(index=0, name=res["name"], schema=res["schema"], keep=set())
     r.file = descriptor.parent / res["path"]
     header, _ = rawscan.read_header(r.file, rawscan.Dialect.parse(res.get("dialect")))
-    r.columns = loader._columns(res["schema"], header)
+    r.columns = loader._columns(r.schema, header)
     con = duckdb.connect()
     with interrupting(con), pytest.raises(KeyboardInterrupt):
         load_fast(con, r, rawscan.Dialect.parse(res.get("dialect")))

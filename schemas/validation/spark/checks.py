@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..descriptor import as_list
+from semicon.schemas.model import ForeignKey
+
 from ..findings import Finding, make
 from .frames import EXTRA, SparkResource
 from .sqlgen import Cell, Check, blank_sql, ident, row_checks, spark_type
@@ -132,13 +133,13 @@ def key_findings(r: SparkResource, resources: dict[str, SparkResource]) -> list[
     spark = r.frame.sparkSession
     by_name = r.by_name
     for cell in r.cells:
-        if (cell.fld.get("constraints") or {}).get("unique"):
+        if cell.fld.unique:
             n, values = _duplicates(r, [cell])
             if n:
                 out.append(finding(r, "unique-error",
                                    f'value repeated in unique field "{cell.name}"',
                                    count=n, field=cell.name, values=values))
-    pk = as_list(r.schema.get("primaryKey"))
+    pk = r.schema.primary_key
     if pk and all(name in by_name for name in pk):
         cells = [by_name[name] for name in pk]
         n, values = _duplicates(r, cells)
@@ -151,24 +152,22 @@ def key_findings(r: SparkResource, resources: dict[str, SparkResource]) -> list[
         if n:
             out.append(finding(r, "primary-key", 'cells of the primary key are all "None"',
                                count=int(n), field=", ".join(pk)))
-    for names in as_list(r.schema.get("uniqueKeys")):
-        names = as_list(names)
+    for names in r.schema.unique_keys:
         if names and all(name in by_name for name in names):
             n, values = _duplicates(r, [by_name[name] for name in names], skip_any_null=True)
             if n:
                 out.append(finding(r, "unique-error", "unique key repeated", count=n,
                                    field=", ".join(names), values=values))
-    for fk in r.schema.get("foreignKeys", []) or []:
+    for fk in r.schema.foreign_keys:
         out += _foreign_key(r, fk, resources)
     return out
 
 
-def _foreign_key(r: SparkResource, fk: dict[str, Any],
+def _foreign_key(r: SparkResource, fk: ForeignKey,
                  resources: dict[str, SparkResource]) -> list[Finding]:
-    src = as_list(fk.get("fields"))
-    ref = fk.get("reference") or {}
-    target = resources.get(ref.get("resource") or r.name)
-    ref_fields = as_list(ref.get("fields"))
+    src = list(fk.fields)
+    target = resources.get(fk.resource)
+    ref_fields = list(fk.reference_fields)
     if target is None or target.frame is None:
         return []
     cells = [r.by_name.get(n) for n in src]
@@ -196,7 +195,7 @@ def _foreign_key(r: SparkResource, fk: dict[str, Any],
         return []
     return [finding(r, "foreign-key",
                     f'values of "{", ".join(src)}" not found in the lookup table '
-                    f'"{ref.get("resource", "")}" as "{", ".join(ref_fields)}"',
+                    f'"{fk.declared_resource}" as "{", ".join(ref_fields)}"',
                     count=n, field=", ".join(src), values=[row["lo"], row["hi"]])]
 
 

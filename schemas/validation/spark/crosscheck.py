@@ -17,7 +17,7 @@ def pandera_verdicts(r: SparkResource) -> tuple[dict[str, list[str]], set[tuple[
     names = [c.name for c in r.cells]
     if len(set(names)) != len(names):
         return {}, set()
-    schema = pyspark_schema({**r.schema, "fields": [c.fld for c in r.cells]}, name=r.name)
+    schema = pyspark_schema(r.schema, name=r.name, fields=[c.fld for c in r.cells])
     has: dict[str, list[str]] = {}
     #: pandera reports a failed check by its error text: back to the constraint's name
     named: dict[tuple[str, str], str] = {}

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ...model import Resource
+from ...model import Resource, as_schema
 from ..descriptor import Stop, structure_findings
 from ..engine import _parse
 from ..findings import FATAL_CODES, Finding, make
@@ -22,7 +22,6 @@ from ..loader import _label_findings
 from ..metacheck import MetadataCheck
 from ..report import Report, finish_report
 from ..resource import LoadedResource
-from ..sqlchecks import missing_values
 from . import checks
 from .crosscheck import pandera_findings
 from .frames import (
@@ -120,7 +119,7 @@ def _open_resource(spark: Any, base: Path, data_root: str | None, res: Resource,
                    findings: list[Finding]) -> SparkResource | None:
     """Locate and read one resource; ``None`` (with a finding) when it cannot be read."""
     name = res.name
-    schema = res.schema.descriptor if res.schema is not None else {"fields": []}
+    schema = as_schema(res.schema)
     paths = res.paths
     first = paths[0] if paths else None
     r = SparkResource(name=name, schema=schema, path=first)
@@ -164,10 +163,10 @@ def _open_resource(spark: Any, base: Path, data_root: str | None, res: Resource,
         return None
     holder = LoadedResource(index=0, name=name, schema=schema, path=first)
     findings.extend(_label_findings(holder, r.header, dialect))
-    fields = schema.get("fields", [])
+    fields = schema.fields
     r.cells = [
-        Cell(i + 1, f"c{i}", fld, tuple(missing_values(fld, schema)))
-        for i, fld in enumerate(fields[i] if i < len(fields) else {"name": label, "type": "any"}
+        Cell(i + 1, f"c{i}", fld, tuple(fld.missing_values))
+        for i, fld in enumerate(fields[i] if i < len(fields) else schema.extra_field(label)
                                 for i, label in enumerate(r.header))
     ]
     from pyspark import StorageLevel

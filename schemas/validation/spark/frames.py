@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from semicon.schemas.model import Schema
+
 from ..rawscan import Dialect
 from .sqlgen import Cell
 
@@ -31,7 +33,7 @@ class SparkResource:
     """One resource as Spark sees it: where it is, its header and its text cells."""
 
     name: str
-    schema: dict[str, Any]
+    schema: Schema
     path: str | None
     locations: list[str] = field(default_factory=list)
     fmt: str = "csv"

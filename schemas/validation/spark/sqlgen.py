@@ -9,16 +9,15 @@ written in Spark SQL so that they run where the data is. A cell is a ``STRING`` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from semicon.schemas.formulas import FORMULA_CHARS, NUMBER_PATTERN
+from semicon.schemas.model import Field, as_field
 
 from ..cellchecks import STRING_TYPES, CellCheck, cell_checks, write
 from ..sqlchecks import (
-    DEFAULT_FALSE,
-    DEFAULT_TRUE,
     DURATION_RE,
     GEOJSON_TYPES,
     TIME_TEXT_RE,
@@ -77,12 +76,13 @@ def ident(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def spark_type(fld: dict[str, Any]) -> str:
+def spark_type(fld: Field | Mapping[str, Any]) -> str:
     """The Spark SQL type of the field's typed value: a ``list`` is an array of its
     ``itemType``; a ``time`` its order in DuckDB's ``TIMETZ`` (see :func:`_time_key`)."""
-    if fld.get("type") == "list":
-        return f"ARRAY<{spark_type({'type': fld.get('itemType', 'string')})}>"
-    return SPARK_TYPES.get(fld.get("type", "string"), "STRING")
+    fld = as_field(fld)
+    if fld.type == "list":
+        return f"ARRAY<{spark_type(fld.item_field)}>"
+    return SPARK_TYPES.get(fld.type, "STRING")
 
 
 def full_match(c: str, regex: str) -> str:
@@ -124,31 +124,36 @@ def _in(expr: str, values: Sequence[Any]) -> str:
     return f"{expr} IN ({', '.join(lit(v) for v in values)})" if values else "FALSE"
 
 
+#: a field standing for a coordinate: any number
+_NUMBER = Field("", {"type": "number"})
+
+
 def number_ok(c: str) -> str:
     """SQL: text ``c`` is a number for Python's ``Decimal()``."""
     return f"({c} RLIKE {lit(NUMBER_RE)} OR {_in(f'lower(trim({c}))', SPECIAL_NUMBERS)})"
 
 
-def parse_expr(fld: dict[str, Any], c: str) -> str:
+def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
     """Spark SQL for the typed value of text ``c`` (present); NULL where it does not parse."""
-    ftype = fld.get("type", "string")
-    fmt = fld.get("format", "default")
+    fld = as_field(fld)
+    ftype = fld.type
+    fmt = fld.format
     c = _number_text(fld, c)
     if ftype == "integer":
         return (f"CASE WHEN {c} RLIKE {lit(INT_RE)} THEN try_cast(regexp_replace({c}, "
                 f"'[\\\\s_]', '') AS {SPARK_TYPES['integer']}) END")
     if ftype == "number":
-        group = fld.get("groupChar")
+        group = fld.group_char
         if group:
             c = f"replace({c}, {lit(group)}, '')"
-        dec = fld.get("decimalChar", ".")
+        dec = fld.decimal_char
         if dec != ".":
             c = f"CASE WHEN NOT contains({c}, '.') THEN replace({c}, {lit(dec)}, '.') END"
         return (f"CASE WHEN {number_ok(c)} "
                 f"THEN try_cast(replace({c}, '_', '') AS DOUBLE) END")
     if ftype == "boolean":
-        return (f"CASE WHEN {_in(c, fld.get('trueValues', DEFAULT_TRUE))} THEN TRUE "
-                f"WHEN {_in(c, fld.get('falseValues', DEFAULT_FALSE))} THEN FALSE END")
+        return (f"CASE WHEN {_in(c, fld.true_values)} THEN TRUE "
+                f"WHEN {_in(c, fld.false_values)} THEN FALSE END")
     if ftype == "date":
         if fmt == "default":
             return (f"CASE WHEN {c} RLIKE '^[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}$' "
@@ -222,7 +227,7 @@ def _time_key(micros: str, offset: str) -> str:
 
 def _number_in(c: str, low: int, high: int) -> str:
     """SQL: text ``c`` is a number (as DuckDB casts text to ``DOUBLE``) in the range."""
-    return f"coalesce({parse_expr({'type': 'number'}, c)} BETWEEN {low} AND {high}, FALSE)"
+    return f"coalesce({parse_expr(_NUMBER, c)} BETWEEN {low} AND {high}, FALSE)"
 
 
 def _geopoint_ok(c: str, fmt: str) -> str:
@@ -250,22 +255,21 @@ def _json_ok(ftype: str, fmt: str, c: str) -> str:
     return f"coalesce({probe}.kind = '{kind}'{check}, FALSE)"
 
 
-def _list(fld: dict[str, Any], c: str) -> str:
+def _list(fld: Field, c: str) -> str:
     """SQL: the items of a ``list`` cell (split at its ``delimiter``), typed by its
     ``itemType``; NULL where one of them is not of that type."""
-    delimiter = str(fld.get("delimiter", ","))
-    quoted = "".join(ch if ch.isalnum() else "\\" + ch for ch in delimiter)
+    quoted = "".join(ch if ch.isalnum() else "\\" + ch for ch in fld.list_delimiter)
     items = f"split({c}, {lit(quoted)}, -1)"
-    parsed = parse_expr({"type": fld.get("itemType", "string")}, "__item")
+    parsed = parse_expr(fld.item_field, "__item")
     if parsed == "__item":
         return items
     return (f"CASE WHEN forall({items}, __item -> ({parsed}) IS NOT NULL) "
             f"THEN transform({items}, __item -> {parsed}) END")
 
 
-def _number_text(fld: dict[str, Any], c: str) -> str:
+def _number_text(fld: Field, c: str) -> str:
     """SQL: the text of a number cell without the characters ``bareNumber: false`` allows."""
-    if fld.get("type", "string") in ("integer", "number") and fld.get("bareNumber") is False:
+    if fld.type in ("integer", "number") and not fld.bare_number:
         return f"regexp_replace({c}, '^[^-0-9]*|[^0-9]*$', '')"
     return c
 
@@ -273,12 +277,12 @@ def _number_text(fld: dict[str, Any], c: str) -> str:
 def parse_failed(cell: Cell) -> str:
     """SQL: the present cell is not of its type. An integer is read by its text (any size
     is valid); other types by their typed value."""
-    if cell.fld.get("type", "string") == "integer":
+    if cell.fld.type == "integer":
         return f"NOT {_number_text(cell.fld, cell.col)} RLIKE {lit(INT_RE)}"
     return f"{cell.typed} IS NULL"
 
 
-def has_parser(fld: dict[str, Any]) -> bool:
+def has_parser(fld: Field | Mapping[str, Any]) -> bool:
     return parse_expr(fld, "x") != "x"
 
 
@@ -288,12 +292,15 @@ class Cell:
 
     position: int
     col: str
-    fld: dict[str, Any]
+    fld: Field
     mv: tuple[str, ...]
+
+    def __post_init__(self) -> None:  # a field descriptor given as a dict
+        object.__setattr__(self, "fld", as_field(self.fld))
 
     @property
     def name(self) -> str:
-        return self.fld["name"]
+        return self.fld.name
 
     @property
     def present(self) -> str:
@@ -324,9 +331,9 @@ class Cell:
         """A constraint value as a typed literal (parsed by the field's own rules)."""
         if isinstance(value, bool):
             value = "true" if value else "false"
-        if self.fld.get("type", "string") in STRING_TYPES or spark_type(self.fld) == "STRING":
+        if self.fld.type in STRING_TYPES or spark_type(self.fld) == "STRING":
             return lit(value)
-        plain = plain_number(self.fld.get("type", "string"), value)
+        plain = plain_number(self.fld.type, value)
         if plain is not None:
             return f"CAST({plain} AS {spark_type(self.fld)})"
         return f"CAST({parse_expr(self.fld, lit(value))} AS {spark_type(self.fld)})"
