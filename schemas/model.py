@@ -251,14 +251,19 @@ class Field(_Described):
         return value if isinstance(value, str) else ","
 
 
-def as_field(value: Field | Mapping[str, Any], schema: Mapping[str, Any] | None = None
-             ) -> Field:
+def as_field(value: Field | Mapping[str, Any],
+             schema: Schema | Mapping[str, Any] | None = None) -> Field:
     """``value`` itself when a :class:`Field`, else a field over a field descriptor (its
-    missing values inherited from the schema descriptor ``schema``, if given)."""
+    missing values inherited from ``schema``, a :class:`Schema` or a Table Schema dict)."""
     if isinstance(value, Field):
         return value
-    inherited = missing_values_of(schema.get("missingValues", list(DEFAULT_MISSING_VALUES))) \
-        if schema is not None else DEFAULT_MISSING_VALUES
+    if schema is None:
+        inherited: list[str] | tuple[str, ...] = DEFAULT_MISSING_VALUES
+    elif isinstance(schema, Schema):
+        inherited = schema.missing_values()
+    else:
+        inherited = missing_values_of(schema.get("missingValues",
+                                                 list(DEFAULT_MISSING_VALUES)))
     return Field(str(value.get("name", "")), dict(value), tuple(inherited))
 
 
@@ -315,7 +320,9 @@ def as_schema(value: Schema | Mapping[str, Any] | None, resource_name: str = "")
     (``None``: a schema without fields)."""
     if isinstance(value, Schema):
         return value
-    return parse_schema(value if value is not None else {"fields": []}, resource_name)
+    if value is None:
+        return Schema({"fields": []}, [], [], [], [])
+    return parse_schema(value, resource_name)
 
 
 def parse_schema(raw: Mapping[str, Any], resource_name: str) -> Schema:

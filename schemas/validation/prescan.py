@@ -113,8 +113,8 @@ def _job(res: Resource, sample_every: int) -> ScanJob | None:
     """The scan a resource's file will need, when it is a large, plain, local CSV file."""
     if not res.tabular or res.inline or res.remote or len(res.paths) != 1:
         return None
-    fmt = table_format(res.descriptor)
-    if (fmt not in CSV_FORMATS and fmt != "") or compression_of(res.descriptor, res.paths[0]):
+    fmt = table_format(res)
+    if (fmt not in CSV_FORMATS and fmt != "") or compression_of(res, res.paths[0]):
         return None
     file = res.files[0]
     try:

@@ -18,7 +18,10 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from semicon.schemas.model import Resource
 
 #: the largest file fetched with ``allow_remote`` and the time allowed for it
 REMOTE_MAX_BYTES = 100 << 20
@@ -231,10 +234,9 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def _field_names(res: dict[str, Any]) -> list[str]:
-    schema = res.get("schema")
-    fields = schema.get("fields") if isinstance(schema, dict) else None
-    return [f["name"] for f in fields or [] if isinstance(f, dict) and "name" in f]
+def _field_names(res: Resource) -> list[str]:
+    """The resource's field names: the header of rows given as JSON objects."""
+    return res.field_names
 
 
 def _keyed_or_rows(items: Iterator[tuple[int, Any]], res: dict[str, Any]

@@ -256,10 +256,7 @@ def missing_values(fld: Field | Mapping[str, Any],
                    schema: Schema | Mapping[str, Any] | None = None) -> list[str]:
     """The field's missing values (:attr:`~semicon.schemas.model.Field.missing_values`); a
     field given as a dict inherits those of the schema ``schema``."""
-    if isinstance(fld, Field):
-        return fld.missing_values
-    return as_field(fld, schema.descriptor if isinstance(schema, Schema) else schema
-                    ).missing_values
+    return as_field(fld, schema).missing_values
 
 
 def null_expr(c: str, mv: Sequence[str]) -> str:
