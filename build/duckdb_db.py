@@ -22,7 +22,7 @@ from semicon.schemas.model import Field
 from semicon.schemas.sqltypes import duckdb_type, field_type, quote_ident, sql_string
 from semicon.schemas.validation.rawscan import RecordReader
 from semicon.schemas.validation.sources import Refused, open_table
-from semicon.schemas.validation.sqlchecks import ZONE_RE, missing_values, null_expr
+from semicon.schemas.validation.sqlchecks import ZONE_RE, null_expr
 from semicon.schemas.validation.sqlchecks import typed_expr as engine_typed
 from semicon.schemas.validation.sqlchecks import typed_select_sql as engine_select
 
@@ -135,7 +135,7 @@ def _storage_types(con: duckdb.DuckDBPyConnection, resource: Resource,
     aggregates: list[str] = []
     asks: list[Field] = []
     for f in fields:
-        mv = missing_values(f, resource.schema.descriptor)
+        mv = f.missing_values
         wanted = storage_aggregates(f, quote_ident(f.name), mv)
         if wanted:
             aggregates += wanted
@@ -191,7 +191,7 @@ def typed_select_sql(resource: Resource, source: str | None = None,
     The validation engine's typing (``sqlchecks.typed_select_sql``): the build types values
     exactly as ``semicon validate`` checked them.
     """
-    return engine_select(resource.schema.descriptor, source or read_csv_sql(resource), types)
+    return engine_select(resource.schema, source or read_csv_sql(resource), types)
 
 
 def stored_types(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
