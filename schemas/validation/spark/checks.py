@@ -15,7 +15,7 @@ from semicon.schemas.model import ForeignKey
 
 from ..findings import Finding, make
 from .frames import EXTRA, SparkResource
-from .sqlgen import Cell, Check, blank_sql, ident, row_checks, spark_type
+from .sqlgen import Cell, Check, blank_sql, ident, key_expr, row_checks, spark_type
 
 #: the sample values kept per check (smallest and largest failing value)
 SAMPLES = 2
@@ -98,7 +98,7 @@ def typed_frame(r: SparkResource) -> Any:
 
 def _key_sql(cells: Sequence[Cell]) -> tuple[str, str]:
     """SQL: the typed key (``k0``, ``k1``...) and its cells' text (``r0``, ``r1``...)."""
-    keys = ", ".join([f"{c.typed} AS k{i}" for i, c in enumerate(cells)]
+    keys = ", ".join([f"{key_expr(c.fld, c.typed)} AS k{i}" for i, c in enumerate(cells)]
                      + [f"{c.col} AS r{i}" for i, c in enumerate(cells)])
     names = ", ".join(f"k{i}" for i in range(len(cells)))
     return keys, names
@@ -177,7 +177,7 @@ def _foreign_key(r: SparkResource, fk: ForeignKey,
     spark = r.frame.sparkSession
     keys, names = _key_sql(cells)  # type: ignore[arg-type]
     ref_keys = ", ".join(
-        f"CAST({rc.typed} AS {spark_type(c.fld)}) AS k{i}"  # type: ignore[union-attr]
+        f"{key_expr(c.fld, f'CAST({rc.typed} AS {spark_type(c.fld)})')} AS k{i}"  # type: ignore[union-attr]
         for i, (c, rc) in enumerate(zip(cells, ref_cells, strict=True)))
     r.frame.createOrReplaceTempView("__rows")
     target.frame.createOrReplaceTempView("__ref")

@@ -243,6 +243,30 @@ def _geopoint_ok(c: str, fmt: str) -> str:
             f"AND {_number_in(lat, -90, 90)}")
 
 
+#: whitespace at either end of a text, as DuckDB's ``trim(c, _WS)`` removes it
+_EDGE_SPACE = lit(r"^[ \t\n\r\x0b\x0c]+|[ \t\n\r\x0b\x0c]+$")
+
+
+def key_expr(fld: Field, typed: str) -> str:
+    """SQL for what a typed value is compared by (bounds, enum, keys), as the DuckDB
+    engine's ``sqlchecks.key_expr``: the value itself, but a ``yearmonth`` by its year and
+    month and a ``geopoint`` by its longitude and latitude (both are kept as text, and
+    their text has several spellings: ``2020-1``, ``0,0`` and ``+0, 0.0``)."""
+    if fld.type == "yearmonth":
+        year, month = (
+            f"try_cast(replace(regexp_replace(split_part({typed}, '-', {i}), {_EDGE_SPACE}, "
+            "''), '_', '') AS DECIMAL(38, 0))" for i in (1, 2))
+        return f"({year} * 12 + {month})"
+    if fld.type == "geopoint":
+        if fld.format in ("array", "object"):
+            probe = f"{JSON_PROBE}({typed})"
+            parts = [f"try_cast({probe}.v{i} AS DOUBLE)" for i in (0, 1)]
+        else:
+            parts = [f"try_cast(trim(split_part({typed}, ',', {i})) AS DOUBLE)" for i in (1, 2)]
+        return f"CASE WHEN {typed} IS NOT NULL THEN array({', '.join(parts)}) END"
+    return typed
+
+
 def _json_ok(ftype: str, fmt: str, c: str) -> str:
     """SQL: ``c`` is JSON of the field's kind (``geojson``: an object with a GeoJSON or
     TopoJSON ``type``), as DuckDB's JSON reader sees it (:mod:`.jsonprobe`)."""
@@ -373,7 +397,9 @@ class SparkCellSql:
         return f"NOT {self.cell.present}"
 
     def compare(self, check: CellCheck) -> str:
-        return f"{self.value} {check.op} {self.cell.literal(check.arg)}"
+        fld = self.cell.fld
+        return (f"{key_expr(fld, self.value)} {check.op} "
+                f"{key_expr(fld, self.cell.literal(check.arg))}")
 
     def items(self, check: CellCheck) -> str:
         return f"array_size({self.cell.typed}) {check.op} {check.arg}"
@@ -385,8 +411,10 @@ class SparkCellSql:
         return f"{self.guard}NOT {full_match(self.c, check.arg)}"
 
     def enum(self, check: CellCheck) -> str:
-        items = ", ".join(self.cell.literal(v) for v in check.arg)
-        return f"{self.guard}NOT " + (f"{self.value} IN ({items})" if items else "FALSE")
+        fld = self.cell.fld
+        items = ", ".join(key_expr(fld, self.cell.literal(v)) for v in check.arg)
+        return f"{self.guard}NOT " + (f"{key_expr(fld, self.value)} IN ({items})"
+                                      if items else "FALSE")
 
     def formula(self, check: CellCheck) -> str:
         starts = " OR ".join(f"startswith({self.c}, {lit(ch)})" for ch in FORMULA_CHARS)
