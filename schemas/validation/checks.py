@@ -3,10 +3,16 @@
 Each check is a query of the rows it reports. On a small table a query costs more to plan
 than to run, so all the checks of a package are first asked in one statement (a few
 dozen at a time) whether they return a row at all; only those that do are run. A valid
-package costs one statement instead of several a table. On a large table asking costs
-as much as running (a key check groups or joins every row either way), so a check there
-is asked only when it has a cheaper question (the row check's: any row flagged at load
-time); the others are run straight away, once.
+package costs one statement instead of several a table. Each check is asked by its
+*probe*: a query returning a row exactly when the check does, without the columns, order
+and limit of its report (cheaper to plan); checks asking the same are asked once. The
+questions are a ``UNION ALL`` of one branch a probe: as ``EXISTS`` subqueries of one
+``SELECT`` they became one join of every probe's tables, which DuckDB's join planner took
+longer to order than the probes took to run.
+
+On a large table asking costs as much as running (a key check groups or joins every row
+either way), so a check there is asked only when its probe is cheap to run too (the row
+check's: any row flagged at load time); the others are run straight away, once.
 """
 
 from __future__ import annotations
@@ -37,11 +43,14 @@ class Check:
     report: Callable[[list[tuple]], None]
     #: a query returning a row exactly when ``sql`` does, cheaper to plan (default ``sql``)
     probe: str | None = None
+    #: ``probe`` is cheaper to run than ``sql`` on a large table too (it reads a flag
+    #: stored at load time); a key check's probe groups or joins every row as ``sql`` does
+    cheap_probe: bool = False
 
 
 def any_rows_sql(queries: Sequence[str]) -> str:
-    """One row: for each query, whether it returns a row."""
-    return "SELECT " + ", ".join(f"EXISTS ({q})" for q in queries)
+    """The positions (from 0) of the queries that return a row, one row each."""
+    return " UNION ALL ".join(f"(SELECT {i} FROM ({q}) LIMIT 1)" for i, q in enumerate(queries))
 
 
 def run_checks(con: Any, resources: dict[str, LoadedResource], findings: list[Finding],
@@ -66,7 +75,7 @@ def run_checks(con: Any, resources: dict[str, LoadedResource], findings: list[Fi
 
 def _direct(check: Check) -> bool:
     """Whether asking first would cost as much as running (see the module's docstring)."""
-    return check.probe is None and check.resource.rows >= DIRECT_ROWS
+    return not check.cheap_probe and check.resource.rows >= DIRECT_ROWS
 
 
 def _run(con: Any, check: Check) -> None:
@@ -85,8 +94,9 @@ def _finding_checks(con: Any, batch: list[Check]) -> list[Check]:
     then run and fails, or not, on its own, as it would without asking)."""
     duckdb = duckdb_engine()
 
+    probes = list(dict.fromkeys(c.probe or c.sql for c in batch))  # each asked once
     try:
-        found = con.execute(any_rows_sql([c.probe or c.sql for c in batch])).fetchall()[0]
+        found = {probes[i] for (i,) in con.execute(any_rows_sql(probes)).fetchall()}
     except duckdb.Error:
         return batch
-    return [c for c, any_row in zip(batch, found, strict=True) if any_row]
+    return [c for c in batch if (c.probe or c.sql) in found]

@@ -22,6 +22,7 @@ from .descriptor import (
 )
 from .findings import FATAL_CODES, Finding, make
 from .loader import SAMPLE_EVERY, ProgressBar, load_resource
+from .macros import define_macros
 from .metacheck import MetadataCheck
 from .prescan import Prescan
 from .report import Report, finish_report
@@ -236,6 +237,7 @@ def _connect(tmp: Path, *, small: bool = False) -> Any:
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET TimeZone = 'UTC'")  # a datetime without a zone is read as UTC
     con.execute("SET enable_progress_bar = false")
+    define_macros(con)
     return con
 
 

@@ -46,7 +46,8 @@ def _unique_queries(r: LoadedResource, findings: list[Finding], cap: int) -> lis
     for col in r.columns:
         if col.fld.unique:
             sql = sqlchecks.duplicate_sql(r.view, [col], limit=cap)
-            out.append(Check(r, sql, cap, _unique_reporter(r, col, findings)))
+            out.append(Check(r, sql, cap, _unique_reporter(r, col, findings),
+                             probe=sqlchecks.duplicate_probe_sql(r.view, [col])))
     return out
 
 
@@ -74,7 +75,8 @@ def _unique_key_queries(r: LoadedResource, findings: list[Finding], cap: int) ->
         if not cols:
             continue
         sql = sqlchecks.duplicate_sql(r.view, cols, skip_any_null=True, limit=cap)
-        out.append(Check(r, sql, cap, _unique_key_reporter(r, cols, findings)))
+        probe = sqlchecks.duplicate_probe_sql(r.view, cols, skip_any_null=True)
+        out.append(Check(r, sql, cap, _unique_key_reporter(r, cols, findings), probe=probe))
     return out
 
 
@@ -125,9 +127,10 @@ def _primary_key_queries(r: LoadedResource, findings: list[Finding],
                 'keys are all "None"', line=line, field=field))
 
     return [
-        Check(r, sqlchecks.duplicate_sql(r.view, pk_cols, limit=cap),
-              cap, duplicates),
-        Check(r, sqlchecks.all_null_key_sql(r.view, pk_cols, limit=cap), cap, empty),
+        Check(r, sqlchecks.duplicate_sql(r.view, pk_cols, limit=cap), cap, duplicates,
+              probe=sqlchecks.duplicate_probe_sql(r.view, pk_cols)),
+        Check(r, sqlchecks.all_null_key_sql(r.view, pk_cols, limit=cap), cap, empty,
+              probe=sqlchecks.all_null_key_sql(r.view, pk_cols, probe=True)),
     ]
 
 
@@ -143,7 +146,8 @@ def _foreign_key_queries(r: LoadedResource, resources: dict[str, LoadedResource]
         if not ref_cols:
             continue
         sql = sqlchecks.foreign_key_sql(r.view, cols, target.view, ref_cols, limit=cap)
-        out.append(Check(r, sql, cap, _foreign_key_reporter(r, fk, findings)))
+        probe = sqlchecks.foreign_key_probe_sql(r.view, cols, target.view, ref_cols)
+        out.append(Check(r, sql, cap, _foreign_key_reporter(r, fk, findings), probe=probe))
     return out
 
 

@@ -47,7 +47,7 @@ def row_queries(con: Any, r: LoadedResource, findings: list[Finding],
     # there is one, without planning the view's typed expressions
     probe = " UNION ALL ".join(f"SELECT 1 FROM {t} WHERE __bad" for t in r.tables) or None
     return [Check(r, sql, cap, lambda rows: _row_findings(r, flags, rows, findings),
-                  probe=probe)]
+                  probe=probe, cheap_probe=probe is not None)]
 
 
 def _row_findings(r: LoadedResource, flags: list, rows: list[tuple],

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from semicon.schemas.formulas import FORMULA_CHARS, formula_sql
+from semicon.schemas.formulas import FORMULA_CHARS
 from semicon.schemas.model import Field, Schema, as_field, as_schema
 from semicon.schemas.sqltypes import duckdb_type, quote_ident, sql_string
 
 from .cellchecks import CellCheck, cell_checks
 from .globs import glob_match_sql
+from .macros import formula_call
 
 #: DuckDB's null string: an unquoted cell never holds a line break and quoted cells are never
 #: null (``allow_quoted_nulls = false``), so DuckDB never returns NULL: empty cells stay ''
@@ -276,6 +277,8 @@ def typed_expr(fld: Field | Mapping[str, Any], c: str, mv: Sequence[str],
     parsed = parse_expr(fld, c)
     cast = cast or duckdb_type(fld)
     if parsed == c:
+        if cast == "VARCHAR" and list(mv) == [""]:
+            return f"nullif({c}, '')"  # the CASE below, in fewer tokens to parse and bind
         if cast == "VARCHAR":
             return f"CASE WHEN {null_expr(c, mv)} THEN NULL ELSE {c} END"
     elif list(mv) == [""]:
@@ -496,7 +499,7 @@ class DuckDBCellSql:
         return f"({self.guard}NOT {_any_of(key_expr(fld, self.value), items)})"
 
     def formula(self, check: CellCheck) -> str:
-        return formula_sql(self.c)
+        return formula_call(self.c)
 
 
 def row_flags(columns: Sequence[Column], *, formula_check: bool = True) -> list[Flag]:
@@ -605,22 +608,40 @@ def raw_cell(col: Column) -> str:
     return f"coalesce({col.col}, CAST({col.tcol} AS VARCHAR))"
 
 
+def _typed_keys(view: str, keys: Sequence[Column], *, raw: bool,
+                exprs: Sequence[str] | None = None) -> str:
+    """``SELECT __k, k0, k1, ...`` (what each key column compares: :attr:`Column.key`, or
+    ``exprs``) and with ``raw`` their cells ``r0, r1, ...`` from ``view``."""
+    cols = [f"{e} AS k{i}" for i, e in enumerate(exprs or [k.key for k in keys])]
+    if raw:
+        cols += [f"{raw_cell(k)} AS r{i}" for i, k in enumerate(keys)]
+    return f"SELECT __k, {', '.join(cols)} FROM {view}"
+
+
+def _not_all_null(keys: Sequence[Column], prefix: str = "") -> str:
+    return " OR ".join(f"{prefix}k{i} IS NOT NULL" for i in range(len(keys)))
+
+
+def _duplicated_keys(keys: Sequence[Column], *, skip_any_null: bool) -> str:
+    """The typed keys of ``s`` that occur more than once: not all NULL, nor with
+    ``skip_any_null`` any NULL."""
+    names = ", ".join(f"k{i}" for i in range(len(keys)))
+    where = (" AND ".join(f"k{i} IS NOT NULL" for i in range(len(keys))) if skip_any_null
+             else _not_all_null(keys))
+    return f"SELECT {names} FROM s WHERE {where} GROUP BY ALL HAVING count(*) > 1"
+
+
 def duplicate_sql(view: str, keys: Sequence[Column], *, skip_any_null: bool = False,
                   limit: int | None = None) -> str:
     """Rows whose typed key (one or more columns) occurs more than once; keys whose cells
     are all null are never duplicates, nor with ``skip_any_null`` (SQL's UNIQUE, the
     Table Schema's ``uniqueKeys``) those with any null cell."""
-    typed = ", ".join(f"{k.key} AS k{i}" for i, k in enumerate(keys))
-    names = ", ".join(f"k{i}" for i in range(len(keys)))
-    join_word = " AND " if skip_any_null else " OR "
-    where = "WHERE " + join_word.join(f"k{i} IS NOT NULL" for i in range(len(keys)))
     join = " AND ".join(f"s.k{i} IS NOT DISTINCT FROM d.k{i}" for i in range(len(keys)))
     out = ", ".join([f"CAST(s.k{i} AS VARCHAR)" for i in range(len(keys))]
                     + [f"s.r{i}" for i in range(len(keys))])
-    raws = ", ".join(f"{raw_cell(k)} AS r{i}" for i, k in enumerate(keys))
     sql = (
-        f"WITH s AS (SELECT __k, {typed}, {raws} FROM {view}), "
-        f"d AS (SELECT {names} FROM s {where} GROUP BY ALL HAVING count(*) > 1) "
+        f"WITH s AS ({_typed_keys(view, keys, raw=True)}), "
+        f"d AS ({_duplicated_keys(keys, skip_any_null=skip_any_null)}) "
         f"SELECT s.__k, {out} FROM s JOIN d ON {join} ORDER BY {line_order('s.')}"
     )
     if limit is not None:
@@ -628,36 +649,60 @@ def duplicate_sql(view: str, keys: Sequence[Column], *, skip_any_null: bool = Fa
     return sql
 
 
-def all_null_key_sql(view: str, keys: Sequence[Column], *, limit: int | None = None) -> str:
+def duplicate_probe_sql(view: str, keys: Sequence[Column], *,
+                        skip_any_null: bool = False) -> str:
+    """A row when :func:`duplicate_sql` returns rows (a key occurring twice), shorter."""
+    return (f"WITH s AS ({_typed_keys(view, keys, raw=False)}) "
+            f"{_duplicated_keys(keys, skip_any_null=skip_any_null)}")
+
+
+def all_null_key_sql(view: str, keys: Sequence[Column], *, limit: int | None = None,
+                     probe: bool = False) -> str:
+    """Rows whose key cells are all missing; with ``probe``, without order and limit."""
     cond = " AND ".join(f"({k.typed}) IS NULL" for k in keys)
+    if probe:
+        return f"SELECT 1 FROM {view} WHERE {cond}"
     sql = f"SELECT __k FROM {view} WHERE {cond} ORDER BY {line_order()}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return sql
 
 
-def foreign_key_sql(view: str, keys: Sequence[Column], ref_view: str,
-                    ref_keys: Sequence[Column], *, limit: int | None = None) -> str:
-    """Rows whose (typed) foreign key is not found among the referenced rows' keys (fields
-    of one type compared by :attr:`Column.key`, of different types by the typed value)."""
+def _missing_references(view: str, keys: Sequence[Column], ref_view: str,
+                        ref_keys: Sequence[Column], *, select: str, raw: bool) -> str:
+    """``select`` from the rows whose key (not all NULL) is not among the referenced keys
+    (fields of one type compared by :attr:`Column.key`, of different types by the typed
+    value)."""
     same = [k.fld.type == r.fld.type for k, r in zip(keys, ref_keys, strict=True)]
-    typed = ", ".join(f"{k.key if same[i] else k.typed} AS k{i}" for i, k in enumerate(keys))
-    raws = ", ".join(f"{raw_cell(k)} AS r{i}" for i, k in enumerate(keys))
+    exprs = [k.key if same[i] else k.typed for i, k in enumerate(keys)]
     ref_typed = []
     for i, (k, r) in enumerate(zip(keys, ref_keys, strict=True)):
         expr = r.key if same[i] else r.typed
         if duckdb_type(k.fld) != duckdb_type(r.fld):
             expr = f"CAST({expr} AS {duckdb_type(k.fld)})"
         ref_typed.append(f"{expr} AS k{i}")
-    not_all_null = " OR ".join(f"s.k{i} IS NOT NULL" for i in range(len(keys)))
     join = " AND ".join(f"s.k{i} IS NOT DISTINCT FROM r.k{i}" for i in range(len(keys)))
-    raw = ", ".join(f"s.r{i}" for i in range(len(keys)))
-    sql = (
-        f"WITH s AS (SELECT __k, {typed}, {raws} FROM {view}), "
+    return (
+        f"WITH s AS ({_typed_keys(view, keys, raw=raw, exprs=exprs)}), "
         f"r AS (SELECT DISTINCT {', '.join(ref_typed)} FROM {ref_view}) "
-        f"SELECT s.__k, {raw} FROM s WHERE ({not_all_null}) "
-        f"AND NOT EXISTS (SELECT 1 FROM r WHERE {join}) ORDER BY {line_order('s.')}"
+        f"SELECT {select} FROM s WHERE ({_not_all_null(keys, 's.')}) "
+        f"AND NOT EXISTS (SELECT 1 FROM r WHERE {join})"
     )
+
+
+def foreign_key_sql(view: str, keys: Sequence[Column], ref_view: str,
+                    ref_keys: Sequence[Column], *, limit: int | None = None) -> str:
+    """Rows whose (typed) foreign key is not found among the referenced rows' keys (fields
+    of one type compared by :attr:`Column.key`, of different types by the typed value)."""
+    raw = ", ".join(f"s.r{i}" for i in range(len(keys)))
+    sql = _missing_references(view, keys, ref_view, ref_keys, select=f"s.__k, {raw}", raw=True)
+    sql += f" ORDER BY {line_order('s.')}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return sql
+
+
+def foreign_key_probe_sql(view: str, keys: Sequence[Column], ref_view: str,
+                          ref_keys: Sequence[Column]) -> str:
+    """A row when :func:`foreign_key_sql` returns rows (a key not found), shorter."""
+    return _missing_references(view, keys, ref_view, ref_keys, select="1", raw=False)

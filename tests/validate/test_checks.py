@@ -15,8 +15,20 @@ from semicon.schemas.validation.engine import validate_package
 from semicon.schemas.validation.resource import LoadedResource
 
 
-def _check(r: LoadedResource, sql: str, probe: str | None = None) -> Check:
-    return Check(r, sql, 10, lambda rows: None, probe=probe)
+def _check(r: LoadedResource, sql: str, probe: str | None = None, *,
+           cheap: bool = False) -> Check:
+    return Check(r, sql, 10, lambda rows: None, probe=probe, cheap_probe=cheap)
+
+
+class _Counting:
+    """A connection that records the SQL it is given."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con, self.sql = con, []
+
+    def execute(self, sql: str, *args):
+        self.sql.append(sql)
+        return self.con.execute(sql, *args)
 
 
 def test_only_checks_returning_rows_are_run():
@@ -27,6 +39,20 @@ def test_only_checks_returning_rows_are_run():
     none = _check(r, "SELECT x FROM t WHERE x > 1")
     probed = _check(r, "SELECT x FROM t", probe="SELECT 1 FROM t WHERE x > 1")
     assert _finding_checks(con, [some, none, probed]) == [some]
+
+
+def test_checks_asking_the_same_are_asked_once_in_one_statement():
+    con = _Counting(duckdb.connect())
+    con.execute("CREATE TABLE t AS SELECT range AS x FROM range(3)")
+    r = LoadedResource(index=0, name="t", schema={})
+    twice = "WITH s AS (SELECT x FROM t) SELECT x FROM s WHERE x = 2 ORDER BY x LIMIT 5"
+    checks = [_check(r, "SELECT x FROM t WHERE x = 2", probe=twice),
+              _check(r, "SELECT x FROM t WHERE x > 5"),
+              _check(r, "SELECT 2", probe=twice)]
+    con.sql.clear()
+    assert _finding_checks(con, checks) == [checks[0], checks[2]]
+    [asked] = con.sql
+    assert asked.count(twice) == 1
 
 
 def test_a_question_that_fails_runs_every_check_on_its_own():
@@ -78,12 +104,57 @@ def test_every_key_finding_of_a_package_with_all_kinds(tmp_path, monkeypatch, di
                    ("parent", 5, "unique-error")]
 
 
+COMPOSITE = """{"name": "p", "resources": [
+  {"name": "parent", "path": "parent.csv", "schema": {"fields": [
+    {"name": "a", "type": "integer"}, {"name": "b", "type": "string"},
+    {"name": "n", "type": "number", "constraints": {"unique": true}}],
+   "primaryKey": ["a", "b"]}},
+  {"name": "child", "path": "child.csv", "schema": {"fields": [
+    {"name": "id", "type": "string"}, {"name": "a", "type": "number"},
+    {"name": "b", "type": "string"}],
+   "primaryKey": ["id"],
+   "foreignKeys": [{"fields": ["a", "b"], "reference": {"resource": "parent",
+                                                        "fields": ["a", "b"]}},
+                   {"fields": "id", "reference": {"resource": "", "fields": "b"}}]}}]}"""
+
+
+@pytest.mark.parametrize("direct_rows", [DIRECT_ROWS, 0], ids=["asked", "run-directly"])
+def test_composite_and_partly_missing_keys(tmp_path, monkeypatch, direct_rows):
+    # the probes (shorter questions) find what the checks find: keys of several columns,
+    # parts missing, typed values written differently, a reference to the table itself
+    monkeypatch.setattr("semicon.schemas.validation.checks.DIRECT_ROWS", direct_rows)
+    data = tmp_path / "pkg"
+    data.mkdir()
+    (data / "parent.csv").write_text("a,b,n\n1,x,1.0\n1,,1\n01,,2\n,,3\n,,4\n2,y,5\n",
+                                     encoding="utf-8")
+    (data / "child.csv").write_text("id,a,b\nx,1.0,x\ny,1,\nz,2,\n,,\nw,,x\n",
+                                    encoding="utf-8")
+    descriptor = data / "datapackage.json"
+    descriptor.write_text(COMPOSITE, encoding="utf-8")
+    report = validate_package(descriptor)
+    got = sorted((f.resource, f.line, f.code, f.field) for f in report.findings)
+    assert got == [("child", 3, "foreign-key", "id"),  # self-reference: no "y" in b
+                   ("child", 4, "foreign-key", "a, b"),  # (2, missing) is not in parent
+                   ("child", 4, "foreign-key", "id"),
+                   ("child", 5, "blank-row", None),
+                   ("child", 5, "primary-key", "id"),  # missing
+                   ("child", 6, "foreign-key", "a, b"),  # (missing, x)
+                   ("child", 6, "foreign-key", "id"),
+                   ("parent", 3, "unique-error", "n"),  # 1 is 1.0
+                   ("parent", 4, "primary-key", "a, b"),  # (01, missing) is (1, missing)
+                   ("parent", 5, "primary-key", "a, b"),  # all missing
+                   ("parent", 6, "primary-key", "a, b")]
+
+
 def test_on_a_large_table_only_checks_with_a_cheaper_question_are_asked():
     small = LoadedResource(index=0, name="s", schema={}, rows=DIRECT_ROWS - 1)
     large = LoadedResource(index=1, name="l", schema={}, rows=DIRECT_ROWS)
     assert not _direct(_check(small, "SELECT 1"))
     assert _direct(_check(large, "SELECT 1"))
-    assert not _direct(_check(large, "SELECT 1", probe="SELECT 1 FROM t WHERE __bad"))
+    assert not _direct(_check(large, "SELECT 1", probe="SELECT 1 FROM t WHERE __bad",
+                              cheap=True))
+    # a key check's probe groups or joins every row, as the check does: run it once
+    assert _direct(_check(large, "SELECT 1", probe="SELECT 1 FROM t GROUP BY x"))
 
 
 def test_a_check_run_directly_reports_without_being_asked(monkeypatch):

@@ -59,6 +59,7 @@ def test_duckdb_reports_an_interrupted_query_as_the_code_expects():
 
 def test_the_fast_load_passes_an_interrupt_on(tmp_path: Path):
     from semicon.schemas.validation import loader, rawscan
+    from semicon.schemas.validation.engine import _connect
     from semicon.schemas.validation.fastload import load_fast
     from semicon.schemas.validation.resource import LoadedResource as Resource
 
@@ -68,7 +69,7 @@ def test_the_fast_load_passes_an_interrupt_on(tmp_path: Path):
     r.file = descriptor.parent / res["path"]
     header, _ = rawscan.read_header(r.file, rawscan.Dialect.parse(res.get("dialect")))
     r.columns = loader._columns(r.schema, header)
-    con = duckdb.connect()
+    con = _connect(tmp_path)  # the validation's connection (its macros defined)
     with interrupting(con), pytest.raises(KeyboardInterrupt):
         load_fast(con, r, rawscan.Dialect.parse(res.get("dialect")))
 
