@@ -134,18 +134,24 @@ def drop_loaded(con: Any, r: LoadedResource) -> None:
 
 
 def finish_fast(con: Any, r: LoadedResource, dialect: rawscan.Dialect, scan: rawscan.RawScan,
-                rejected: list) -> bool:
+                rejected: list, *, small: bool = False) -> bool:
     """Build the view over DuckDB's table (+ re-parsed rejected lines); False -> slow path.
 
     DuckDB skips blank lines and a record may span lines: when the physical line count
     does not equal header + rows + rejected lines, row numbers cannot be derived from row
     order and the careful parser takes over. So do bad encoding and unterminated quotes.
+    A ``small`` table without rejected lines is stored at once as the table the view would
+    become (:func:`.loader.settle`): one statement instead of two.
     """
     t = f"r{r.index}_t"
     if not fast_usable(con, r, scan, rejected):
         return False
     r.view = f"r{r.index}_v"
     r.tables = [t]
+    if not rejected and small:
+        r.view = stored_name(r)
+        r.rows = con.execute(f"CREATE TABLE {r.view} AS {view_select(r, t)}").fetchall()[0][0]
+        return True
     if not rejected:
         con.execute(f"CREATE VIEW {r.view} AS {view_select(r, t)}")
         return True
@@ -160,6 +166,11 @@ def finish_fast(con: Any, r: LoadedResource, dialect: rawscan.Dialect, scan: raw
     con.execute(f"CREATE VIEW {r.view} AS {view_select(r, t)} UNION ALL "
                 f"{view_select(r, f'r{r.index}_rj', keys='__k, __extra')}")
     return True
+
+
+def stored_name(r: LoadedResource) -> str:
+    """The table a small resource's rows are stored in once loaded (:func:`.loader.settle`)."""
+    return f"r{r.index}_m"
 
 
 def fast_usable(con: Any, r: LoadedResource, scan: rawscan.RawScan, rejected: list) -> bool:

@@ -13,7 +13,14 @@ from semicon.schemas.model import Schema, as_schema
 
 from . import rawscan, sources, sqlchecks
 from .careful import load_slow, store_records
-from .fastload import drop_loaded, fast_usable, finish_fast, in_file_order, load_fast
+from .fastload import (
+    drop_loaded,
+    fast_usable,
+    finish_fast,
+    in_file_order,
+    load_fast,
+    stored_name,
+)
 from .findings import Finding, make
 from .longform import WIDE_COLUMNS
 from .prescan import Prescan, ScanJob, parse_hash, scan_options
@@ -210,10 +217,12 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
     for line in scan.nul_lines:
         findings.append(r.finding("nul-byte", f"Line {line} contains a NUL byte", line=line))
     ok = rejected is not None and not scan.nul_lines and scan.decode_ok
-    if not (ok and finish_fast(con, r, dialect, scan, rejected)):  # type: ignore[arg-type]
+    small = size <= SAMPLE_EVERY
+    if not (ok and finish_fast(con, r, dialect, scan, rejected,  # type: ignore[arg-type]
+                               small=small)):
         drop_loaded(con, r)
         load_slow(con, r, file, dialect, encoding, findings)
-    r.rows = settle(con, r, small=size <= SAMPLE_EVERY)
+    r.rows = settle(con, r, small=small)
     r.usable = True
     advance(max(size, 1))
     return r
@@ -225,9 +234,11 @@ def settle(con: Any, r: LoadedResource, *, small: bool) -> int:
     Every check and rule query binds the view's typed expressions again (about 2 ms a
     query on a table of any size); a small table stored once is bound as a plain table.
     """
+    table = stored_name(r)
+    if r.view == table:  # stored at load (fastload.finish_fast)
+        return r.rows
     if not small or r.long_groups:
         return con.execute(f"SELECT count(*) FROM {r.view}").fetchall()[0][0]
-    table = f"r{r.index}_m"
     rows = con.execute(f"CREATE TABLE {table} AS SELECT * FROM {r.view}").fetchall()[0][0]
     r.view = table
     return rows
