@@ -29,6 +29,8 @@ TABLES = "semicon_tables"
 INTERNAL = "semicon_internal"
 #: seconds one rule's query may take before it is stopped (a ``rule-error``)
 DEFAULT_TIME_LIMIT = 300.0
+#: rows up to which a resource's typed rows are stored for the rules, not a view
+STORE_ROWS = 10_000
 
 
 @dataclass
@@ -96,12 +98,16 @@ def _typed_view(con: Any, res: Any, names: list[str]) -> None:
 
     A row's line is its key ``__k`` plus 2 plus the number of rejected lines before it
     (``LoadedResource.line_of``): an ASOF join on the sorted ``bounds``, evaluated only for the
-    rows a query keeps (filters on the fields are pushed below it).
+    rows a query keeps (filters on the fields are pushed below it). A table of at most
+    :data:`STORE_ROWS` rows is stored instead: each rule's query then binds a plain table,
+    not the view's expressions again (on a few hundred rows planning costs more than
+    running).
     """
     cols = "".join(f", {res.by_name[n].typed} AS {ident(n)}" for n in names)
     view = f"{TABLES}.{ident(res.name)}"
+    kind = "TABLE" if res.rows <= STORE_ROWS else "VIEW"
     if not res.bounds:
-        con.execute(f"CREATE VIEW {view} AS SELECT CASE WHEN __k < 0 THEN -__k "
+        con.execute(f"CREATE {kind} {view} AS SELECT CASE WHEN __k < 0 THEN -__k "
                     f"ELSE __k + 2 END AS __line{cols} FROM main.{res.view}")
         return
     table = f"{INTERNAL}.bounds_{res.index}"
@@ -112,7 +118,7 @@ def _typed_view(con: Any, res: Any, names: list[str]) -> None:
     con.execute(f"CREATE TABLE {table} AS SELECT b, max(n) AS n FROM (SELECT "
                 "unnest($1::BIGINT[]) AS b, unnest(range(1, len($1::BIGINT[]) + 1)) AS n) "
                 "GROUP BY b", [list(res.bounds)])
-    con.execute(f"CREATE VIEW {view} AS SELECT CASE WHEN __k < 0 THEN -__k "
+    con.execute(f"CREATE {kind} {view} AS SELECT CASE WHEN __k < 0 THEN -__k "
                 f"ELSE __k + 2 + coalesce(n, 0) END AS __line{cols} FROM ("
                 f"SELECT * FROM main.{res.view}) v ASOF LEFT JOIN {table} x ON v.__k >= x.b")
 

@@ -205,6 +205,14 @@ def test_backed_by_quote_unlisted_values(tmp_path, unlisted, lines):
     assert [f.line for f in report.findings] == lines
 
 
+def test_backed_by_quote_where_the_field_is_the_quote(tmp_path):
+    # the quote is normalised once a row in a subquery: a field read twice stays one column
+    rule = {"rule": "backed-by-quote", "resource": "facts", "field": "quote"}
+    facts = ['f1,brief,x,"Het Rijk draagt bij"', "f2,brief,x,"]
+    report = validate_package(quoting(tmp_path, facts, provenance=DOCS, rules=[rule]))
+    assert found(report) == []
+
+
 def test_sql_query_rule_with_its_own_line_and_message(tmp_path):
     rule = {"rule": "sql", "resource": "orders", "code": "unknown-product", "field": "product_id",
             "query": "SELECT o.__line, o.product_id FROM orders o ANTI JOIN products p "
