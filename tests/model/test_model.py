@@ -162,3 +162,24 @@ def test_package_lists_and_field_facts_are_typed(tmp_path):
     assert (a.enum, a.unit, a.required) == (["x", "y"], "EUR", False)
     assert (b.enum, b.unit, b.constraints) == ([], "kg", {})
     assert table.schema.description == "The table"
+
+
+def test_inlined_descriptor_and_schemas_are_copies(tmp_path: Path):
+    from semicon.schemas.model import json_copy
+
+    nested = {"a": [1, {"b": [2.5, None, True, "x"]}], "c": {}}
+    copied = json_copy(nested)
+    assert copied == nested
+    copied["a"][1]["b"].append(3)
+    copied["c"]["d"] = 1
+    assert nested == {"a": [1, {"b": [2.5, None, True, "x"]}], "c": {}}
+    package = load_package(write(tmp_path, {"resources": [
+        {"name": "t", "path": "t.csv", "schema": {"fields": [{"name": "a"}],
+                                                 "primaryKey": "a"}}]}))
+    inlined = package.inlined()
+    inlined["resources"][0]["schema"]["fields"].append({"name": "b"})
+    inlined["resources"][0]["name"] = "u"
+    assert package.descriptor["resources"][0]["name"] == "t"
+    assert package.inlined()["resources"][0]["schema"]["fields"] == [{"name": "a"}]
+    assert package.resource("t").schema.descriptor["primaryKey"] == ["a"]
+    assert package.descriptor["resources"][0]["schema"]["primaryKey"] == "a"  # as written
