@@ -38,8 +38,10 @@ def load_fast(con: Any, r: LoadedResource, dialect: rawscan.Dialect, *,
             else:
                 con.execute(f"SET threads = {int(threads)}")
         try:
-            con.execute(f"CREATE TABLE {t} AS "
-                        f"{stored_select(r, src, extra='0', never_null=True)}")
+            # the rows DuckDB stored (fast_usable compares them with the line count)
+            r.rows = con.execute(f"CREATE TABLE {t} AS "
+                                 f"{stored_select(r, src, extra='0', never_null=True)}"
+                                 ).fetchall()[0][0]
         finally:
             if before is not None:
                 con.execute(f"SET threads = {int(before)}")
@@ -174,10 +176,10 @@ def stored_name(r: LoadedResource) -> str:
 
 
 def fast_usable(con: Any, r: LoadedResource, scan: rawscan.RawScan, rejected: list) -> bool:
-    """Whether row order gives line numbers: no record spans lines, none was skipped."""
+    """Whether row order gives line numbers: no record spans lines, none was skipped
+    (``r.rows``: the rows :func:`load_fast` stored)."""
     if any(bad_unicode for _, _, bad_unicode in rejected):
         return False
     if any("\n" in (raw or "") or "\r" in (raw or "") for _, raw, _ in rejected):
         return False
-    n = con.execute(f"SELECT count(*) FROM r{r.index}_t").fetchall()[0][0]
-    return scan.physical_lines == 1 + n + len(rejected)
+    return scan.physical_lines == 1 + r.rows + len(rejected)  # rows: as load_fast stored
