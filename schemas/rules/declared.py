@@ -120,15 +120,34 @@ def load_declarations(package: Package) -> Declarations:
     return out
 
 
+#: the build's module that reads the ``site`` and ``views`` declarations
+SITE_DECLARATIONS = Path(__file__).resolve().parents[2] / "build" / "site_declarations.py"
+
+
 def _check_site(out: Declarations, raw: Mapping[str, Any], bad: set[str],
                 resources: set[str]) -> None:
-    """Tables and fields named by the ``site`` and ``views`` declarations must exist."""
-    from semicon.build.site_declarations import site_problems
+    """Tables and fields named by the ``site`` and ``views`` declarations must exist.
 
+    Kept by digest like the JSON Schema check: the build's module that reads them (about
+    5 ms of imports, nine dataclasses) is loaded only when the declarations, the
+    package's tables and fields or that module change."""
     if any(b.startswith(("$.semicon.site", "$.semicon.views")) for b in bad):
         return  # their shape is wrong: already reported
-    for path, message in site_problems(raw, out.fields, resources):
-        out.findings.append(declaration_error(path, message))
+    declared = {key: raw[key] for key in ("site", "views") if key in raw}
+    if not declared:
+        return
+    data = {"declared": declared, "resources": sorted(resources),
+            "fields": {t: sorted(names) for t, names in out.fields.items()}}
+    verdict = Verdict("site-declarations", data, code=[SITE_DECLARATIONS, Path(__file__)],
+                      libraries=[])
+    found = verdict.recall()
+    if found is None:
+        from semicon.build.site_declarations import site_problems
+
+        found = [declaration_error(path, message)
+                 for path, message in site_problems(raw, out.fields, resources)]
+        verdict.keep(found)
+    out.findings.extend(found)
 
 
 def _check_provenance(out: Declarations, resources: Mapping[str, Resource]) -> None:

@@ -92,3 +92,17 @@ def test_names_the_package_lacks(tmp_path, semicon, expected):
 def test_shape_errors_name_their_path(tmp_path, semicon, path):
     found = errors(tmp_path, semicon)
     assert [p for p, _ in found] == [path]
+
+
+def test_kept_site_checks_are_those_found_and_change_with_the_fields(tmp_path, monkeypatch):
+    # the findings are kept by digest (the build's site module is not loaded again); a
+    # package whose fields change is checked again
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    semicon = {"site": {"resources": {"t": {"facets": ["currency"]}}}}
+    first = errors(tmp_path / "a", semicon)
+    assert first == [] and errors(tmp_path / "b", semicon) == []
+    assert len(list((tmp_path / "cache").rglob("*.json"))) >= 2  # kept: schema and site
+    pkg = write_package(tmp_path / "c", [csv_resource("t", FIELDS[:3])],
+                        {"data/t.csv": "id,title,amount\n1,One,10\n"}, semicon=semicon)
+    found = [(f.field, f.message) for f in validate_package(pkg).findings]
+    assert found == [("$.semicon.site.resources.t", "t has no field 'currency'")]

@@ -71,11 +71,13 @@ def test_the_engines_connections_get_the_relational_api_when_asked():
 
 def test_unchanged_descriptor_is_not_checked_again(bundled_copy, tmp_path):
     cache = tmp_path / "cache"
-    assert _run(bundled_copy, cache, "jsonschema")["modules"] == ["jsonschema"]
-    assert len(list((cache / "semicon-nl" / "checks").glob("*.json"))) == 2
-    warm = _run(bundled_copy, cache, "jsonschema", "frictionless", "subprocess")
+    site = "semicon.build.site_declarations"  # checks the site declarations' names
+    assert _run(bundled_copy, cache, "jsonschema", site)["modules"] == ["jsonschema", site]
+    assert len(list((cache / "semicon-nl" / "checks").glob("*.json"))) == 3
+    warm = _run(bundled_copy, cache, "jsonschema", "frictionless", "subprocess", site)
     assert warm["exit"] == 0
     assert "jsonschema" not in warm["modules"] and "frictionless" not in warm["modules"]
+    assert site not in warm["modules"]
     # a changed descriptor is checked again
     data = json.loads(bundled_copy.read_text(encoding="utf-8"))
     data["semicon"]["rules"][0]["no-such-key"] = 1
