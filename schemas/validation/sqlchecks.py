@@ -79,6 +79,18 @@ def _zoned(c: str) -> str:
     return f"CASE WHEN suffix({c}, 'Z') THEN {c}[:-2] || '+00' ELSE {c} END"
 
 
+#: a JSON string literal, and a comma closing an object or array once strings are removed
+_JSON_STRING_RE = r'"(\\.|[^"\\])*"'
+_TRAILING_COMMA_RE = r",[ \t\n\r]*[\]}]"
+
+
+def _json_valid(c: str) -> str:
+    """SQL: ``c`` is JSON for Python's ``json.loads``: DuckDB's parser also reads a
+    trailing comma (``{"a": 1,}``), which is looked for outside strings."""
+    return (f"(json_valid({c}) AND NOT regexp_matches(regexp_replace({c}, "
+            f"{sql_string(_JSON_STRING_RE)}, '', 'g'), {sql_string(_TRAILING_COMMA_RE)}))")
+
+
 def _midnight(c: str) -> str:
     """``24:00:00`` (the end of a day) written ``00:00:00``, as dateutil reads it (DuckDB's
     ``TIMETZ`` keeps 24:00:00, a value after 23:59:59)."""
@@ -187,20 +199,20 @@ def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
         check = (f" AND json_extract_string(TRY_CAST({c} AS JSON), '$.type') IN "
                  f"({', '.join(sql_string(k) for k in kinds)})"
                  if fmt in ("default", "topojson") else "")
-        return (f"CASE WHEN json_valid({c}) AND json_type(TRY_CAST({c} AS JSON)) = 'OBJECT'"
+        return (f"CASE WHEN {_json_valid(c)} AND json_type(TRY_CAST({c} AS JSON)) = 'OBJECT'"
                 f"{check} THEN {c} END")
     if ftype == "list":
         items = f"string_split({c}, {sql_string(fld.list_delimiter)})"
         parsed = parse_expr(fld.item_field, "__item")
-        if parsed == "__item":
-            return items
+        if parsed == "__item":  # NULL for '', as every parser gives (typed_expr relies on it)
+            return f"CASE WHEN {c} <> '' THEN {items} END"
         return (f"CASE WHEN list_bool_and(list_transform({items}, "
                 f"lambda __item: ({parsed}) IS NOT NULL)) "
                 f"THEN list_transform({items}, lambda __item: {parsed}) END")
     if ftype in ("object", "array"):
         kind = "OBJECT" if ftype == "object" else "ARRAY"
         return (
-            f"CASE WHEN json_valid({c}) AND json_type(TRY_CAST({c} AS JSON)) = '{kind}' "
+            f"CASE WHEN {_json_valid(c)} AND json_type(TRY_CAST({c} AS JSON)) = '{kind}' "
             f"THEN {c} END"
         )
     if ftype == "string":
@@ -220,7 +232,7 @@ def _geopoint_ok(c: str, fmt: str) -> str:
                 else f"len(json_keys(TRY_CAST({c} AS JSON)))")
         lon, lat = (f"json_extract_string(TRY_CAST({c} AS JSON), {sql_string(k)})"
                     for k in keys)
-        return (f"json_valid({c}) AND json_type(TRY_CAST({c} AS JSON)) = '{kind}' "
+        return (f"{_json_valid(c)} AND json_type(TRY_CAST({c} AS JSON)) = '{kind}' "
                 f"AND {size} = 2 AND {_in_range(lon, -180, 180)} AND {_in_range(lat, -90, 90)}")
     lon, lat = (f"trim(split_part({c}, ',', {i}))" for i in (1, 2))
     return (f"len(string_split({c}, ',')) = 2 AND {_in_range(lon, -180, 180)} "
@@ -481,8 +493,10 @@ class DuckDBCellSql:
 
     def compare(self, check: CellCheck) -> str:
         fld = self.col.fld
-        return (f"({key_expr(fld, self.value)} {check.op} "
-                f"{key_expr(fld, literal(fld, check.arg))})")
+        out = f"{key_expr(fld, self.value)} {check.op} {key_expr(fld, literal(fld, check.arg))}"
+        if fld.type == "number":  # NaN is beyond every bound (Decimal's comparison)
+            return f"({out} OR isnan({self.value}))"
+        return f"({out})"
 
     def items(self, check: CellCheck) -> str:
         return f"(len({self.typed}) {check.op} {check.arg})"

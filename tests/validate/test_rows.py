@@ -79,6 +79,21 @@ def test_durations_as_isodate_reads_them(one_table):
     assert codes(report) == [("type-error", 4, "d"), ("type-error", 6, "d")]
 
 
+def test_json_nan_and_empty_lists_as_python_reads_them(one_table):
+    """`json.loads` refuses a trailing comma (DuckDB's parser reads it), `Decimal('NaN')`
+    fails every bound, and an empty list cell is a missing value, as in frictionless."""
+    fields = [{"name": "o", "type": "object"}, {"name": "a", "type": "array"},
+              {"name": "n", "type": "number", "constraints": {"minimum": -1.5}},
+              {"name": "l", "type": "list", "delimiter": ";", "constraints": {"minLength": 2}}]
+    text = ('o,a,n,l\n"{""a"": 1,}","[1,]",NaN,\n'
+            '"{""a"": "",}""}","["",]""]",1,a;b\n'
+            '"{""a"": ""\\"",}""}","[1, 2 ]",-inf,a\n')
+    report = validate_package(one_table(fields, text))
+    assert codes(report) == [("type-error", 2, "a"), ("constraint-error", 2, "n"),
+                             ("type-error", 2, "o"), ("constraint-error", 4, "l"),
+                             ("constraint-error", 4, "n")]
+
+
 def test_constraint_errors(one_table):
     fields = [
         {"name": "id", "type": "string", "constraints": {"required": True, "pattern": "A[0-9]+"}},
