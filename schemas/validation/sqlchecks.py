@@ -87,8 +87,9 @@ _TRAILING_COMMA_RE = r",[ \t\n\r]*[\]}]"
 def _json_valid(c: str) -> str:
     """SQL: ``c`` is JSON for Python's ``json.loads``: DuckDB's parser also reads a
     trailing comma (``{"a": 1,}``), which is looked for outside strings."""
+    # each string becomes "" (not nothing: ``["a","b"]`` would read ``[,]``)
     return (f"(json_valid({c}) AND NOT regexp_matches(regexp_replace({c}, "
-            f"{sql_string(_JSON_STRING_RE)}, '', 'g'), {sql_string(_TRAILING_COMMA_RE)}))")
+            f"{sql_string(_JSON_STRING_RE)}, '\"\"', 'g'), {sql_string(_TRAILING_COMMA_RE)}))")
 
 
 def _midnight(c: str) -> str:

@@ -3,11 +3,12 @@
 The DuckDB engine checks ``object``, ``array``, ``geojson`` and the JSON forms of
 ``geopoint`` with DuckDB's JSON functions, whose reader (yyjson) is lenient in ways
 Spark's (Jackson: ``try_parse_json``, ``get_json_object``) is not, and the other way
-round: DuckDB takes a trailing comma (``[1,2,]``), ``nan``/``inf``/``infinity`` in any
-case and repeated keys, and refuses text after the value (``{"a":1}x``); Spark refuses
-the first three and reads past the last. Python's ``json`` is strict JSON plus ``NaN``
-and ``Infinity``: a cell is brought to it with only those leniencies rewritten, so the
-verdicts are DuckDB's.
+round: DuckDB takes ``nan``/``inf``/``infinity`` in any case and repeated keys, and
+refuses text after the value (``{"a":1}x``); Spark refuses the first two and reads past
+the last. A trailing comma (``[1,2,]``), which DuckDB's reader also takes, the DuckDB
+engine refuses as Python's ``json.loads`` does. Python's ``json`` is strict JSON plus
+``NaN`` and ``Infinity``: a cell is brought to it with only the other leniencies
+rewritten, so the verdicts are the DuckDB engine's.
 
 :func:`json_probe` is registered as the SQL function :data:`FUNCTION` (a Python UDF);
 its body uses the standard library only, so the executors of a cluster need Python but
@@ -34,18 +35,13 @@ def json_probe(text: str | None) -> tuple[Any, ...] | None:
 
     if text is None:
         return None
-    token = re.compile(r'("(?:[^"\\]|\\.)*")|(,)(?=[ \t\n\r]*[\]}])'
+    token = re.compile(r'("(?:[^"\\]|\\.)*")'
                        r"|(?<![\w.+-])(-?)(infinity|inf|nan)(?![\w.])", re.IGNORECASE)
 
     def rewrite(m: Any) -> str:
         if m.group(1) is not None:  # a string: kept as it is
             return m.group(1)
-        if m.group(2) is not None:  # a trailing comma: dropped after a value
-            i = m.start() - 1
-            while i >= 0 and text[i] in " \t\n\r":
-                i -= 1
-            return "," if i < 0 or text[i] in "[{,:" else ""
-        return "NaN" if m.group(4).lower() == "nan" else m.group(3) + "Infinity"
+        return "NaN" if m.group(3).lower() == "nan" else m.group(2) + "Infinity"
 
     try:
         value = json.loads(token.sub(rewrite, text), object_pairs_hook=lambda p: (p,))

@@ -285,8 +285,8 @@ def _list(fld: Field, c: str) -> str:
     quoted = "".join(ch if ch.isalnum() else "\\" + ch for ch in fld.list_delimiter)
     items = f"split({c}, {lit(quoted)}, -1)"
     parsed = parse_expr(fld.item_field, "__item")
-    if parsed == "__item":
-        return items
+    if parsed == "__item":  # NULL for '', as the DuckDB engine gives
+        return f"CASE WHEN {c} <> '' THEN {items} END"
     return (f"CASE WHEN forall({items}, __item -> ({parsed}) IS NOT NULL) "
             f"THEN transform({items}, __item -> {parsed}) END")
 
@@ -398,8 +398,11 @@ class SparkCellSql:
 
     def compare(self, check: CellCheck) -> str:
         fld = self.cell.fld
-        return (f"{key_expr(fld, self.value)} {check.op} "
-                f"{key_expr(fld, self.cell.literal(check.arg))}")
+        out = (f"{key_expr(fld, self.value)} {check.op} "
+               f"{key_expr(fld, self.cell.literal(check.arg))}")
+        if fld.type == "number":  # NaN is beyond every bound (Decimal's comparison)
+            return f"({out} OR isnan({self.value}))"
+        return out
 
     def items(self, check: CellCheck) -> str:
         return f"array_size({self.cell.typed}) {check.op} {check.arg}"
