@@ -80,21 +80,26 @@ def _unique_key_queries(r: LoadedResource, findings: list[Finding], cap: int) ->
     return out
 
 
+def _repeats(r: LoadedResource, n: int, rows: list[tuple]) -> list[tuple[int, int, str]]:
+    """For the rows of :func:`.sqlchecks.duplicate_sql` over a key of ``n`` columns: each
+    repeating row's line, the line of the row it repeats, and its key cells shown."""
+    dups = [(r.line_of(row[0]), *row[1:]) for row in rows]
+    prev = _previous_lines([row[: 1 + n] for row in dups])
+    raw = {row[0]: row[1 + n:] for row in dups}
+    return [(line, before, ", ".join("" if v is None else str(v) for v in raw[line]))
+            for line, before in prev.items()]
+
+
 def _unique_key_reporter(r: LoadedResource, cols: list[Column],
                          findings: list[Finding]) -> Callable[[list[tuple]], None]:
-    n = len(cols)
     field = ", ".join(c.name for c in cols)
 
     def report(rows: list[tuple]) -> None:
-        dups = [(r.line_of(row[0]), *row[1:]) for row in rows]
-        prev = _previous_lines([row[: 1 + n] for row in dups])
-        raw = {row[0]: row[1 + n:] for row in dups}
-        for line, before in prev.items():
+        for line, before, shown in _repeats(r, len(cols), rows):
             findings.append(r.finding(
                 "unique-error",
                 f'Row at line "{line}" has unique key violation in fields "{field}": the '
-                f"same as in the row at line {before}", line=line, field=field,
-                value=", ".join("" if v is None else str(v) for v in raw[line])))
+                f"same as in the row at line {before}", line=line, field=field, value=shown))
     return report
 
 
@@ -104,19 +109,14 @@ def _primary_key_queries(r: LoadedResource, findings: list[Finding],
     pk_cols = _key_columns(r, pk) if pk else None
     if not pk_cols:
         return []
-    n = len(pk_cols)
     field = ", ".join(pk)
 
     def duplicates(rows: list[tuple]) -> None:
-        dups = [(r.line_of(row[0]), *row[1:]) for row in rows]
-        prev = _previous_lines([row[: 1 + n] for row in dups])
-        raw = {row[0]: row[1 + n:] for row in dups}
-        for line, before in prev.items():
+        for line, before, shown in _repeats(r, len(pk_cols), rows):
             findings.append(r.finding(
                 "primary-key",
                 f'Row at line "{line}" violates the primary key: the same as in the row at '
-                f"line {before}", line=line, field=field,
-                value=", ".join("" if v is None else str(v) for v in raw[line])))
+                f"line {before}", line=line, field=field, value=shown))
 
     def empty(rows: list[tuple]) -> None:
         for (key,) in rows:
