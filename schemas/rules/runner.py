@@ -9,7 +9,9 @@ so a rule's SQL sees only the package's tables. Each query has a time limit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import dataclasses
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.provenance import document_text
 from semicon.schemas.validation.findings import Finding, make
 from semicon.schemas.validation.resource import Context
+from semicon.schemas.validation.sidebyside import side_by_side
 
 from .base import Rule, ident, normalise_ws
 from .declared import Declarations
@@ -129,12 +132,14 @@ def prepare(rctx: RuleContext, findings: list[Finding]) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {TABLES}")
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {INTERNAL}")
     reads = rctx.declarations.reads
-    for res in rctx.resources.values():
-        if not res.usable:
-            continue
-        names = [c.name for c in res.columns if c.name in reads.get(res.name, ())
-                 and (res.keep is None or c.name in res.keep) and c.name != "__line"]
-        _typed_view(con, res, names)
+
+    def typed_view(c: Any, res: Any) -> None:
+        names = [col.name for col in res.columns if col.name in reads.get(res.name, ())
+                 and (res.keep is None or col.name in res.keep) and col.name != "__line"]
+        _typed_view(c, res, names)
+
+    side_by_side(con, [r for r in rctx.resources.values() if r.usable], typed_view,
+                 workers=rctx.ctx.workers)
     con.execute(f"CREATE TABLE {INTERNAL}.documents (id VARCHAR, text VARCHAR)")
     if any(isinstance(r, Quote) for r in rctx.declarations.rules):
         texts = document_texts(rctx, findings)
@@ -207,15 +212,41 @@ def run_rules(ctx: Context, declarations: Declarations, *, allow_python: bool = 
         except Exception as exc:
             reraise_interrupt(exc)
             return [*out, make("rule-error", f"No rule could run: {_first_line(exc)}")]
+        # SQL rules side by side (sidebyside.py); the package's own Python in this thread
+        shared = [rule for rule in rules if rule.kind != "python"]
+        done = dict(zip(map(id, shared), side_by_side(
+            ctx.con, shared, _run_rule, workers=ctx.workers,
+            session=lambda con: _session(rctx, con)), strict=True))
         for rule in rules:
-            try:
-                out += rule.run(rctx)
-            except Exception as exc:  # a bad rule must not hide the other findings
-                reraise_interrupt(exc)
-                out.append(make("rule-error",
-                                f"{rule.label} could not run: {_first_line(exc)}",
-                                resource=rule.resource))
+            out += done[id(rule)] if id(rule) in done else _run_rule(rctx, rule)
     finally:
         rctx.close()
         ctx.con.execute("RESET search_path")
     return out
+
+
+def _run_rule(rctx: RuleContext, rule: Rule) -> list[Finding]:
+    """The rule's findings, or a ``rule-error`` (a bad rule must not hide the others)."""
+    try:
+        return rule.run(rctx)
+    except Exception as exc:
+        reraise_interrupt(exc)
+        return [make("rule-error", f"{rule.label} could not run: {_first_line(exc)}",
+                     resource=rule.resource)]
+
+
+@contextlib.contextmanager
+def _session(rctx: RuleContext, con: Any) -> Iterator[RuleContext]:
+    """What a worker runs rules with: ``rctx`` itself on its connection, else the same on
+    ``con`` (a cursor of it), with the search path set and its own time limit."""
+    if con is rctx.con:
+        yield rctx
+        return
+    con.execute(f"SET search_path = '{TABLES}'")
+    worker = RuleContext(ctx=dataclasses.replace(rctx.ctx, con=con),
+                         declarations=rctx.declarations, allow_python=rctx.allow_python,
+                         time_limit=rctx.time_limit)
+    try:
+        yield worker
+    finally:
+        worker.close()

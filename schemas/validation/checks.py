@@ -17,7 +17,7 @@ check's: any row flagged at load time); the others are run straight away, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from semicon.schemas.duckdb_core import duckdb_engine
 
 from .findings import Finding
 from .resource import LoadedResource
+from .sidebyside import side_by_side
 
 #: checks asked in one statement
 BATCH = 48
@@ -54,8 +55,9 @@ def any_rows_sql(queries: Sequence[str]) -> str:
 
 
 def run_checks(con: Any, resources: dict[str, LoadedResource], findings: list[Finding],
-               cap: int) -> None:
-    """Row and key findings of every usable table, in table order."""
+               cap: int, *, workers: int = 1) -> None:
+    """Row and key findings of every usable table, in table order; the questions are
+    shared out among ``workers`` threads (:mod:`.sidebyside`)."""
     from .keys import key_queries
     from .rowchecks import row_queries
 
@@ -65,12 +67,17 @@ def run_checks(con: Any, resources: dict[str, LoadedResource], findings: list[Fi
             checks += row_queries(con, r, findings, cap)
             checks += key_queries(r, resources, findings, cap)
     asked = [c for c in checks if not _direct(c)]
-    for batch in _batches(asked):
-        for check in _finding_checks(con, batch):
-            _run(con, check)
+    answers = side_by_side(con, _batches(asked, workers), _ask, workers=workers)
+    for check, rows in (answer for batch in answers for answer in batch):
+        _report(check, rows)
     for check in checks:
         if _direct(check):
-            _run(con, check)
+            _report(check, con.execute(check.sql).fetchall())
+
+
+def _ask(con: Any, batch: list[Check]) -> list[tuple[Check, list[tuple]]]:
+    """The rows of each check of ``batch`` that returns any."""
+    return [(check, con.execute(check.sql).fetchall()) for check in _finding_checks(con, batch)]
 
 
 def _direct(check: Check) -> bool:
@@ -78,15 +85,18 @@ def _direct(check: Check) -> bool:
     return not check.cheap_probe and check.resource.rows >= DIRECT_ROWS
 
 
-def _run(con: Any, check: Check) -> None:
-    rows = con.execute(check.sql).fetchall()
+def _report(check: Check, rows: list[tuple]) -> None:
     check.resource.capped |= len(rows) >= check.cap
     check.report(rows)
 
 
-def _batches(checks: list[Check]) -> Iterator[list[Check]]:
-    for i in range(0, len(checks), BATCH):
-        yield checks[i:i + BATCH]
+def _batches(checks: list[Check], workers: int) -> list[list[Check]]:
+    """At most :data:`BATCH` checks a batch, and a batch for every worker: as many as each."""
+    if not checks:
+        return []
+    count = max(-(-len(checks) // BATCH), min(workers, len(checks)))
+    size = -(-len(checks) // count)
+    return [checks[i:i + size] for i in range(0, len(checks), size)]
 
 
 def _finding_checks(con: Any, batch: list[Check]) -> list[Check]:

@@ -28,6 +28,7 @@ from .prescan import Prescan
 from .report import Report, finish_report
 from .reportcache import KeptReport
 from .resource import DEFAULT_CAP, Context, LoadedResource
+from .sidebyside import SESSION_SQL, side_by_side, workers
 
 __all__ = ["DEFAULT_CAP", "Context", "LoadedResource", "Options", "validate_package"]
 
@@ -151,13 +152,15 @@ def _validate_package(package: Package, options: Options, out: Outcome) -> None:
     prescan = Prescan.start(package, SAMPLE_EVERY)
     data = package.inlined()  # the profile and structure checks judge the descriptor as written
     meta = MetadataCheck(data)  # started first: it may run in a child process
+    small = is_small(package)
     with tempfile.TemporaryDirectory(prefix="semicon-validate-") as tmp, \
-            contextlib.closing(_connect(Path(tmp), small=is_small(package))) as con, \
+            contextlib.closing(_connect(Path(tmp), small=small)) as con, \
             parsing_with(con):  # the rules' SQL is parsed by this connection
         declarations = rules_mod.load_declarations(package)
         try:
             _validate_data(package, data, declarations, meta, options, out, con,
-                           files=_files_folder(Path(tmp)), prescan=prescan)
+                           files=_files_folder(Path(tmp)), prescan=prescan,
+                           workers=workers(small=small))
         finally:  # a bad declaration is reported whatever else stops the run
             out.findings.extend(declarations.findings)
             prescan.cancel()
@@ -179,7 +182,7 @@ def _parse(descriptor: Path | Package, findings: list[Finding], *,
 
 def _validate_data(package: Package, data: dict, declarations: Any, meta: MetadataCheck,
                    options: Options, out: Outcome, con: Any, *, files: Path,
-                   prescan: Prescan) -> None:
+                   prescan: Prescan, workers: int) -> None:
     """Load every table into DuckDB, check rows and keys, then run the declared rules."""
     from semicon.schemas import rules as rules_mod
 
@@ -197,9 +200,9 @@ def _validate_data(package: Package, data: dict, declarations: Any, meta: Metada
         findings.extend(bad_patterns)
         raise Stop
     resources = _load_and_check(con, package, keep, meta, options, out, files=files,
-                                prescan=prescan)
+                                prescan=prescan, workers=workers)
     ctx = Context(con=con, base=package.base_dir, resources=resources,
-                  source_texts=options.source_texts, cap=options.cap)
+                  source_texts=options.source_texts, cap=options.cap, workers=workers)
     findings.extend(rules_mod.run_rules(ctx, declarations, allow_python=options.allow_python))
     if options.pandera_schemas:
         findings.extend(_pandera_findings(ctx, findings))
@@ -235,7 +238,7 @@ def _connect(tmp: Path, *, small: bool = False) -> Any:
                .fetchall() if name not in SMALL_OPTIMIZERS]
         con.execute(f"SET disabled_optimizers = '{','.join(off)}'")
     con.execute("SET preserve_insertion_order = true")
-    con.execute("SET TimeZone = 'UTC'")  # a datetime without a zone is read as UTC
+    con.execute(SESSION_SQL)
     con.execute("SET enable_progress_bar = false")
     define_macros(con)
     return con
@@ -250,19 +253,25 @@ def _files_folder(tmp: Path) -> Path:
 
 def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
                     meta: MetadataCheck, options: Options, out: Outcome, *,
-                    files: Path, prescan: Prescan) -> dict[str, LoadedResource]:
+                    files: Path, prescan: Prescan, workers: int
+                    ) -> dict[str, LoadedResource]:
     """Every table loaded, then its rows and keys checked; the loaded tables by name."""
     duckdb = duckdb_engine()
 
     findings = out.findings
     bar = ProgressBar(options.progress)
     resources: dict[str, LoadedResource] = {}
+
+    def load(c: Any, res: Any) -> tuple[LoadedResource | None, list[Finding]]:
+        found: list[Finding] = []
+        kept = None if options.pandera_schemas else keep.get(res.name, set())
+        r = load_resource(c, package.base_dir, res, found, bar, keep=kept, tmp=files,
+                          allow_remote=options.allow_remote, prescan=prescan)
+        return r, found
+
     try:
-        for res in package.resources:
-            kept = None if options.pandera_schemas else keep.get(res.name, set())
-            r = load_resource(con, package.base_dir, res, findings, bar, keep=kept,
-                              tmp=files, allow_remote=options.allow_remote,
-                              prescan=prescan)
+        for r, found in side_by_side(con, package.resources, load, workers=workers):
+            findings.extend(found)
             if r is None:  # a file, not a table
                 continue
             resources[r.name] = r
@@ -270,7 +279,7 @@ def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
         findings.extend(meta.result())
         if any(f.code in FATAL_CODES for f in findings):
             raise Stop
-        run_checks(con, resources, findings, options.cap)
+        run_checks(con, resources, findings, options.cap, workers=workers)
         out.capped += [r.name for r in resources.values() if r.usable and r.capped]
     except duckdb.Error:
         # odd descriptor values (missingValues, constraints) the profile check rejects

@@ -91,6 +91,8 @@ class Context:
     resources: dict[str, LoadedResource]
     source_texts: dict[str, str] | None = None
     cap: int = DEFAULT_CAP
+    #: threads that may run statements side by side (:mod:`.sidebyside`)
+    workers: int = 1
 
     def has_fields(self, resource: str, *names: str) -> bool:
         res = self.resources.get(resource)

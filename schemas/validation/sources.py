@@ -97,13 +97,14 @@ def open_table(base: Path, res: dict[str, Any], tmp: Path, *,
     if not paths or not all(isinstance(p, str) for p in paths):
         raise Refused("resource-error", f'Resource "{res.get("name")}" has no usable path')
     name = str(res.get("name"))
+    stem = _stem(res)
     local: list[Path] = []
     for i, p in enumerate(paths):
         if is_remote(p):
             if not allow_remote:
                 raise Refused("unsafe-path", f'Refused remote path "{p}" of resource "{name}": '
                               "pass --allow-remote to fetch it over https")
-            target = tmp / f"remote-{i}{Path(p.split('?')[0]).suffix}"
+            target = tmp / f"{stem}-{i}-remote{Path(p.split('?')[0]).suffix}"
             fetch(p, target)
             local.append(target)
         else:
@@ -118,7 +119,7 @@ def open_table(base: Path, res: dict[str, Any], tmp: Path, *,
         # each CSV part carries the header row, as frictionless reads them
         dialect = res.get("dialect") if isinstance(res.get("dialect"), dict) else {}
         headers = fmt in (*CSV_FORMATS, "") and dialect.get("header", True) is not False
-        plain = [_joined(plain, tmp / f"{_safe(name)}-joined", skip_headers=headers)]
+        plain = [_joined(plain, tmp / f"{stem}-joined", skip_headers=headers)]
     file = plain[0]
     if fmt in CSV_FORMATS or fmt == "":
         return Table(file=file, original=original, format=fmt or "csv")
@@ -133,15 +134,18 @@ def open_table(base: Path, res: dict[str, Any], tmp: Path, *,
                   "JSON, NDJSON or XLSX")
 
 
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:64] or "r"
+def _stem(res: dict[str, Any]) -> str:
+    """The start of a resource's file names in ``tmp``: its position and a safe form of its
+    name (names may clash once made safe; resources may be loaded side by side)."""
+    name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(res.get("name")))
+    return f"{getattr(res, 'index', 0)}-{name[:64]}"
 
 
 def _decompressed(res: dict[str, Any], path: str, file: Path, tmp: Path, i: int) -> Path:
     comp = compression_of(res, path)
     if comp is None:
         return file
-    target = tmp / f"{_safe(str(res.get('name')))}-{i}-{Path(path).stem}"
+    target = tmp / f"{_stem(res)}-{i}-{Path(path).stem}"
     try:
         if comp == "gz":
             with gzip.open(file, "rb") as src, target.open("wb") as dst:
