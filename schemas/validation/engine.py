@@ -160,7 +160,7 @@ def _validate_package(package: Package, options: Options, out: Outcome) -> None:
         try:
             _validate_data(package, data, declarations, meta, options, out, con,
                            files=_files_folder(Path(tmp)), prescan=prescan,
-                           workers=workers(small=small))
+                           workers=workers(small=small), one_thread=small)
         finally:  # a bad declaration is reported whatever else stops the run
             out.findings.extend(declarations.findings)
             prescan.cancel()
@@ -182,7 +182,7 @@ def _parse(descriptor: Path | Package, findings: list[Finding], *,
 
 def _validate_data(package: Package, data: dict, declarations: Any, meta: MetadataCheck,
                    options: Options, out: Outcome, con: Any, *, files: Path,
-                   prescan: Prescan, workers: int) -> None:
+                   prescan: Prescan, workers: int, one_thread: bool) -> None:
     """Load every table into DuckDB, check rows and keys, then run the declared rules."""
     from semicon.schemas import rules as rules_mod
 
@@ -200,7 +200,7 @@ def _validate_data(package: Package, data: dict, declarations: Any, meta: Metada
         findings.extend(bad_patterns)
         raise Stop
     resources = _load_and_check(con, package, keep, meta, options, out, files=files,
-                                prescan=prescan, workers=workers)
+                                prescan=prescan, workers=workers, one_thread=one_thread)
     ctx = Context(con=con, base=package.base_dir, resources=resources,
                   source_texts=options.source_texts, cap=options.cap, workers=workers)
     findings.extend(rules_mod.run_rules(ctx, declarations, allow_python=options.allow_python))
@@ -253,7 +253,7 @@ def _files_folder(tmp: Path) -> Path:
 
 def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
                     meta: MetadataCheck, options: Options, out: Outcome, *,
-                    files: Path, prescan: Prescan, workers: int
+                    files: Path, prescan: Prescan, workers: int, one_thread: bool
                     ) -> dict[str, LoadedResource]:
     """Every table loaded, then its rows and keys checked; the loaded tables by name."""
     duckdb = duckdb_engine()
@@ -266,7 +266,8 @@ def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
         found: list[Finding] = []
         kept = None if options.pandera_schemas else keep.get(res.name, set())
         r = load_resource(c, package.base_dir, res, found, bar, keep=kept, tmp=files,
-                          allow_remote=options.allow_remote, prescan=prescan)
+                          allow_remote=options.allow_remote, prescan=prescan,
+                          one_thread=one_thread)
         return r, found
 
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from semicon.schemas.interrupts import reraise_interrupt
@@ -16,8 +17,13 @@ from .tables import insert_records, stored_columns, stored_select, view_select
 
 
 def load_fast(con: Any, r: LoadedResource, dialect: rawscan.Dialect, *,
-              threads: int | None = None, attempt: int = 0) -> list | None:
+              threads: int | None = None, attempt: int = 0,
+              lines: Callable[[], int] | None = None) -> list | None:
     """Parse with DuckDB's parallel reader; the rejected lines, or None if DuckDB failed.
+
+    ``lines`` gives the file's physical line count (the byte scan's, asked for once the
+    rows are stored): a row stored for every line after the header leaves no line to
+    reject, and DuckDB's list of rejected lines is not read (a statement saved a file).
 
     Row order is what gives every row its line number. DuckDB keeps the file's order
     (``preserve_insertion_order``: the CSV reader numbers its batches and ``CREATE TABLE
@@ -45,6 +51,8 @@ def load_fast(con: Any, r: LoadedResource, dialect: rawscan.Dialect, *,
         finally:
             if before is not None:
                 con.execute(f"SET threads = {int(before)}")
+        if lines is not None and lines() == 1 + r.rows:  # each rejected line is a row less
+            return []
         return con.execute(
             f"SELECT line, any_value(csv_line), bool_or(error_type = 'INVALID UNICODE') "
             f"FROM {rej}_errors GROUP BY line ORDER BY line"

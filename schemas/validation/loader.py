@@ -64,15 +64,16 @@ class ProgressBar:
 
 def load_resource(con: Any, base: Path, res: Resource, findings: list[Finding],
                   bar: ProgressBar, *, keep: set[str] | None = None, tmp: Path | None = None,
-                  allow_remote: bool = False,
-                  prescan: Prescan | None = None) -> LoadedResource | None:
+                  allow_remote: bool = False, prescan: Prescan | None = None,
+                  one_thread: bool = False) -> LoadedResource | None:
     """Check and load one table; ``usable`` is set when its rows can be checked.
 
     ``res`` is the package model's resource (a mapping over its normalised descriptor);
     ``tmp`` holds decompressed, joined and downloaded files (sources.py). A resource that
     is not a table (``"type": "file"``, a document) is never read as one: only its file,
     byte count and hash are checked, and None is returned. ``prescan`` holds byte scans
-    started ahead (prescan.py).
+    started ahead (prescan.py); ``one_thread`` says that ``con`` runs every statement on
+    one thread (a small package's, engine.py), which keeps the file's row order.
     """
     if not res.tabular:
         findings.extend(file_findings(res))
@@ -90,7 +91,8 @@ def load_resource(con: Any, base: Path, res: Resource, findings: list[Finding],
         findings.append(r.finding(exc.code, str(exc)))
         return r
     assert table.file is not None
-    return _load_csv(con, r, res, table, findings, bar, prescan or Prescan())
+    return _load_csv(con, r, res, table, findings, bar, prescan or Prescan(),
+                     one_thread=one_thread)
 
 
 def file_findings(res: Resource) -> list[Finding]:
@@ -141,7 +143,8 @@ def _load_records(con: Any, r: LoadedResource, res: Resource, table: sources.Tab
 
 
 def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
-              findings: list[Finding], bar: ProgressBar, prescan: Prescan) -> LoadedResource:
+              findings: list[Finding], bar: ProgressBar, prescan: Prescan, *,
+              one_thread: bool) -> LoadedResource:
     """A CSV file: byte scan beside DuckDB's parse, the careful parser where needed."""
     name, path = r.name, r.path
     file = table.file
@@ -179,10 +182,13 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
         r.by_name = {c.name: c for c in r.columns}
     # a file smaller than a sample interval is read on one thread: row order is then
     # given, and the order check (a second statement as wide as the table) is not needed
-    threads = 1 if size <= SAMPLE_EVERY else _load_threads()
-    rejected = load_fast(con, r, dialect, threads=threads) if fast else None
+    # (a small package's connection runs every statement on one thread: nothing to set)
+    threads = None if one_thread else 1 if size <= SAMPLE_EVERY else _load_threads()
+    rejected = load_fast(con, r, dialect, threads=threads,
+                         lines=lambda: scanner.result().physical_lines) if fast else None
     scan = scanner.result()
-    if (rejected is not None and threads != 1 and fast_usable(con, r, scan, rejected)
+    if (rejected is not None and not one_thread and threads != 1
+            and fast_usable(con, r, scan, rejected)
             and not in_file_order(con, r, dialect, scan, rejected)):
         # never seen with DuckDB 2.0, but line numbers depend on it: redo on one thread
         drop_loaded(con, r)
@@ -251,6 +257,7 @@ class _Scanner:
         self.prescan, self.job, self.advance = prescan, job, advance
         self.box: list[rawscan.RawScan] = []
         self.thread: threading.Thread | None = None
+        self.scan: rawscan.RawScan | None = None
         if job not in prescan.jobs:
             self._start()
 
@@ -264,6 +271,12 @@ class _Scanner:
         self.thread.start()
 
     def result(self) -> rawscan.RawScan:
+        """The scan, once finished (the same object on every call)."""
+        if self.scan is None:
+            self.scan = self._wait()
+        return self.scan
+
+    def _wait(self) -> rawscan.RawScan:
         if self.thread is None:
             ahead = self.prescan.take(self.job)
             if ahead is not None:

@@ -315,8 +315,9 @@ def test_careful_parser_inserts_in_batches(one_table, monkeypatch):
     {"foreignKeys": [{"fields": ["n"], "reference": {"resource": "", "fields": ["n"]}}]},
 ], ids=["whole-rows", "kept-text", "kept-typed"])
 def test_rows_stored_out_of_order_are_detected(one_table, monkeypatch, schema_extra):
-    """If DuckDB ever stored rows out of file order, the sample check reloads on one thread."""
-    from semicon.schemas.validation import loader
+    """If DuckDB ever stored rows out of file order, the sample check reloads on one thread
+    (on a large package: a small one's connection runs every statement on one thread)."""
+    from semicon.schemas.validation import engine, loader
 
     real = loader.load_fast
     calls = []
@@ -333,6 +334,7 @@ def test_rows_stored_out_of_order_are_detected(one_table, monkeypatch, schema_ex
 
     monkeypatch.setattr(loader, "load_fast", shuffled_load)
     monkeypatch.setattr(loader, "SAMPLE_EVERY", 64)
+    monkeypatch.setattr(engine, "SMALL_PACKAGE_BYTES", -1)
     monkeypatch.setenv("SEMICON_VALIDATE_THREADS", "2")
     fields = [S, {"name": "n", "type": "integer"}]
     rows = "".join(f"r{i},{i}\n" for i in range(300))
@@ -372,3 +374,37 @@ def test_foreign_key_keeps_the_failing_typed_value(tmp_path):
     assert report.findings[0].message == (
         'Row at line "3" violates the foreign key: for "ref_id": values "7" not found in the '
         'lookup table "ref" as "id"')
+
+
+class _Recording:
+    """A DuckDB connection (or cursor) that records the SQL it is given."""
+
+    def __init__(self, con, log: list[str]) -> None:
+        self._con, self._log = con, log
+
+    def execute(self, sql, *args, **kw):
+        self._log.append(sql)
+        return self._con.execute(sql, *args, **kw)
+
+    def cursor(self):
+        return _Recording(self._con.cursor(), self._log)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+@pytest.mark.parametrize(("text", "expected", "asked"), [
+    ("id,n\na,1\nb,2\n", [], False),  # a row for every line: nothing rejected to ask for
+    ("id,n\na,1\nb\nc,3\n", [("missing-cell", 3, "n")], True),
+], ids=["all-rows-stored", "a-line-rejected"])
+def test_rejected_lines_are_asked_for_only_when_a_line_is_missing(one_table, monkeypatch,
+                                                                   text, expected, asked):
+    from semicon.schemas.validation import engine
+
+    log: list[str] = []
+    real = engine._connect
+    monkeypatch.setattr(engine, "_connect", lambda *a, **kw: _Recording(real(*a, **kw), log))
+    report = validate_package(one_table([S, {"name": "n", "type": "integer"}], text))
+    assert codes(report) == expected
+    assert any("FROM r0_rej_errors" in sql for sql in log) is asked
+    assert any(sql.startswith("CREATE TABLE r0_t AS") for sql in log)  # loaded by DuckDB
