@@ -36,17 +36,23 @@ def escape(text: str) -> str:
 def formula_sql(c: str) -> str:
     """DuckDB SQL: the text expression ``c`` is a formula (the same test as :func:`is_formula`).
 
-    Byte-wise range comparisons (``c >= '=' AND c < '>'``) test the first character far
-    cheaper than ``left()``; every formula character sorts before 'A', which skips most
-    cells at once; the number test only runs on the few candidates.
+    Cheap to run and to plan (a package's load binds it once a text column): one byte-wise
+    comparison passes over every cell from 'A' on, since every formula character sorts
+    before it, and two more over cells starting with a digit up to ``<``, which none is
+    (:func:`_prefilter_holds`); only the rest meet the regular expressions, first
+    character then number. Twelve range comparisons did the first-character test before:
+    about twice the planning time, and slower on cells starting with a digit.
     """
-    starts = " OR ".join(
-        f"({c} >= {_sql_string(ch)} AND {c} < {_sql_string(chr(ord(ch) + 1))})"
-        for ch in FORMULA_CHARS
-    )
-    return (f"(CASE WHEN {c} < 'A' THEN (CASE WHEN {starts} "
-            f"THEN NOT regexp_full_match({c}, {_sql_string(NUMBER_PATTERN)}) "
-            f"ELSE FALSE END) ELSE FALSE END)")
+    first = "".join(f"\\x{{{ord(ch):x}}}" for ch in FORMULA_CHARS)
+    return (f"(CASE WHEN {c} < 'A' AND ({c} < '0' OR {c} >= '=') "
+            f"THEN regexp_matches({c}, '^[{first}]') "
+            f"AND NOT regexp_full_match({c}, {_sql_string(NUMBER_PATTERN)}) "
+            "ELSE FALSE END)")
+
+
+def _prefilter_holds() -> bool:
+    """Whether every formula character passes :func:`formula_sql`'s comparisons."""
+    return all(ch < "A" and (ch < "0" or ch >= "=") for ch in FORMULA_CHARS)
 
 
 def _sql_string(value: str) -> str:
