@@ -1,36 +1,33 @@
-"""``validate_package``: descriptor, files, rows, keys and declared rules in one pass."""
+"""``validate_package``: descriptor, files, rows, keys and declared rules in one pass.
+
+This module parses the package and answers from a kept report when it may
+(:mod:`.reportcache`), importing nothing else; a package read afresh is run by
+:mod:`.run`, imported while DuckDB opens in a thread (:class:`_Opening`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from semicon.schemas.duckdb_core import duckdb_engine
+from semicon.schemas.interrupts import interrupts_held
 from semicon.schemas.model import DescriptorError, Package, as_package
 
-from .checks import run_checks
-from .descriptor import (
-    Stop,
-    kept_fields,
-    pattern_findings,
-    structure_findings,
-)
-from .findings import FATAL_CODES, Finding, make
-from .loader import SAMPLE_EVERY, ProgressBar, load_resource
+from .descriptor import Stop
+from .findings import DEFAULT_CAP, Finding, make
 from .macros import define_macros
-from .metacheck import MetadataCheck
-from .prescan import Prescan
 from .report import Report, finish_report
 from .reportcache import KeptReport
-from .resource import DEFAULT_CAP, Context, LoadedResource
-from .sidebyside import SESSION_SQL, side_by_side, workers
+from .sidebyside import SESSION_SQL
 
-__all__ = ["DEFAULT_CAP", "Context", "LoadedResource", "Options", "validate_package"]
+__all__ = ["DEFAULT_CAP", "Options", "validate_package"]
 
 
 #: DuckDB's memory limit; beyond it, tables spill to a temporary folder
@@ -134,7 +131,7 @@ def _validate(descriptor: Path | Package, options: Options, out: Outcome) -> Non
         out.kept = True
         return
     try:
-        _validate_package(package, options, out)
+        _validate_afresh(package, options, out)
     except Stop:
         if kept:
             kept.keep(out.findings, out.rows, out.capped)
@@ -143,27 +140,51 @@ def _validate(descriptor: Path | Package, options: Options, out: Outcome) -> Non
         kept.keep(out.findings, out.rows, out.capped)
 
 
-def _validate_package(package: Package, options: Options, out: Outcome) -> None:
-    """Descriptor checks, then every table loaded and checked, then the declared rules."""
-    from semicon.schemas import rules as rules_mod
-    from semicon.schemas.rules.sqlrule import parsing_with
-
-    # the byte scans of large files start now, on the other core (prescan.py)
-    prescan = Prescan.start(package, SAMPLE_EVERY)
-    data = package.inlined()  # the profile and structure checks judge the descriptor as written
-    meta = MetadataCheck(data)  # started first: it may run in a child process
+def _validate_afresh(package: Package, options: Options, out: Outcome) -> None:
+    """Open DuckDB in a thread, meanwhile import the run's modules, then run
+    (:func:`.run.validate_opened`)."""
     small = is_small(package)
     with tempfile.TemporaryDirectory(prefix="semicon-validate-") as tmp, \
-            contextlib.closing(_connect(Path(tmp), small=small)) as con, \
-            parsing_with(con):  # the rules' SQL is parsed by this connection
-        declarations = rules_mod.load_declarations(package)
+            _Opening(Path(tmp), small=small) as opening:
+        from .run import validate_opened
+
+        validate_opened(package, options, out, opening.connection, tmp=Path(tmp),
+                        small=small)
+
+
+class _Opening:
+    """:func:`_connect` in a thread from entering the block: DuckDB loads its extensions
+    without the GIL (about 0.02 s) while the interpreter imports the run's modules.
+    :meth:`connection` waits for it; leaving the block closes it."""
+
+    def __init__(self, tmp: Path, *, small: bool) -> None:
+        self._tmp, self._small = tmp, small
+        self._opened: list[Any] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._open, name="semicon-duckdb-open")
+
+    def _open(self) -> None:
         try:
-            _validate_data(package, data, declarations, meta, options, out, con,
-                           files=_files_folder(Path(tmp)), prescan=prescan,
-                           workers=workers(small=small), one_thread=small)
-        finally:  # a bad declaration is reported whatever else stops the run
-            out.findings.extend(declarations.findings)
-            prescan.cancel()
+            self._opened.append(_connect(self._tmp, small=self._small))
+        except BaseException as exc:  # raised by connection(), in the caller's thread
+            self._error = exc
+
+    def __enter__(self) -> _Opening:
+        with interrupts_held():  # started and known, or not started at all
+            self._thread.start()
+        return self
+
+    def connection(self) -> Any:
+        """The connection, once open (its error, if it could not open)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._opened[0]
+
+    def __exit__(self, *exc: object) -> None:
+        self._thread.join()
+        for con in self._opened:
+            con.close()
 
 
 def _parse(descriptor: Path | Package, findings: list[Finding], *,
@@ -178,34 +199,6 @@ def _parse(descriptor: Path | Package, findings: list[Finding], *,
         findings.append(make(p.code, p.message, resource=p.resource, path=p.path,
                              value=p.value, severity=p.severity))
     return package
-
-
-def _validate_data(package: Package, data: dict, declarations: Any, meta: MetadataCheck,
-                   options: Options, out: Outcome, con: Any, *, files: Path,
-                   prescan: Prescan, workers: int, one_thread: bool) -> None:
-    """Load every table into DuckDB, check rows and keys, then run the declared rules."""
-    from semicon.schemas import rules as rules_mod
-
-    findings = out.findings
-    structure = structure_findings(data)
-    findings.extend(structure)
-    if structure:
-        findings.extend(meta.result())
-        raise Stop
-
-    rules_mod.preload(declarations, options.allow_python)
-    keep = kept_fields(package, declarations.reads)
-    bad_patterns = pattern_findings(con, package)
-    if bad_patterns:
-        findings.extend(bad_patterns)
-        raise Stop
-    resources = _load_and_check(con, package, keep, meta, options, out, files=files,
-                                prescan=prescan, workers=workers, one_thread=one_thread)
-    ctx = Context(con=con, base=package.base_dir, resources=resources,
-                  source_texts=options.source_texts, cap=options.cap, workers=workers)
-    findings.extend(rules_mod.run_rules(ctx, declarations, allow_python=options.allow_python))
-    if options.pandera_schemas:
-        findings.extend(_pandera_findings(ctx, findings))
 
 
 def is_small(package: Package) -> bool:
@@ -244,59 +237,3 @@ def _connect(tmp: Path, *, small: bool = False) -> Any:
     return con
 
 
-def _files_folder(tmp: Path) -> Path:
-    """Where decompressed, joined and fetched resource files go."""
-    files = tmp / "files"
-    files.mkdir()
-    return files
-
-
-def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
-                    meta: MetadataCheck, options: Options, out: Outcome, *,
-                    files: Path, prescan: Prescan, workers: int, one_thread: bool
-                    ) -> dict[str, LoadedResource]:
-    """Every table loaded, then its rows and keys checked; the loaded tables by name."""
-    duckdb = duckdb_engine()
-
-    findings = out.findings
-    bar = ProgressBar(options.progress)
-    resources: dict[str, LoadedResource] = {}
-
-    def load(c: Any, res: Any) -> tuple[LoadedResource | None, list[Finding]]:
-        found: list[Finding] = []
-        kept = None if options.pandera_schemas else keep.get(res.name, set())
-        r = load_resource(c, package.base_dir, res, found, bar, keep=kept, tmp=files,
-                          allow_remote=options.allow_remote, prescan=prescan,
-                          one_thread=one_thread)
-        return r, found
-
-    try:
-        for r, found in side_by_side(con, package.resources, load, workers=workers):
-            findings.extend(found)
-            if r is None:  # a file, not a table
-                continue
-            resources[r.name] = r
-            out.rows[r.name] = r.rows
-        findings.extend(meta.result())
-        if any(f.code in FATAL_CODES for f in findings):
-            raise Stop
-        run_checks(con, resources, findings, options.cap, workers=workers)
-        out.capped += [r.name for r in resources.values() if r.usable and r.capped]
-    except duckdb.Error:
-        # odd descriptor values (missingValues, constraints) the profile check rejects
-        fatal = [f for f in meta.result() if f.code in FATAL_CODES]
-        if fatal:
-            findings.extend(fatal)
-            raise Stop from None
-        raise
-    finally:
-        bar.stop()
-    return resources
-
-
-def _pandera_findings(ctx: Context, findings: list[Finding]) -> list[Finding]:
-    """The generated pandera schemas' failures on cells that have no finding yet."""
-    from .pandera_gen import run_generated_schemas
-
-    seen = {(f.resource, f.line, f.field) for f in findings}
-    return [f for f in run_generated_schemas(ctx) if (f.resource, f.line, f.field) not in seen]

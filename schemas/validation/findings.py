@@ -8,6 +8,8 @@ from typing import Any
 ERROR = "error"
 WARNING = "warning"
 SEVERITIES = (ERROR, WARNING)
+#: findings kept per check query when no ``max_errors`` is given (bounds memory)
+DEFAULT_CAP = 100_000
 
 
 @dataclass(frozen=True)

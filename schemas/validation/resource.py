@@ -15,7 +15,7 @@ from semicon.schemas.duckdb_core import with_relational_api
 from semicon.schemas.model import Schema, as_schema
 from semicon.schemas.sqltypes import quote_ident
 
-from .findings import Finding, make
+from .findings import DEFAULT_CAP, Finding, make
 from .sqlchecks import Column
 
 #: typed values as frames hold them: 64-bit integers (larger ones null), times in UTC
@@ -25,8 +25,6 @@ _FRAME_TYPES = {
     "time": "CAST(timezone('UTC', {}) AS TIME)",
 }
 
-#: findings kept per check query when no ``max_errors`` is given (bounds memory)
-DEFAULT_CAP = 100_000
 
 
 @dataclass

@@ -77,7 +77,7 @@ def test_the_fast_load_passes_an_interrupt_on(tmp_path: Path):
 @pytest.mark.slow
 @pytest.mark.parametrize("stage", [
     "semicon.schemas.validation.loader:load_fast",     # DuckDB reading a CSV
-    "semicon.schemas.validation.engine:run_checks",    # the row and key checks
+    "semicon.schemas.validation.run:run_checks",       # the row and key checks
 ])
 def test_ctrl_c_during_validate_exits_130_without_a_traceback(tmp_path: Path, stage: str):
     descriptor = write_package(tmp_path / "pkg", 300_000)

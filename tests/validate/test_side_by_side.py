@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from semicon.schemas.interrupts import is_interrupt
 from semicon.schemas.model import load_package
-from semicon.schemas.validation import engine, sidebyside, sources, validate_package
+from semicon.schemas.validation import engine, run, sidebyside, sources, validate_package
 from semicon.schemas.validation.sidebyside import side_by_side
 
 from benchmarks.synthetic import write_package
@@ -100,7 +100,7 @@ def test_workers_are_the_cores_for_a_small_package_and_one_for_a_large(monkeypat
 
 def _report(descriptor: Path, monkeypatch, workers: int) -> dict:
     with monkeypatch.context() as m:
-        m.setattr(engine, "workers", lambda small: workers)
+        m.setattr(run, "workers", lambda small: workers)
         data = validate_package(descriptor).to_dict()
     del data["stats"]["seconds"]
     return data
