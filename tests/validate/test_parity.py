@@ -83,3 +83,23 @@ def test_line_numbers_on_a_file_of_many_chunks(tmp_path):
         expected.add((i + 2, code, field))
     report = validate_package(descriptor)
     assert {(f.line, f.code, f.field) for f in report.findings} == expected
+
+
+def test_dates_ending_in_any_character_as_frictionless_reads_them(tmp_path):
+    """A date cell ending in each ASCII character (but line breaks, which make a record of
+    two lines and so other line numbers), after a short and a padded date: the same type
+    errors as frictionless (DuckDB's cast skips trailing whitespace, strptime does not)."""
+    import csv
+    import json
+
+    cells = [f"{start}{chr(b)}" for start in ("2020-1-1", "2020-01-0", "2020-11-")
+             for b in range(1, 128) if chr(b) not in "\r\n"]
+    with (tmp_path / "d.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([["d"], *([c] for c in cells)])
+    (tmp_path / "datapackage.json").write_text(json.dumps({"resources": [
+        {"name": "d", "path": "d.csv", "schema": {"fields": [{"name": "d", "type": "date"}]}}
+    ]}))
+    descriptor = tmp_path / "datapackage.json"
+    expected = theirs(descriptor)
+    assert 300 < len(expected) < len(cells) - 20  # most endings fail, digits do not
+    assert ours(validate_package(descriptor)) == expected
