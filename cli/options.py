@@ -37,9 +37,13 @@ def output_option(fn: F) -> F:
 
 @contextlib.contextmanager
 def internal_errors(command: str, debug: bool) -> Iterator[None]:
-    """An unexpected exception becomes one line and exit code 2 (a traceback with --debug)."""
+    """An unexpected exception becomes one line and exit code 2 (a traceback with --debug);
+    a user's mistake (:class:`~semicon.schemas.errors.SemiconError`, any Click error) is
+    left to Click, which prints it as every command does."""
     try:
         yield
+    except click.ClickException:
+        raise
     except Exception as exc:
         reraise_interrupt(exc)
         if debug:

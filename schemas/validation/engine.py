@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from semicon.schemas.duckdb_core import duckdb_engine
+from semicon.schemas.errors import UnusableInput
 from semicon.schemas.interrupts import interrupts_held
 from semicon.schemas.model import DescriptorError, Package, as_package
 
@@ -225,7 +226,14 @@ def _connect(tmp: Path, *, small: bool = False) -> Any:
     config = {"temp_directory": str(tmp), "memory_limit": memory}
     if small:
         config["threads"] = "1"
-    con = duckdb.connect(config=config)
+    try:
+        con = duckdb.connect(config=config)
+    except duckdb.Error as exc:
+        if "SEMICON_VALIDATE_MEMORY" not in os.environ:
+            raise
+        reason = str(exc).strip().splitlines()[0]
+        raise UnusableInput(f'SEMICON_VALIDATE_MEMORY="{memory}" is not a memory limit '
+                            f"DuckDB accepts, such as 2GB ({reason})") from None
     if small:
         off = [name for (name,) in con.execute("SELECT name FROM duckdb_optimizers()")
                .fetchall() if name not in SMALL_OPTIMIZERS]

@@ -171,6 +171,18 @@ def test_internal_error_has_no_traceback(bad_pkg, monkeypatch):
     assert isinstance(result.exception, RuntimeError)
 
 
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_memory_limit_duckdb_cannot_read_is_one_line_and_exit_2(good_pkg, monkeypatch, fmt):
+    monkeypatch.setenv("SEMICON_VALIDATE_MEMORY", "lots")
+    result = run(good_pkg, "--no-cache", "--format", fmt)
+    assert result.exit_code == 2
+    assert result.output.startswith('Error: SEMICON_VALIDATE_MEMORY="lots" is not a memory '
+                                    "limit DuckDB accepts, such as 2GB (")
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    monkeypatch.setenv("SEMICON_VALIDATE_MEMORY", "2GB")
+    assert run(good_pkg, "--no-cache", "--format", fmt).exit_code == 0
+
+
 def test_colour_only_on_a_terminal(bad_pkg, monkeypatch):
     from semicon.cli import validate as mod
 
