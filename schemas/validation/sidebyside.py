@@ -109,7 +109,9 @@ def side_by_side(con: Any, items: Sequence[I], run: Callable[[S, I], T], *, work
         with lock:
             errors.setdefault(-1, exc)
     finally:
-        _join(threads, cursors, interrupted=any(map(is_interrupt, errors.values())))
+        with lock:  # workers may still be recording their failures
+            interrupted = any(map(is_interrupt, errors.values()))
+        _join(threads, cursors, interrupted=interrupted)
     if errors:
         stops = [i for i, exc in errors.items() if is_interrupt(exc)]
         raise errors[min(stops or errors)]
