@@ -205,3 +205,19 @@ def test_text_report_escapes_line_breaks(one_table):
                                         'id\n"a\nbc"\n'))
     text = render(report, "text")
     assert 'The cell "a\\nbc"' in text
+
+
+def test_nan_in_a_key_equals_nan_as_in_sql_not_as_in_frictionless(tmp_path):
+    """A repeated `NaN` key is a repeat, and a `NaN` reference is found (docs/validate.md,
+    "Limits"); frictionless finds neither, since Python's `nan` never equals itself."""
+    import frictionless
+
+    number = {"name": "id", "type": "number"}
+    parent = csv_resource("p", [number, {"name": "v", "type": "integer"}], primaryKey=["id"])
+    child = csv_resource("c", [{"name": "ref", "type": "number"}], foreignKeys=[
+        {"fields": ["ref"], "reference": {"resource": "p", "fields": ["id"]}}])
+    descriptor = write_package(tmp_path / "pkg", [parent, child], {
+        "data/p.csv": "id,v\nNaN,1\nNaN,2\n1.5,3\n", "data/c.csv": "ref\nNaN\n1.5\n"})
+    assert codes(validate_package(descriptor)) == [("primary-key", 3, "id")]
+    theirs = frictionless.validate(str(descriptor)).flatten(["rowNumber", "fieldName", "type"])
+    assert theirs == [[2, None, "foreign-key"]]  # the child's NaN, not the parent's repeat
