@@ -311,13 +311,13 @@ def create_table_sql(resource: Resource, table_ref: str, *,
         parts = [quote_ident(f.name), stored]
         if f.required or f.name in pk:
             parts.append("NOT NULL")
-        if f.constraints.get("unique") and [f.name] != pk:
+        if f.unique and [f.name] != pk:
             parts.append("UNIQUE")
         parts += [f"CHECK ({chk})" for chk in check_constraints(f, stored)]
         lines.append(" ".join(parts))
     if pk:
         lines.append(f"PRIMARY KEY ({', '.join(quote_ident(n) for n in pk)})")
-    single = {f.name for f in resource.fields if f.constraints.get("unique")}
+    single = {f.name for f in resource.fields if f.unique}
     for uk in resource.unique_keys:
         if uk != pk and not (len(uk) == 1 and uk[0] in single):
             lines.append(f"UNIQUE ({', '.join(quote_ident(n) for n in uk)})")

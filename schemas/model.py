@@ -135,7 +135,7 @@ DEFAULT_MISSING_VALUES = ("",)
 
 def missing_values_of(value: Any) -> list[str]:
     """A declared ``missingValues`` as strings (v2 ``{"value": ...}`` objects flattened);
-    ``[""]`` when it is not a list."""
+    ``[""]`` when it is not a list (or not declared: ``None``)."""
     if not isinstance(value, list):
         return list(DEFAULT_MISSING_VALUES)
     return [m if isinstance(m, str) else str((m or {}).get("value", "")) for m in value
@@ -261,8 +261,7 @@ def as_field(value: Field | Mapping[str, Any],
     elif isinstance(schema, Schema):
         inherited = schema.missing_values()
     else:
-        inherited = missing_values_of(schema.get("missingValues",
-                                                 list(DEFAULT_MISSING_VALUES)))
+        inherited = missing_values_of(schema.get("missingValues"))
     return Field(str(value.get("name", "")), dict(value), tuple(inherited))
 
 
@@ -305,8 +304,7 @@ class Schema(_Described):
 
     def missing_values(self) -> list[str]:
         """The schema's missing values as strings (v2 ``{"value": ...}`` objects flattened)."""
-        return missing_values_of(self.descriptor.get("missingValues",
-                                                     list(DEFAULT_MISSING_VALUES)))
+        return missing_values_of(self.descriptor.get("missingValues"))
 
     def extra_field(self, label: str) -> Field:
         """A field for a column the schema does not declare: any text, named by its label,
@@ -340,8 +338,7 @@ def parse_schema(raw: Mapping[str, Any], resource_name: str) -> Schema:
     descriptor = json_copy(dict(raw))
     fields = []
     raw_fields = descriptor.get("fields")
-    inherited = tuple(missing_values_of(descriptor.get("missingValues",
-                                                       list(DEFAULT_MISSING_VALUES))))
+    inherited = tuple(missing_values_of(descriptor.get("missingValues")))
     for f in raw_fields if isinstance(raw_fields, list) else []:
         if isinstance(f, dict) and isinstance(f.get("name"), str):
             fields.append(Field(f["name"], f, inherited))

@@ -206,7 +206,7 @@ def kept_fields(package: Package, rule_fields: dict[str, set[str]]
         names = out.setdefault(res.name, set())
         names.update(rule_fields.get(res.name, set()))
         names.update(res.primary_key)
-        names.update(f.name for f in res.fields if f.constraints.get("unique"))
+        names.update(f.name for f in res.fields if f.unique)
         for uk in res.unique_keys:
             names.update(uk)
         for fk in res.foreign_keys:

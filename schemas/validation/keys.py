@@ -46,24 +46,13 @@ def _unique_queries(r: LoadedResource, findings: list[Finding], cap: int) -> lis
     for col in r.columns:
         if col.fld.unique:
             sql = sqlchecks.duplicate_sql(r.view, [col], limit=cap)
-            out.append(Check(r, sql, cap, _unique_reporter(r, col, findings),
+            report = _repeat_reporter(
+                r, [col], findings, "unique-error",
+                f'has unique constraint violation in field "{col.name}" at position '
+                f'"{col.position}"')
+            out.append(Check(r, sql, cap, report,
                              probe=sqlchecks.duplicate_probe_sql(r.view, [col])))
     return out
-
-
-def _unique_reporter(r: LoadedResource, col: Column,
-                     findings: list[Finding]) -> Callable[[list[tuple]], None]:
-    def report(rows: list[tuple]) -> None:
-        dups = [(r.line_of(key), k, v) for key, k, v in rows]
-        prev = _previous_lines([(line, k) for line, k, _v in dups])
-        raw = {line: v for line, _k, v in dups}
-        for line, before in prev.items():
-            findings.append(r.finding(
-                "unique-error",
-                f'Row at line "{line}" has unique constraint violation in field "{col.name}" '
-                f'at position "{col.position}": the same as in the row at line {before}',
-                line=line, field=col.name, value=raw[line]))
-    return report
 
 
 def _unique_key_queries(r: LoadedResource, findings: list[Finding], cap: int) -> list[Check]:
@@ -76,7 +65,10 @@ def _unique_key_queries(r: LoadedResource, findings: list[Finding], cap: int) ->
             continue
         sql = sqlchecks.duplicate_sql(r.view, cols, skip_any_null=True, limit=cap)
         probe = sqlchecks.duplicate_probe_sql(r.view, cols, skip_any_null=True)
-        out.append(Check(r, sql, cap, _unique_key_reporter(r, cols, findings), probe=probe))
+        field = ", ".join(c.name for c in cols)
+        report = _repeat_reporter(r, cols, findings, "unique-error",
+                                  f'has unique key violation in fields "{field}"')
+        out.append(Check(r, sql, cap, report, probe=probe))
     return out
 
 
@@ -90,16 +82,17 @@ def _repeats(r: LoadedResource, n: int, rows: list[tuple]) -> list[tuple[int, in
             for line, before in prev.items()]
 
 
-def _unique_key_reporter(r: LoadedResource, cols: list[Column],
-                         findings: list[Finding]) -> Callable[[list[tuple]], None]:
+def _repeat_reporter(r: LoadedResource, cols: list[Column], findings: list[Finding],
+                     code: str, violation: str) -> Callable[[list[tuple]], None]:
+    """A finding ``code`` for each row of :func:`.sqlchecks.duplicate_sql` over ``cols``
+    that repeats an earlier row: 'Row at line "N" <violation>: the same as in ...'."""
     field = ", ".join(c.name for c in cols)
 
     def report(rows: list[tuple]) -> None:
         for line, before, shown in _repeats(r, len(cols), rows):
             findings.append(r.finding(
-                "unique-error",
-                f'Row at line "{line}" has unique key violation in fields "{field}": the '
-                f"same as in the row at line {before}", line=line, field=field, value=shown))
+                code, f'Row at line "{line}" {violation}: the same as in the row at line '
+                f"{before}", line=line, field=field, value=shown))
     return report
 
 
@@ -110,13 +103,8 @@ def _primary_key_queries(r: LoadedResource, findings: list[Finding],
     if not pk_cols:
         return []
     field = ", ".join(pk)
-
-    def duplicates(rows: list[tuple]) -> None:
-        for line, before, shown in _repeats(r, len(pk_cols), rows):
-            findings.append(r.finding(
-                "primary-key",
-                f'Row at line "{line}" violates the primary key: the same as in the row at '
-                f"line {before}", line=line, field=field, value=shown))
+    duplicates = _repeat_reporter(r, pk_cols, findings, "primary-key",
+                                  "violates the primary key")
 
     def empty(rows: list[tuple]) -> None:
         for (key,) in rows:

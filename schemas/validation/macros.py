@@ -2,7 +2,7 @@
 
 DuckDB's parser and binder cost about 1-3 µs per token of SQL text, and on a small table
 a statement costs more to parse and plan than to run. The formula test
-(:func:`semicon.schemas.formulas.formula_sql`, about 400 characters) is written once for
+(:func:`semicon.schemas.formulas.formula_sql`, about 200 characters) is written once for
 every text column of every table; as a macro each use is a call of about 20 characters.
 DuckDB expands a macro when it binds the statement, so the expression evaluated is the
 same one.

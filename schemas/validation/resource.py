@@ -26,7 +26,6 @@ _FRAME_TYPES = {
 }
 
 
-
 @dataclass
 class LoadedResource:
     """One CSV resource loaded into DuckDB as text, ready for SQL checks.
