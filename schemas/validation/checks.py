@@ -12,7 +12,8 @@ longer to order than the probes took to run.
 
 On a large table asking costs as much as running (a key check groups or joins every row
 either way), so a check there is asked only when its probe is cheap to run too (the row
-check's: any row flagged at load time); the others are run straight away, once.
+check's: any row flagged at load time; a key's: its values increase in stored order, so
+none repeats); the others are run straight away, once.
 """
 
 from __future__ import annotations
@@ -42,10 +43,12 @@ class Check:
     #: rows the query returns at most (its ``LIMIT``): reaching it marks the table capped
     cap: int
     report: Callable[[list[tuple]], None]
-    #: a query returning a row exactly when ``sql`` does, cheaper to plan (default ``sql``)
+    #: a query returning a row whenever ``sql`` does, cheaper to plan (default ``sql``);
+    #: exactly then, but for a proof that may fail where ``sql`` finds nothing
     probe: str | None = None
     #: ``probe`` is cheaper to run than ``sql`` on a large table too (it reads a flag
-    #: stored at load time); a key check's probe groups or joins every row as ``sql`` does
+    #: stored at load time, or proves in one streaming pass that no key repeats); a key
+    #: check's other probes group or join every row as ``sql`` does
     cheap_probe: bool = False
 
 
@@ -67,12 +70,11 @@ def run_checks(con: Any, resources: dict[str, LoadedResource], findings: list[Fi
             checks += row_queries(con, r, findings, cap)
             checks += key_queries(r, resources, findings, cap)
     asked = [c for c in checks if not _direct(c)]
-    answers = side_by_side(con, _batches(asked, workers), _ask, workers=workers)
-    for check, rows in (answer for batch in answers for answer in batch):
+    jobs: list[tuple[Callable, Any]] = [(_ask, batch) for batch in _batches(asked, workers)]
+    jobs += [(_run, c) for c in checks if _direct(c)]  # large tables' checks, asked nothing
+    answers = side_by_side(con, jobs, lambda c, job: job[0](c, job[1]), workers=workers)
+    for check, rows in (answer for job in answers for answer in job):
         _report(check, rows)
-    for check in checks:
-        if _direct(check):
-            _report(check, con.execute(check.sql).fetchall())
 
 
 def _ask(con: Any, batch: list[Check]) -> list[tuple[Check, list[tuple]]]:
@@ -80,9 +82,19 @@ def _ask(con: Any, batch: list[Check]) -> list[tuple[Check, list[tuple]]]:
     return [(check, con.execute(check.sql).fetchall()) for check in _finding_checks(con, batch)]
 
 
+def _run(con: Any, check: Check) -> list[tuple[Check, list[tuple]]]:
+    """The rows of ``check``, asked nothing first."""
+    return [(check, con.execute(check.sql).fetchall())]
+
+
 def _direct(check: Check) -> bool:
     """Whether asking first would cost as much as running (see the module's docstring)."""
-    return not check.cheap_probe and check.resource.rows >= DIRECT_ROWS
+    return not check.cheap_probe and large(check.resource)
+
+
+def large(r: LoadedResource) -> bool:
+    """Whether ``r`` has so many rows that a key check costs the same asked or run."""
+    return r.rows >= DIRECT_ROWS
 
 
 def _report(check: Check, rows: list[tuple]) -> None:

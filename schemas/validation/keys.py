@@ -7,7 +7,7 @@ from collections.abc import Callable
 from semicon.schemas.model import ForeignKey
 
 from . import sqlchecks
-from .checks import Check
+from .checks import Check, large
 from .findings import Finding
 from .resource import LoadedResource
 from .sqlchecks import Column
@@ -45,13 +45,11 @@ def _unique_queries(r: LoadedResource, findings: list[Finding], cap: int) -> lis
     out = []
     for col in r.columns:
         if col.fld.unique:
-            sql = sqlchecks.duplicate_sql(r.view, [col], limit=cap)
             report = _repeat_reporter(
                 r, [col], findings, "unique-error",
                 f'has unique constraint violation in field "{col.name}" at position '
                 f'"{col.position}"')
-            out.append(Check(r, sql, cap, report,
-                             probe=sqlchecks.duplicate_probe_sql(r.view, [col])))
+            out.append(_duplicate_check(r, [col], cap, report))
     return out
 
 
@@ -63,13 +61,28 @@ def _unique_key_queries(r: LoadedResource, findings: list[Finding], cap: int) ->
         cols = _key_columns(r, names)
         if not cols:
             continue
-        sql = sqlchecks.duplicate_sql(r.view, cols, skip_any_null=True, limit=cap)
-        probe = sqlchecks.duplicate_probe_sql(r.view, cols, skip_any_null=True)
         field = ", ".join(c.name for c in cols)
         report = _repeat_reporter(r, cols, findings, "unique-error",
                                   f'has unique key violation in fields "{field}"')
-        out.append(Check(r, sql, cap, report, probe=probe))
+        out.append(_duplicate_check(r, cols, cap, report, skip_any_null=True))
     return out
+
+
+def _duplicate_check(r: LoadedResource, cols: list[Column], cap: int,
+                     report: Callable[[list[tuple]], None], *,
+                     skip_any_null: bool = False) -> Check:
+    """The check of rows repeating a key; a large table is first asked whether its keys
+    increase (a cheap proof that none repeats), a small one whether any key repeats.
+
+    The proof streams over a view of one stored table, stopping at the first step down;
+    over the union with re-parsed rejected lines DuckDB would gather every row first."""
+    sql = sqlchecks.duplicate_sql(r.view, cols, skip_any_null=skip_any_null, limit=cap)
+    proof = (sqlchecks.increasing_keys_probe_sql(r.view, cols)
+             if large(r) and len(r.tables) == 1 else None)
+    if proof is not None:
+        return Check(r, sql, cap, report, probe=proof, cheap_probe=True)
+    return Check(r, sql, cap, report,
+                 probe=sqlchecks.duplicate_probe_sql(r.view, cols, skip_any_null=skip_any_null))
 
 
 def _repeats(r: LoadedResource, n: int, rows: list[tuple]) -> list[tuple[int, int, str]]:
@@ -115,8 +128,7 @@ def _primary_key_queries(r: LoadedResource, findings: list[Finding],
                 'keys are all "None"', line=line, field=field))
 
     return [
-        Check(r, sqlchecks.duplicate_sql(r.view, pk_cols, limit=cap), cap, duplicates,
-              probe=sqlchecks.duplicate_probe_sql(r.view, pk_cols)),
+        _duplicate_check(r, pk_cols, cap, duplicates),
         Check(r, sqlchecks.all_null_key_sql(r.view, pk_cols, limit=cap), cap, empty,
               probe=sqlchecks.all_null_key_sql(r.view, pk_cols, probe=True)),
     ]

@@ -22,7 +22,7 @@ from .loader import SAMPLE_EVERY, ProgressBar, load_resource
 from .metacheck import MetadataCheck
 from .prescan import Prescan
 from .resource import Context, LoadedResource
-from .sidebyside import side_by_side, workers
+from .sidebyside import cores, side_by_side, workers
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Options, Outcome
@@ -118,7 +118,8 @@ def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
         findings.extend(meta.result())
         if any(f.code in FATAL_CODES for f in findings):
             raise Stop
-        run_checks(con, resources, findings, options.cap, workers=workers)
+        # a large table's checks too run side by side: each is one statement
+        run_checks(con, resources, findings, options.cap, workers=cores())
         out.capped += [r.name for r in resources.values() if r.usable and r.capped]
     except duckdb.Error:
         # odd descriptor values (missingValues, constraints) the profile check rejects

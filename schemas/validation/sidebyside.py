@@ -34,17 +34,20 @@ SESSION_SQL = "SET TimeZone = 'UTC'"  # a datetime without a zone is read as UTC
 
 
 def workers(*, small: bool) -> int:
-    """How many workers validation uses: the usable cores (at most :data:`MAX_WORKERS`, at
-    most ``SEMICON_VALIDATE_THREADS``) for a small package, one for a large one (its
-    statements already use every core, and side by side they would add up in memory)."""
-    if not small:
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+    """How many workers validation uses: :func:`cores` for a small package, one for a
+    large one (a load's statement already uses every core, and loads side by side would
+    add up in memory)."""
+    return cores() if small else 1
+
+
+def cores() -> int:
+    """The usable cores, at most :data:`MAX_WORKERS` and ``SEMICON_VALIDATE_THREADS``."""
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
         os.cpu_count() or 1
     value = os.environ.get("SEMICON_VALIDATE_THREADS", "")
     if value.isdigit() and int(value) > 0:
-        cores = min(cores, int(value))
-    return max(1, min(cores, MAX_WORKERS))
+        count = min(count, int(value))
+    return max(1, min(count, MAX_WORKERS))
 
 
 @contextlib.contextmanager

@@ -66,6 +66,34 @@ def codes(report: Report) -> list[tuple[str, int | None, str | None]]:
     return [(f.code, f.line, f.field) for f in report.findings]
 
 
+class Recording:
+    """A DuckDB connection (or cursor) that records the SQL it is given."""
+
+    def __init__(self, con: Any, log: list[str]) -> None:
+        self._con, self._log = con, log
+
+    def execute(self, sql: str, *args: Any, **kw: Any) -> Any:
+        self._log.append(sql)
+        return self._con.execute(sql, *args, **kw)
+
+    def cursor(self) -> Recording:
+        return Recording(self._con.cursor(), self._log)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL of every statement validation gives DuckDB (its connection and cursors)."""
+    from semicon.schemas.validation import engine
+
+    log: list[str] = []
+    real = engine._connect
+    monkeypatch.setattr(engine, "_connect", lambda *a, **kw: Recording(real(*a, **kw), log))
+    return log
+
+
 @pytest.fixture(scope="session")
 def spark():
     """One local Spark session (``local[2]``) for every Spark test (starting one takes

@@ -170,3 +170,62 @@ def test_a_check_run_directly_reports_without_being_asked(monkeypatch):
                         lambda *a: pytest.fail("a large table's key check was asked"))
     run_checks(con, {"t": r}, [], 9)
     assert seen == [[(3,), (4,)], []] and not r.capped
+
+
+def _keyed(ftype: str, cells: list[str]) -> tuple[list[dict], str]:
+    """A table keyed by ``id`` (of ``ftype``, cells as given) with a unique text field."""
+    fields = [{"name": "id", "type": ftype},
+              {"name": "code", "type": "string", "constraints": {"unique": True}}]
+    return fields, "id,code\n" + "".join(f"{c},c{i}\n" for i, c in enumerate(cells))
+
+
+GROUPING = "HAVING count(*) > 1"  # duplicate_sql's and duplicate_probe_sql's grouping
+PROOF = "lag(k) OVER ()"  # increasing_keys_probe_sql's streaming pass
+
+
+@pytest.mark.parametrize(("ftype", "cells"), [
+    ("integer", ["1", "2", "10", "011"]),  # typed order (10 < 011), not the text's
+    ("string", ["A", "B", "a", "b"]),
+    ("number", ["-1.5", "0", "2e3", "NaN"]),  # NaN comes after every number
+    ("date", ["1999-12-31", "2000-01-01", "2000-1-2", "2000-01-10"]),
+    ("integer", ["1", "", "3", ""]),  # missing keys are not compared (found apart)
+])
+def test_keys_stored_in_increasing_order_are_proved_unique_without_grouping(
+        one_table, monkeypatch, statements, ftype, cells):
+    monkeypatch.setattr("semicon.schemas.validation.checks.DIRECT_ROWS", 0)  # all large
+    fields, text = _keyed(ftype, cells)
+    report = validate_package(one_table(fields, text, primaryKey=["id"]))
+    assert [f.code for f in report.findings] == ["primary-key"] * cells.count("")
+    assert sum(sql.count(PROOF) for sql in statements) == 2  # id's and code's
+    assert not any(GROUPING in sql for sql in statements)
+
+
+@pytest.mark.parametrize(("ftype", "cells", "line"), [
+    ("integer", ["1", "2", "02", "3"], 4),  # 02 is 2: increasing as text, not as integers
+    ("integer", ["3", "1", "2", "1"], 5),  # out of order: the grouping finds it
+    ("number", ["-1", "0", "-0", "1"], 4),  # -0 is 0
+    ("number", ["1", "NaN", "NaN"], 4),  # NaN repeats NaN (docs/validate.md, Limits)
+    ("string", ["a", "b", "b", "c"], 4),
+    ("date", ["2000-01-01", "2000-1-1"], 3),
+])
+def test_a_repeated_key_fails_the_proof_and_the_grouping_finds_it(
+        one_table, monkeypatch, statements, ftype, cells, line):
+    monkeypatch.setattr("semicon.schemas.validation.checks.DIRECT_ROWS", 0)
+    fields, text = _keyed(ftype, cells)
+    report = validate_package(one_table(fields, text, primaryKey=["id"]))
+    assert [(f.code, f.line) for f in report.findings] == [("primary-key", line)]
+    assert any(PROOF in sql for sql in statements)
+    assert any(GROUPING in sql for sql in statements)
+
+
+def test_no_proof_over_rejected_lines_or_a_key_of_several_columns(one_table, monkeypatch,
+                                                                   statements):
+    """A line DuckDB rejected is re-read into a table of its own: over the union of two
+    tables the window would gather every row before its first answer."""
+    monkeypatch.setattr("semicon.schemas.validation.checks.DIRECT_ROWS", 0)
+    fields = [{"name": "id", "type": "integer"}, {"name": "n", "type": "integer"}]
+    report = validate_package(one_table(fields, "id,n\n1,1\n2\n2,3\n", primaryKey=["id"],
+                                        uniqueKeys=[["id", "n"]]))
+    assert [(f.code, f.line) for f in report.findings] == [("missing-cell", 3),
+                                                           ("primary-key", 4)]
+    assert not any(PROOF in sql for sql in statements)

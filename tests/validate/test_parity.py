@@ -85,6 +85,52 @@ def test_line_numbers_on_a_file_of_many_chunks(tmp_path):
     assert {(f.line, f.code, f.field) for f in report.findings} == expected
 
 
+def _one_column_package(tmp_path, field: dict, cells: list[str], **schema):
+    import csv
+    import json
+
+    with (tmp_path / "d.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([[field["name"]], *([c] for c in cells)])
+    (tmp_path / "datapackage.json").write_text(json.dumps({"resources": [
+        {"name": "d", "path": "d.csv", "schema": {"fields": [field], **schema}}]}))
+    return tmp_path / "datapackage.json"
+
+
+def test_dates_at_the_ends_of_the_calendar_as_frictionless_reads_them(tmp_path):
+    """Year 0 (which DuckDB reads as 1 BC), years of more than four digits, a 29 February,
+    written in full and short: read as strptime('%Y-%m-%d') reads them."""
+    cells = [f"{year}-{month}-{day}"
+             for year in ("0000", "0001", "0999", "1999", "2000", "2100", "9999", "10000",
+                          "+2020", "-2020", "02020", "020")
+             for month, day in (("01", "01"), ("1", "1"), ("02", "29"), ("2", "29"),
+                                ("12", "31"), ("13", "01"), ("01", "00"))]
+    descriptor = _one_column_package(tmp_path, {"name": "d", "type": "date"}, cells)
+    expected = theirs(descriptor)
+    assert {line for line, _, _ in expected} >= {2, 3}  # year 0 is not a date
+    assert len(cells) - len(expected) >= 15  # the dates of years 1 to 9999
+    assert ours(validate_package(descriptor)) == expected
+
+
+def test_max_length_counts_characters_not_bytes(tmp_path):
+    """maxLength 3: three characters of two bytes each fit, four do not."""
+    cells = ["abc", "abcd", "ééé", "éééé", "€€€", "€€€€", "a", "😀😀😀", "😀😀😀😀"]
+    descriptor = _one_column_package(
+        tmp_path, {"name": "d", "type": "string", "constraints": {"maxLength": 3}}, cells)
+    expected = theirs(descriptor)
+    assert {line for line, _, _ in expected} == {3, 5, 7, 10}
+    assert ours(validate_package(descriptor)) == expected
+
+
+def test_numbers_written_differently_repeat_a_key_as_in_frictionless(tmp_path):
+    """-0 is 0 and 1e0 is 1.0 (Decimal's equality): repeats of the primary key."""
+    cells = ["-1", "0", "-0", "1.0", "1e0", "2", "+2", "0.50", ".5"]
+    descriptor = _one_column_package(tmp_path, {"name": "d", "type": "number"}, cells,
+                                     primaryKey=["d"])
+    expected = theirs(descriptor)
+    assert {line for line, _, _ in expected} == {4, 6, 8, 10}
+    assert ours(validate_package(descriptor)) == expected
+
+
 def test_dates_ending_in_any_character_as_frictionless_reads_them(tmp_path):
     """A date cell ending in each ASCII character (but line breaks, which make a record of
     two lines and so other line numbers), after a short and a padded date: the same type
