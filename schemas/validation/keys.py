@@ -13,13 +13,6 @@ from .resource import LoadedResource
 from .sqlchecks import Column
 
 
-def _key_columns(r: LoadedResource, names: list[str]) -> list[Column] | None:
-    cols = [r.by_name.get(n) for n in names]
-    if any(c is None for c in cols):
-        return None
-    return cols  # type: ignore[return-value]
-
-
 def _previous_lines(rows: list[tuple]) -> dict[int, int]:
     """For rows (line, *key) of duplicate keys: line -> line of the previous occurrence."""
     last: dict[tuple, int] = {}
@@ -58,7 +51,7 @@ def _unique_key_queries(r: LoadedResource, findings: list[Finding], cap: int) ->
     repeats an earlier row's; rows with a null cell in the key are not compared."""
     out = []
     for names in r.schema.unique_keys:
-        cols = _key_columns(r, names)
+        cols = r.key_columns(names)
         if not cols:
             continue
         field = ", ".join(c.name for c in cols)
@@ -112,7 +105,7 @@ def _repeat_reporter(r: LoadedResource, cols: list[Column], findings: list[Findi
 def _primary_key_queries(r: LoadedResource, findings: list[Finding],
                          cap: int) -> list[Check]:
     pk = r.schema.primary_key
-    pk_cols = _key_columns(r, pk) if pk else None
+    pk_cols = r.key_columns(pk)
     if not pk_cols:
         return []
     field = ", ".join(pk)
@@ -139,10 +132,10 @@ def _foreign_key_queries(r: LoadedResource, resources: dict[str, LoadedResource]
     out = []
     for fk in r.schema.foreign_keys:
         target = resources.get(fk.resource)
-        cols = _key_columns(r, list(fk.fields))
+        cols = r.key_columns(fk.fields)
         if not cols or target is None or not target.usable:
             continue
-        ref_cols = _key_columns(target, list(fk.reference_fields))
+        ref_cols = target.key_columns(fk.reference_fields)
         if not ref_cols:
             continue
         sql = sqlchecks.foreign_key_sql(r.view, cols, target.view, ref_cols, limit=cap)

@@ -78,6 +78,13 @@ class LoadedResource:
     def finding(self, code: str, message: str, **kw: Any) -> Finding:
         return make(code, message, resource=self.name, path=self.path, **kw)
 
+    def key_columns(self, names: Iterable[str]) -> list[Column] | None:
+        """The columns of the fields ``names``; None if any is not a column of the table."""
+        cols = [self.by_name.get(n) for n in names]
+        if not cols or any(c is None for c in cols):
+            return None
+        return cols  # type: ignore[return-value]
+
 
 @dataclass
 class Context:

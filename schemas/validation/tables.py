@@ -21,7 +21,8 @@ def stored_select(r: LoadedResource, source: str, *, extra: str,
     """
     typed = "".join(f", {c.typed_definition} AS {c.tcol}" for c in r.columns if c.tcol)
     flags = sqlchecks.row_flags(r.columns)
-    terms = sqlchecks.bad_terms(r.columns, flags, extra=extra, never_null=never_null)
+    terms = sqlchecks.bad_terms(r.columns, flags, extra=extra, never_null=never_null,
+                                primary_key=r.key_columns(r.schema.primary_key))
     packed = packed_cells(r)
     packed_cols = {c.col for c in packed}
     out = list(passthrough)
