@@ -111,7 +111,7 @@ def _typed_view(con: Any, res: Any, names: list[str]) -> None:
     kind = "TABLE" if res.rows <= STORE_ROWS else "VIEW"
     if not res.bounds:
         con.execute(f"CREATE {kind} {view} AS SELECT CASE WHEN __k < 0 THEN -__k "
-                    f"ELSE __k + 2 END AS __line{cols} FROM main.{res.view}")
+                    f"ELSE __k + 2 END AS __line{cols} FROM main.{res.kept_source()}")
         return
     table = f"{INTERNAL}.bounds_{res.index}"
     # rejected lines in a row share a bound: the ASOF join must find the last of them
@@ -123,7 +123,8 @@ def _typed_view(con: Any, res: Any, names: list[str]) -> None:
                 "GROUP BY b", [list(res.bounds)])
     con.execute(f"CREATE {kind} {view} AS SELECT CASE WHEN __k < 0 THEN -__k "
                 f"ELSE __k + 2 + coalesce(n, 0) END AS __line{cols} FROM ("
-                f"SELECT * FROM main.{res.view}) v ASOF LEFT JOIN {table} x ON v.__k >= x.b")
+                f"SELECT * FROM main.{res.kept_source()}) v ASOF LEFT JOIN {table} x "
+                "ON v.__k >= x.b")
 
 
 def prepare(rctx: RuleContext, findings: list[Finding]) -> None:

@@ -134,13 +134,14 @@ def _rows_match(con: Any, r: LoadedResource, records: list[tuple[int, list[str]]
 
 
 def drop_loaded(con: Any, r: LoadedResource) -> None:
-    for obj, kind in ((f"r{r.index}_v", "VIEW"), (f"r{r.index}_t", "TABLE"),
-                      (f"r{r.index}_rj", "TABLE")):
+    for obj, kind in ((f"r{r.index}_v", "VIEW"), (f"r{r.index}_kv", "VIEW"),
+                      (f"r{r.index}_t", "TABLE"), (f"r{r.index}_rj", "TABLE")):
         with contextlib.suppress(Exception):  # wrong kind of object
             con.execute(f"DROP {kind} IF EXISTS {obj}")
     r.extras.clear()
     r.bounds = []
     r.tables = []
+    r.kept_view = ""
 
 
 def finish_fast(con: Any, r: LoadedResource, dialect: rawscan.Dialect, scan: rawscan.RawScan,
@@ -162,19 +163,22 @@ def finish_fast(con: Any, r: LoadedResource, dialect: rawscan.Dialect, scan: raw
         r.view = stored_name(r)
         r.rows = con.execute(f"CREATE TABLE {r.view} AS {view_select(r, t)}").fetchall()[0][0]
         return True
-    if not rejected:
-        con.execute(f"CREATE VIEW {r.view} AS {view_select(r, t)}")
-        return True
-    records = []
-    for line, raw, _ in rejected:
-        cells = next(dialect.reader([raw]), [])
-        records.append((int(line), cells))
-    insert_records(con, f"r{r.index}_rj", r, records)
-    r.tables.append(f"r{r.index}_rj")
-    lines = [line for line, _ in records]
-    r.bounds = [line - 2 - j for j, line in enumerate(lines)]  # table rows before reject j
-    con.execute(f"CREATE VIEW {r.view} AS {view_select(r, t)} UNION ALL "
-                f"{view_select(r, f'r{r.index}_rj', keys='__k, __extra')}")
+    if rejected:
+        records = []
+        for line, raw, _ in rejected:
+            cells = next(dialect.reader([raw]), [])
+            records.append((int(line), cells))
+        insert_records(con, f"r{r.index}_rj", r, records)
+        r.tables.append(f"r{r.index}_rj")
+        lines = [line for line, _ in records]
+        r.bounds = [line - 2 - j for j, line in enumerate(lines)]  # table rows before j
+    r.kept_view = f"r{r.index}_kv"
+    for view, derived in ((r.view, True), (r.kept_view, False)):
+        parts = [view_select(r, t, derived=derived)]
+        if rejected:
+            parts.append(view_select(r, f"r{r.index}_rj", keys="__k, __extra",
+                                     derived=derived))
+        con.execute(f"CREATE VIEW {view} AS {' UNION ALL '.join(parts)}")
     return True
 
 

@@ -69,13 +69,14 @@ def _duplicate_check(r: LoadedResource, cols: list[Column], cap: int,
 
     The proof streams over a view of one stored table, stopping at the first step down;
     over the union with re-parsed rejected lines DuckDB would gather every row first."""
-    sql = sqlchecks.duplicate_sql(r.view, cols, skip_any_null=skip_any_null, limit=cap)
-    proof = (sqlchecks.increasing_keys_probe_sql(r.view, cols)
+    rows = r.kept_source()
+    sql = sqlchecks.duplicate_sql(rows, cols, skip_any_null=skip_any_null, limit=cap)
+    proof = (sqlchecks.increasing_keys_probe_sql(rows, cols)
              if large(r) and len(r.tables) == 1 else None)
     if proof is not None:
         return Check(r, sql, cap, report, probe=proof, cheap_probe=True)
     return Check(r, sql, cap, report,
-                 probe=sqlchecks.duplicate_probe_sql(r.view, cols, skip_any_null=skip_any_null))
+                 probe=sqlchecks.duplicate_probe_sql(rows, cols, skip_any_null=skip_any_null))
 
 
 def _repeats(r: LoadedResource, n: int, rows: list[tuple]) -> list[tuple[int, int, str]]:
@@ -122,8 +123,8 @@ def _primary_key_queries(r: LoadedResource, findings: list[Finding],
 
     return [
         _duplicate_check(r, pk_cols, cap, duplicates),
-        Check(r, sqlchecks.all_null_key_sql(r.view, pk_cols, limit=cap), cap, empty,
-              probe=sqlchecks.all_null_key_sql(r.view, pk_cols, probe=True)),
+        Check(r, sqlchecks.all_null_key_sql(r.kept_source(), pk_cols, limit=cap), cap, empty,
+              probe=sqlchecks.all_null_key_sql(r.kept_source(), pk_cols, probe=True)),
     ]
 
 
@@ -138,8 +139,9 @@ def _foreign_key_queries(r: LoadedResource, resources: dict[str, LoadedResource]
         ref_cols = target.key_columns(fk.reference_fields)
         if not ref_cols:
             continue
-        sql = sqlchecks.foreign_key_sql(r.view, cols, target.view, ref_cols, limit=cap)
-        probe = sqlchecks.foreign_key_probe_sql(r.view, cols, target.view, ref_cols)
+        rows, targets = r.kept_source(), target.kept_source()
+        sql = sqlchecks.foreign_key_sql(rows, cols, targets, ref_cols, limit=cap)
+        probe = sqlchecks.foreign_key_probe_sql(rows, cols, targets, ref_cols)
         out.append(Check(r, sql, cap, _foreign_key_reporter(r, fk, findings), probe=probe))
     return out
 

@@ -244,7 +244,7 @@ def settle(con: Any, r: LoadedResource, *, small: bool) -> int:
     if r.view == table:  # stored at load (fastload.finish_fast)
         return r.rows
     if not small or r.long_groups:
-        return con.execute(f"SELECT count(*) FROM {r.view}").fetchall()[0][0]
+        return con.execute(f"SELECT count(*) FROM {r.kept_source()}").fetchall()[0][0]
     rows = con.execute(f"CREATE TABLE {table} AS SELECT * FROM {r.view}").fetchall()[0][0]
     r.view = table
     return rows

@@ -41,6 +41,10 @@ class LoadedResource:
     file: Path | None = None
     usable: bool = False
     view: str = ""
+    #: a view of what is stored for every row (kept fields' cells and typed values,
+    #: ``__bad``), cheaper to bind than ``view``, which derives every typed value; empty
+    #: where that is ``view`` itself (see :meth:`kept_source`)
+    kept_view: str = ""
     #: the tables the view reads, each with the ``__bad`` flag of its rows
     tables: list[str] = field(default_factory=list)
     columns: list[Column] = field(default_factory=list)
@@ -77,6 +81,10 @@ class LoadedResource:
 
     def finding(self, code: str, message: str, **kw: Any) -> Finding:
         return make(code, message, resource=self.name, path=self.path, **kw)
+
+    def kept_source(self) -> str:
+        """What queries of kept fields only (keys, references, rules) read."""
+        return self.kept_view or self.view
 
     def key_columns(self, names: Iterable[str]) -> list[Column] | None:
         """The columns of the fields ``names``; None if any is not a column of the table."""
@@ -115,7 +123,7 @@ class Context:
             raise ValueError(f"{resource}: fields {unread} are not among the fields the "
                              "rules declare (schemas/rules.py fields_read)")
         cols = ", ".join(f"{res.by_name[n].typed} AS {quote_ident(n)}" for n in names)
-        sql = f"SELECT __k, {cols} FROM {res.view}"
+        sql = f"SELECT __k, {cols} FROM {res.kept_source()}"
         if where:
             sql = f"SELECT * FROM ({sql}) WHERE {where}"
         return sql
