@@ -86,7 +86,7 @@ def compression_of(res: dict[str, Any], path: str) -> str | None:
     return suffix if suffix in COMPRESSIONS else None
 
 
-def open_table(base: Path, res: dict[str, Any], tmp: Path, *,
+def open_table(base: Path, res: Resource, tmp: Path, *,
                allow_remote: bool = False) -> Table:
     """The rows of resource ``res`` (paths already checked safe): see the module's doc."""
     fmt = table_format(res)
@@ -238,12 +238,7 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def _field_names(res: Resource) -> list[str]:
-    """The resource's field names: the header of rows given as JSON objects."""
-    return res.field_names
-
-
-def _keyed_or_rows(items: Iterator[tuple[int, Any]], res: dict[str, Any]
+def _keyed_or_rows(items: Iterator[tuple[int, Any]], res: Resource
                    ) -> Iterator[tuple[int, list[str]]]:
     """(line, header/row) from JSON rows: arrays (the first is the header) or objects
     (the header is the schema's field names, else the first object's keys)."""
@@ -252,7 +247,7 @@ def _keyed_or_rows(items: Iterator[tuple[int, Any]], res: dict[str, Any]
         return
     first_line, item = first
     if isinstance(item, dict):
-        header = _field_names(res) or [str(k) for k in item]
+        header = res.field_names or [str(k) for k in item]
         yield 1, header
         for line, obj in _chain([(first_line, item)], items):
             if not isinstance(obj, dict):
@@ -285,7 +280,7 @@ class Records:
         return self.rows
 
 
-def inline_records(data: Any, res: dict[str, Any]) -> Records:
+def inline_records(data: Any, res: Resource) -> Records:
     """Inline ``data``: row n is line n (the header row, or the first object, is line 1)."""
     if not isinstance(data, list):
         raise Refused("resource-error", f'Inline data of resource "{res.get("name")}" is not '
@@ -296,7 +291,7 @@ def inline_records(data: Any, res: dict[str, Any]) -> Records:
     return Records(_keyed_or_rows(items, res))
 
 
-def json_records(file: Path, res: dict[str, Any]) -> Records:
+def json_records(file: Path, res: Resource) -> Records:
     """A JSON file holding the rows (or an object holding them under ``dialect.property``)."""
     try:
         data = json.loads(file.read_text(encoding=res.get("encoding") or "utf-8"))
@@ -311,7 +306,7 @@ def json_records(file: Path, res: dict[str, Any]) -> Records:
     return inline_records(data, res)
 
 
-def ndjson_records(file: Path, res: dict[str, Any]) -> Records:
+def ndjson_records(file: Path, res: Resource) -> Records:
     """One JSON array or object a line; the line numbers are the file's."""
     encoding = res.get("encoding") or "utf-8"
 
@@ -331,7 +326,7 @@ def ndjson_records(file: Path, res: dict[str, Any]) -> Records:
     if peek is None:
         return Records(iter(()))
     if isinstance(peek[1], dict):
-        header = _field_names(res) or [str(k) for k in peek[1]]
+        header = res.field_names or [str(k) for k in peek[1]]
 
         def keyed() -> Iterator[tuple[int, list[str]]]:
             yield 1, header
