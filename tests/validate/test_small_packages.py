@@ -1,5 +1,7 @@
 """A small package runs on one DuckDB thread with only the optimisers that plan joins: the
-findings are exactly those of the full set-up, on every kind of package and error."""
+findings are exactly those of the full set-up, on every kind of package and error; and
+those of a large package's paths (every file sampled, loaded on every core and checked as
+a large table is), forced on the same packages."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from semicon.schemas.model import load_package
-from semicon.schemas.validation import engine, validate_package
+from semicon.schemas.validation import checks, engine, loader, run, validate_package
 
 from benchmarks.synthetic import write_package
 
@@ -18,9 +20,16 @@ COMPAT = ROOT / "tests" / "compat" / "frictionless" / "data"
 REAL = ROOT / "tests" / "real_packages"
 
 
-def _findings(descriptor: Path, monkeypatch, *, small: bool) -> list[dict]:
+def _findings(descriptor: Path, monkeypatch, *, small: bool, large_paths: bool = False
+              ) -> list[dict]:
     with monkeypatch.context() as m:
         m.setattr(engine, "SMALL_PACKAGE_BYTES", 1 << 40 if small else -1)
+        if large_paths:
+            # every file is "large": sampled every 64 bytes, its line order checked, its
+            # view of kept fields made; every table's keys checked as a large table's
+            for module in (loader, run):
+                m.setattr(module, "SAMPLE_EVERY", 64)
+            m.setattr(checks, "DIRECT_ROWS", 0)
         report = validate_package(descriptor)
     return sorted((f.to_dict() for f in report.findings),
                   key=lambda d: tuple(str(v) for v in d.values()))
@@ -79,3 +88,17 @@ def test_seeded_package_same_findings(tmp_path, monkeypatch):
 def test_third_party_packages_same_findings(descriptor, monkeypatch):
     assert _findings(descriptor, monkeypatch, small=True) == _findings(
         descriptor, monkeypatch, small=False)
+
+
+@pytest.mark.parametrize("descriptor", _cases())
+def test_third_party_packages_same_findings_on_the_large_paths(descriptor, monkeypatch):
+    assert _findings(descriptor, monkeypatch, small=True) == _findings(
+        descriptor, monkeypatch, small=False, large_paths=True)
+
+
+def test_spoilt_bundled_and_seeded_packages_same_findings_on_the_large_paths(
+        bundled_copy, tmp_path, monkeypatch):
+    _spoil_bundled(bundled_copy)
+    for descriptor in (bundled_copy, _seeded(tmp_path / "seeded")):
+        small = _findings(descriptor, monkeypatch, small=True)
+        assert small == _findings(descriptor, monkeypatch, small=False, large_paths=True)
