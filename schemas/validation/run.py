@@ -80,13 +80,11 @@ def _validate_data(package: Package, data: dict, declarations: Any, meta: Metada
         findings.extend(_pandera_findings(ctx, findings))
 
 
-
 def _files_folder(tmp: Path) -> Path:
     """Where decompressed, joined and fetched resource files go."""
     files = tmp / "files"
     files.mkdir()
     return files
-
 
 
 def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
@@ -131,7 +129,6 @@ def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
     finally:
         bar.stop()
     return resources
-
 
 
 def _pandera_findings(ctx: Context, findings: list[Finding]) -> list[Finding]:

@@ -1,11 +1,12 @@
-"""Independent statements of a small package, run side by side on the machine's cores.
+"""Independent statements run side by side on the machine's cores.
 
 A small package's statements are a few milliseconds each, mostly DuckDB planning them, and
 a small package's connection runs each on one thread (``engine.is_small``): its tables load,
 its checks run and its rules query one after another on one core. DuckDB plans and runs a
 statement without the GIL, so :func:`side_by_side` gives each extra worker thread a
 connection of its own to the same in-memory database (a cursor) and shares the work out:
-the tables are loaded, the checks asked and the rules run on every core.
+the tables are loaded, the checks asked and the rules run on every core. A large package's
+checks are shared out the same way (each is one statement); its loads are not.
 
 Results come back in the order of the items, whatever thread ran them, so findings and
 their order do not depend on the workers. The calling thread is a worker too, on the
