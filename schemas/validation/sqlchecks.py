@@ -24,7 +24,7 @@ from semicon.schemas.formulas import FORMULA_CHARS
 from semicon.schemas.model import Field, Schema, as_field, as_schema
 from semicon.schemas.sqltypes import duckdb_type, quote_ident, sql_string
 
-from .cellchecks import CellCheck, cell_checks
+from .cellchecks import STRING_TYPES, CellCheck, cell_checks
 from .globs import glob_match_sql
 from .macros import formula_call
 
@@ -592,7 +592,9 @@ def bad_terms(columns: Sequence[Column], flags: Sequence[Flag], extra: str = "__
         terms.append(blank_sql(columns, extra))
     if extra != "0":
         terms.append(f"{extra} > 0")
-    if primary_key:  # so that all_null_key_sql reads only flagged rows
+    # so that all_null_key_sql reads only flagged rows; a required text key's missing
+    # cells fail `required` already
+    if primary_key and not all(k.fld.required and not has_parser(k.fld) for k in primary_key):
         terms.append(f"({_all_null(primary_key)})")
     return terms
 
@@ -694,8 +696,7 @@ def duplicate_probe_sql(view: str, keys: Sequence[Column], *,
 
 #: field types whose typed values (text, numbers, dates, booleans) DuckDB's ``>`` orders
 #: strictly: two values GROUP BY tells apart are in order one way or the other
-_ORDERED_KEY_TYPES = frozenset({"string", "any", "integer", "number", "date", "year",
-                                "boolean"})
+_ORDERED_KEY_TYPES = STRING_TYPES | {"integer", "number", "date", "year", "boolean"}
 
 
 def increasing_keys_probe_sql(view: str, keys: Sequence[Column]) -> str | None:

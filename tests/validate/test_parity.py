@@ -131,6 +131,24 @@ def test_numbers_written_differently_repeat_a_key_as_in_frictionless(tmp_path):
     assert ours(validate_package(descriptor)) == expected
 
 
+@pytest.mark.parametrize("required", [True, False], ids=["required", "optional"])
+@pytest.mark.parametrize("ftype", ["string", "integer"])
+def test_a_missing_primary_key_as_in_frictionless(tmp_path, required, ftype):
+    """The row is flagged at load time by its `required` check or by a term of its own
+    (sqlchecks.bad_terms): either way its primary key check finds it."""
+    import json
+
+    (tmp_path / "d.csv").write_text("d,n\n1,a\n,b\n2,c\n,d\n3,e\n", encoding="utf-8")
+    fields = [{"name": "d", "type": ftype, "constraints": {"required": required}},
+              {"name": "n", "type": "string"}]
+    (tmp_path / "datapackage.json").write_text(json.dumps({"resources": [
+        {"name": "d", "path": "d.csv", "schema": {"fields": fields, "primaryKey": ["d"]}}]}))
+    descriptor = tmp_path / "datapackage.json"
+    expected = theirs(descriptor)
+    assert {line for line, _, code in expected if code == "primary-key"} == {3, 5}
+    assert ours(validate_package(descriptor)) == expected
+
+
 def test_dates_ending_in_any_character_as_frictionless_reads_them(tmp_path):
     """A date cell ending in each ASCII character (but line breaks, which make a record of
     two lines and so other line numbers), after a short and a padded date: the same type
