@@ -12,8 +12,9 @@ longer to order than the probes took to run.
 
 On a large table asking costs as much as running (a key check groups or joins every row
 either way), so a check there is asked only when its probe is cheap to run too (the row
-check's: any row flagged at load time; a key's: its values increase in stored order, so
-none repeats); the others are run straight away, once.
+check's: any row flagged at load time); the others are run straight away, once, some by a
+plan of their own (a key's repeats found from the order the keys are stored in,
+:mod:`.keyorder`).
 """
 
 from __future__ import annotations
@@ -47,9 +48,11 @@ class Check:
     #: exactly then, but for a proof that may fail where ``sql`` finds nothing
     probe: str | None = None
     #: ``probe`` is cheaper to run than ``sql`` on a large table too (it reads a flag
-    #: stored at load time, or proves in one streaming pass that no key repeats); a key
-    #: check's other probes group or join every row as ``sql`` does
+    #: stored at load time); a key check's probes group or join every row as ``sql`` does
     cheap_probe: bool = False
+    #: what gives ``sql``'s rows on a large table, more cheaply: a plan of a few
+    #: statements (:func:`.keyorder.find_repeats`)
+    run: Callable[[Any], list[tuple]] | None = None
 
 
 def any_rows_sql(queries: Sequence[str]) -> str:
@@ -79,12 +82,16 @@ def run_checks(con: Any, resources: dict[str, LoadedResource], findings: list[Fi
 
 def _ask(con: Any, batch: list[Check]) -> list[tuple[Check, list[tuple]]]:
     """The rows of each check of ``batch`` that returns any."""
-    return [(check, con.execute(check.sql).fetchall()) for check in _finding_checks(con, batch)]
+    return [(check, _rows(con, check)) for check in _finding_checks(con, batch)]
 
 
 def _run(con: Any, check: Check) -> list[tuple[Check, list[tuple]]]:
     """The rows of ``check``, asked nothing first."""
-    return [(check, con.execute(check.sql).fetchall())]
+    return [(check, _rows(con, check))]
+
+
+def _rows(con: Any, check: Check) -> list[tuple]:
+    return check.run(con) if check.run else con.execute(check.sql).fetchall()
 
 
 def _direct(check: Check) -> bool:

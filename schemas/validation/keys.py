@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from semicon.schemas.model import ForeignKey
 
-from . import sqlchecks
+from . import keyorder, sqlchecks
 from .checks import Check, large
 from .findings import Finding
 from .resource import LoadedResource
@@ -64,17 +64,13 @@ def _unique_key_queries(r: LoadedResource, findings: list[Finding], cap: int) ->
 def _duplicate_check(r: LoadedResource, cols: list[Column], cap: int,
                      report: Callable[[list[tuple]], None], *,
                      skip_any_null: bool = False) -> Check:
-    """The check of rows repeating a key; a large table is first asked whether its keys
-    increase (a cheap proof that none repeats), a small one whether any key repeats.
-
-    The proof streams over a view of one stored table, stopping at the first step down;
-    over the union with re-parsed rejected lines DuckDB would gather every row first."""
+    """The check of rows repeating a key: on a large table found from the order the keys
+    are stored in where they allow (:mod:`.keyorder`), on a small one asked first."""
     rows = r.kept_source()
     sql = sqlchecks.duplicate_sql(rows, cols, skip_any_null=skip_any_null, limit=cap)
-    proof = (sqlchecks.increasing_keys_probe_sql(rows, cols)
-             if large(r) and len(r.tables) == 1 else None)
-    if proof is not None:
-        return Check(r, sql, cap, report, probe=proof, cheap_probe=True)
+    if large(r) and keyorder.applies(cols):
+        return Check(r, sql, cap, report,
+                     run=lambda con: keyorder.find_repeats(con, r, cols[0], sql, cap))
     return Check(r, sql, cap, report,
                  probe=sqlchecks.duplicate_probe_sql(rows, cols, skip_any_null=skip_any_null))
 

@@ -24,7 +24,7 @@ from semicon.schemas.formulas import FORMULA_CHARS
 from semicon.schemas.model import Field, Schema, as_field, as_schema
 from semicon.schemas.sqltypes import duckdb_type, quote_ident, sql_string
 
-from .cellchecks import STRING_TYPES, CellCheck, cell_checks
+from .cellchecks import CellCheck, cell_checks
 from .globs import glob_match_sql
 from .macros import formula_call
 
@@ -692,25 +692,6 @@ def duplicate_probe_sql(view: str, keys: Sequence[Column], *,
     """A row when :func:`duplicate_sql` returns rows (a key occurring twice), shorter."""
     return (f"WITH s AS ({_typed_keys(view, keys, raw=False)}) "
             f"{_duplicated_keys(keys, skip_any_null=skip_any_null)}")
-
-
-#: field types whose typed values (text, numbers, dates, booleans) DuckDB's ``>`` orders
-#: strictly: two values GROUP BY tells apart are in order one way or the other
-_ORDERED_KEY_TYPES = STRING_TYPES | {"integer", "number", "date", "year", "boolean"}
-
-
-def increasing_keys_probe_sql(view: str, keys: Sequence[Column]) -> str | None:
-    """A row unless the key's values, in the order the rows are stored, increase strictly,
-    which proves that none occurs twice; None where the proof does not apply (a key of
-    several columns, or of a type compared otherwise).
-
-    Large tables are often stored in key order (a numbered identifier): one streaming pass
-    then stands in for :func:`duplicate_sql`'s grouping (a third of its time on a million
-    rows). Out of order, it stops at the first step down and the grouping is run."""
-    if len(keys) != 1 or keys[0].fld.type not in _ORDERED_KEY_TYPES:
-        return None
-    return (f"SELECT 1 FROM (SELECT k, lag(k) OVER () AS p FROM (SELECT {keys[0].key} AS k "
-            f"FROM {view}) WHERE k IS NOT NULL) WHERE p IS NOT NULL AND NOT (k > p)")
 
 
 def all_null_key_sql(view: str, keys: Sequence[Column], *, limit: int | None = None,

@@ -180,7 +180,7 @@ def _keyed(ftype: str, cells: list[str]) -> tuple[list[dict], str]:
 
 
 GROUPING = "HAVING count(*) > 1"  # duplicate_sql's and duplicate_probe_sql's grouping
-PROOF = "lag(k) OVER ()"  # increasing_keys_probe_sql's streaming pass
+PROOF = "lag(k) OVER ()"  # keyorder.steps_sql's streaming pass
 
 
 @pytest.mark.parametrize(("ftype", "cells"), [
@@ -208,24 +208,23 @@ def test_keys_stored_in_increasing_order_are_proved_unique_without_grouping(
     ("string", ["a", "b", "b", "c"], 4),
     ("date", ["2000-01-01", "2000-1-1"], 3),
 ])
-def test_a_repeated_key_fails_the_proof_and_the_grouping_finds_it(
+def test_a_repeated_key_fails_the_proof_and_is_found_among_the_rows_out_of_order(
         one_table, monkeypatch, statements, ftype, cells, line):
+    """The rows either side of each step down are the suspects (keyorder.py): the repeat
+    is found by comparing their keys with every row's, not by grouping them all."""
     monkeypatch.setattr("semicon.schemas.validation.checks.DIRECT_ROWS", 0)
     fields, text = _keyed(ftype, cells)
     report = validate_package(one_table(fields, text, primaryKey=["id"]))
     assert [(f.code, f.line) for f in report.findings] == [("primary-key", line)]
     assert any(PROOF in sql for sql in statements)
-    assert any(GROUPING in sql for sql in statements)
+    assert not any(GROUPING in sql for sql in statements)
 
 
-def test_no_proof_over_rejected_lines_or_a_key_of_several_columns(one_table, monkeypatch,
-                                                                   statements):
-    """A line DuckDB rejected is re-read into a table of its own: over the union of two
-    tables the window would gather every row before its first answer."""
+def test_no_proof_for_a_key_of_several_columns(one_table, monkeypatch, statements):
     monkeypatch.setattr("semicon.schemas.validation.checks.DIRECT_ROWS", 0)
     fields = [{"name": "id", "type": "integer"}, {"name": "n", "type": "integer"}]
-    report = validate_package(one_table(fields, "id,n\n1,1\n2\n2,3\n", primaryKey=["id"],
+    report = validate_package(one_table(fields, "id,n\n1,1\n2,2\n2,2\n",
                                         uniqueKeys=[["id", "n"]]))
-    assert [(f.code, f.line) for f in report.findings] == [("missing-cell", 3),
-                                                           ("primary-key", 4)]
+    assert [(f.code, f.line) for f in report.findings] == [("unique-error", 4)]
     assert not any(PROOF in sql for sql in statements)
+    assert any(GROUPING in sql for sql in statements)
