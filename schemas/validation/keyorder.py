@@ -53,9 +53,10 @@ def applies(keys: Sequence[Column]) -> bool:
 
 def stored_rows(r: LoadedResource) -> str:
     """The kept fields of the rows of ``r``'s first table, in the order stored: the kept
-    view itself when it reads that table only (a union would be gathered before the
-    window streams), else that table's part of it."""
-    if len(r.tables) == 1:
+    view itself when it reads that table only (as for a table stored long, or by the
+    careful parser), else that table's part of it (a union would be gathered whole before
+    the window streams)."""
+    if len(r.tables) <= 1:
         return r.kept_source()
     return f"({view_select(r, r.tables[0], derived=False)})"
 

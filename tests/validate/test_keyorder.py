@@ -112,6 +112,24 @@ def test_found_from_the_stored_order_as_by_grouping_every_key(one_table, monkeyp
             assert any(f[0] == "primary-key" for f in large), name
 
 
+@pytest.mark.parametrize("storage", ["long", "careful"])
+def test_found_from_the_stored_order_of_every_storage(one_table, monkeypatch, storage):
+    """A table stored long (wide tables) or by the careful parser (here: a blank line)
+    is one stored table in file order too."""
+    if storage == "long":
+        monkeypatch.setattr("semicon.schemas.validation.longform.WIDE_COLUMNS", 1)
+    rng = random.Random(storage)
+    for name, keys in _orders(rng, 40).items():
+        cells = _cells("integer", keys, rng, missing=True)
+        path = _keyed_package(one_table, "integer", cells, extra={3: f"{cells[0]},x,y"})
+        if storage == "careful":
+            path.with_name("data").joinpath("t.csv").write_text(
+                path.with_name("data").joinpath("t.csv").read_text() + "\n")
+        large = _findings(path, monkeypatch, large=True)
+        assert large == _findings(path, monkeypatch, large=False), (name, cells)
+        assert any(f[0] == "primary-key" for f in large), name
+
+
 def test_a_few_rows_out_of_place_are_checked_without_grouping(one_table, monkeypatch,
                                                               statements):
     monkeypatch.setattr("semicon.schemas.validation.checks.DIRECT_ROWS", 0)
