@@ -2,11 +2,15 @@
 
     python benchmarks/validate_bench.py --rows 1000000
     python benchmarks/validate_bench.py --rows 10000000 --skip-frictionless
+    python benchmarks/validate_bench.py --rows 1000000 --repeat 3 --pairs 3
 
 Writes a valid and an invalid synthetic package (about 0.1% bad rows of every kind, see
 ``benchmarks/synthetic.py``) under ``benchmarks/out/`` (reused when already there), runs both
 validators as subprocesses (wall time, peak memory of the child), prints the ratio and the
 bare DuckDB ``count(*)`` floor, and checks that both report the same (row, field, code) set.
+With ``--pairs N`` frictionless runs N times, each run between semicon runs timed in the
+same minutes (:func:`compare`): the machine's speed drifts by a quarter within minutes
+here, more than the difference being measured.
 
 ``semicon validate`` keeps the findings of its descriptor checks per descriptor digest
 (docs/validate.md); its runs use a cache folder of their own, so the first of them is the
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -148,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="one bad row in N for the invalid package (default 1000 = 0.1%%)")
     ap.add_argument("--skip-frictionless", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="runs of semicon; best is kept")
+    ap.add_argument("--pairs", type=int, default=1,
+                    help="frictionless runs, each between semicon runs (see compare())")
     ap.add_argument("--out", type=Path, default=HERE / "out")
     args = ap.parse_args(argv)
 
@@ -169,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         if any(r["rc"] != 0 for r in floor_runs):
             raise SystemExit(f"the bare DuckDB scan of {csv_path} failed")
         floor_cli = min(floor_runs, key=lambda r: r["wall"])
-        runs = [measure([_semicon(), "validate", str(descriptor), "--quiet", "--no-cache"])
-                for _ in range(args.repeat)]
+        semicon = [_semicon(), "validate", str(descriptor), "--quiet", "--no-cache"]
+        runs = [measure(semicon) for _ in range(args.repeat)]
         best = min(runs, key=lambda r: r["wall"])
         peak = max(r["rss_kib"] for r in runs) / 1024
         print(f"\n[{label}] {csv_path.name}: {size:.0f} MB, load average "
@@ -185,22 +192,40 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  semicon validate, first run of the descriptor: {runs[0]['wall']:7.2f} s "
               f"(cpu {runs[0]['cpu']:.2f} s)")
         if not args.skip_frictionless:
-            fr_json = descriptor.parent / "frictionless-report.json"
-            fr = measure([_frictionless(), "validate", str(descriptor), "--json",
-                          "--limit-errors", "100000000"], stdout=fr_json)
-            print(f"  frictionless validate (CLI):         {fr['wall']:7.2f} s "
-                  f"(cpu {fr['cpu']:.2f} s, exit {fr['rc']}), "
-                  f"peak RSS {fr['rss_kib'] / 1024:.0f} MB")
-            print(f"  speed-up: {fr['wall'] / best['wall']:.1f}x wall, "
-                  f"{fr['cpu'] / best['cpu']:.1f}x cpu")
-            ours, theirs = semicon_findings(descriptor), frictionless_findings(fr_json)
-            same = ours == theirs
-            ok &= same
-            print(f"  same findings as frictionless: {same} ({len(ours)} vs {len(theirs)})")
-            if not same:
-                print(f"    only semicon: {sorted(ours - theirs)[:10]}")
-                print(f"    only frictionless: {sorted(theirs - ours)[:10]}")
+            ok &= compare(descriptor, semicon, runs, args.pairs, args.repeat)
     return 0 if ok else 1
+
+
+def compare(descriptor: Path, semicon: list[str], runs: list[dict], pairs: int,
+            repeat: int) -> bool:
+    """Frictionless beside semicon: each pair is one frictionless run between the best of
+    ``repeat`` semicon runs before it and the best of ``repeat`` after it (the first
+    pair's runs before are ``runs``), so that both are timed on the machine of the same
+    minute; the ratio of each pair, their median, and whether the findings are the same."""
+    fr_json = descriptor.parent / "frictionless-report.json"
+    ratios = []
+    before = runs
+    for i in range(pairs):
+        fr = measure([_frictionless(), "validate", str(descriptor), "--json",
+                      "--limit-errors", "100000000"], stdout=fr_json)
+        after = [measure(semicon) for _ in range(repeat)]
+        best = min(before + after, key=lambda r: r["wall"])
+        ratios.append(fr["wall"] / best["wall"])
+        print(f"  pair {i + 1}: frictionless validate (CLI) {fr['wall']:7.2f} s "
+              f"(cpu {fr['cpu']:.2f} s, exit {fr['rc']}), peak RSS {fr['rss_kib'] / 1024:.0f} MB; "
+              f"semicon best of the {len(before) + len(after)} runs either side "
+              f"{best['wall']:.2f} s (cpu {best['cpu']:.2f} s): {ratios[-1]:.1f}x wall, "
+              f"{fr['cpu'] / best['cpu']:.1f}x cpu")
+        before = after
+    print(f"  speed-up: {statistics.median(ratios):.1f}x wall (median of {pairs} pairs; "
+          f"{min(ratios):.1f}x-{max(ratios):.1f}x)")
+    ours, theirs = semicon_findings(descriptor), frictionless_findings(fr_json)
+    same = ours == theirs
+    print(f"  same findings as frictionless: {same} ({len(ours)} vs {len(theirs)})")
+    if not same:
+        print(f"    only semicon: {sorted(ours - theirs)[:10]}")
+        print(f"    only frictionless: {sorted(theirs - ours)[:10]}")
+    return same
 
 
 if __name__ == "__main__":
