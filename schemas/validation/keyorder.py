@@ -5,8 +5,8 @@ of place: a mistyped key, a repeat, rejected lines re-read into a table of their
 Grouping every key to find the repeats costs a million hash-table entries; this finds
 them from one streaming pass and a query of a few rows:
 
-1. :func:`steps_sql` lists every *step down* of the stored rows: a key that is not
-   above the one before it (a missing key counts as one). Each step makes two
+1. :func:`steps_sql` lists every *step down* of the stored rows with a key (a missing
+   key repeats nothing): a key that is not above the one before it. Each step makes two
    *suspects*: its row and the row before it. Without steps, no key repeats.
 2. Every other row's key is above the one before it, so those rows increase strictly
    (and none repeats) once the rows either side of each run of suspects are in order too.
@@ -62,14 +62,15 @@ def stored_rows(r: LoadedResource) -> str:
 
 
 def steps_sql(source: str, key: Column, limit: int) -> str:
-    """Each step down of ``source`` in stored order: its place ``q`` (from 1), its row's
-    ``__k`` and those of the row before it, the one before that, and the one after; at
-    most ``limit`` steps (one streaming pass, stopping there)."""
+    """Each step down of the rows of ``source`` with a key, in stored order: its place
+    ``q`` among them (from 1), its row's ``__k`` and those of the row before it, the one
+    before that, and the one after; at most ``limit`` steps (one streaming pass,
+    stopping there)."""
     return (
         "SELECT q, __k, p1, p2, n1 FROM (SELECT __k, k, row_number() OVER () AS q, "
         "lag(k) OVER () AS pk, lag(__k) OVER () AS p1, lag(__k, 2) OVER () AS p2, "
-        f"lead(__k) OVER () AS n1 FROM (SELECT __k, {key.key} AS k FROM {source})) "
-        f"WHERE q > 1 AND NOT coalesce(k > pk, FALSE) LIMIT {int(limit)}"
+        f"lead(__k) OVER () AS n1 FROM (SELECT __k, {key.key} AS k FROM {source}) "
+        f"WHERE k IS NOT NULL) WHERE q > 1 AND NOT (k > pk) LIMIT {int(limit)}"
     )
 
 
@@ -88,7 +89,8 @@ def suspects(steps: Sequence[tuple]) -> Suspects:
         if last is not None and step[0] > last[0] + 2:
             _close(first, last, rows, pairs)
             first = None
-        first = first or step
+        if first is None:
+            first = step
         rows += [step[1], step[2]]
         last = step
     if last is not None:
@@ -96,7 +98,8 @@ def suspects(steps: Sequence[tuple]) -> Suspects:
     return Suspects(rows, pairs)
 
 
-def _close(first: Any, last: Any, rows: list[int], pairs: list[tuple[int, int]]) -> None:
+def _close(first: tuple, last: tuple, rows: list[int], pairs: list[tuple[int, int]]
+           ) -> None:
     """Add the rows either side of a run of suspects (from step ``first`` to ``last``)."""
     before, after = first[3], last[4]
     rows += [x for x in (before, after) if x is not None]

@@ -157,6 +157,20 @@ def test_keys_not_in_order_are_grouped(one_table, monkeypatch, statements, cells
     assert any(GROUPING in sql for sql in statements)
 
 
+def test_missing_keys_are_left_out_of_the_order(one_table, monkeypatch, statements):
+    """An optional unique field mostly empty: the cells present are in order."""
+    monkeypatch.setattr("semicon.schemas.validation.checks.DIRECT_ROWS", 0)
+    monkeypatch.setattr(keyorder, "MAX_STEPS", 3)
+    fields = [{"name": "n", "type": "integer"},
+              {"name": "code", "type": "string", "constraints": {"unique": True}}]
+    cells = ["" if i % 3 else f"c{i:03d}" for i in range(60)]
+    cells[-1] = "c003"
+    text = "n,code\n" + "".join(f"{i},{c}\n" for i, c in enumerate(cells))
+    report = validate_package(one_table(fields, text))
+    assert [(f.code, f.line) for f in report.findings] == [("unique-error", 61)]
+    assert not any(GROUPING in sql for sql in statements)
+
+
 def test_rejected_lines_are_suspects(one_table, monkeypatch, statements):
     """A line DuckDB rejects is re-read into a table of its own, after the others: its key
     is compared with every row's, and the stored rows still stream."""
