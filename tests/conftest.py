@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,19 @@ BUNDLED = ROOT / "datapackage"
 LETTER = BUNDLED / "sources" / "voortgangsbrief-halfgeleiderindustrie-2025.txt"
 #: the bundled package's version (release file names carry it)
 VERSION = json.loads((BUNDLED / "datapackage.json").read_text(encoding="utf-8"))["version"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ctrl_c_as_from_a_terminal():
+    """Ctrl-C reaches the tests and the processes they start as it does from a terminal.
+
+    A shell starting the suite in the background (``run-tests &``) makes it ignore SIGINT,
+    and every process it starts would inherit that: the tests of Ctrl-C would then see no
+    interrupt at all. Handled here, SIGINT is back to its default in every child."""
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
 
 
 @pytest.fixture(scope="session", autouse=True)
