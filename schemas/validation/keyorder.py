@@ -61,6 +61,15 @@ def stored_rows(r: LoadedResource) -> str:
     return f"({view_select(r, r.tables[0], derived=False)})"
 
 
+def unproved_sql(r: LoadedResource, key: Column) -> str:
+    """A row unless the keys of ``r``'s stored rows increase strictly and no row was
+    re-read (one streaming pass, stopping at the first step down): a cheap question asked
+    first, as a valid table's answer (:class:`.checks.Check`'s ``probe``)."""
+    sql = (f"SELECT 1 FROM (SELECT k, lag(k) OVER () AS p FROM (SELECT {key.key} AS k "
+           f"FROM {stored_rows(r)}) WHERE k IS NOT NULL) WHERE NOT (k > p)")
+    return " UNION ALL ".join([sql, *(f"SELECT 1 FROM {t}" for t in r.tables[1:])])
+
+
 def steps_sql(source: str, key: Column, limit: int) -> str:
     """Each step down of the rows of ``source`` with a key, in stored order: its place
     ``q`` among them (from 1), its row's ``__k`` and those of the row before it, the one

@@ -11,7 +11,7 @@ from semicon.schemas.validation.engine import validate_package
 from semicon.schemas.validation.keyorder import Suspects, suspects
 
 GROUPING = "HAVING count(*) > 1"  # sqlchecks.duplicate_sql's grouping of every key
-STEPS = "lag(k) OVER ()"  # keyorder.steps_sql's streaming pass
+STEPS = "row_number() OVER () AS q"  # keyorder.steps_sql's streaming pass
 SUSPECTS = "SEMI JOIN"  # keyorder.repeats_sql's query of the suspects' keys
 
 
