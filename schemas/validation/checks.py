@@ -12,8 +12,9 @@ longer to order than the probes took to run.
 
 On a large table asking costs as much as running (a key check groups or joins every row
 either way), so a check there is asked only when its probe is cheap to run too (the row
-check's: any row flagged at load time; a key's: its values increase in the order stored,
-so none repeats, :mod:`.keyorder`); the others are run straight away, once.
+check's: any row flagged at load time); the others are run straight away, once, side by
+side with the questions, some by a plan of their own (a key's repeats found from the order
+the keys are stored in, :mod:`.keyorder`).
 """
 
 from __future__ import annotations
@@ -47,8 +48,7 @@ class Check:
     #: exactly then, but for a proof that may fail where ``sql`` finds nothing
     probe: str | None = None
     #: ``probe`` is cheaper to run than ``sql`` on a large table too (it reads a flag
-    #: stored at load time, or proves in one streaming pass that no key repeats); a key
-    #: check's other probes group or join every row as ``sql`` does
+    #: stored at load time); a key check's probes group or join every row as ``sql`` does
     cheap_probe: bool = False
     #: what gives ``sql``'s rows on a large table, more cheaply: a plan of a few
     #: statements (:func:`.keyorder.find_repeats`)

@@ -63,11 +63,12 @@ def stored_rows(r: LoadedResource) -> str:
 
 def unproved_sql(r: LoadedResource, key: Column) -> str:
     """A row unless the keys of ``r``'s stored rows increase strictly and no row was
-    re-read (one streaming pass, stopping at the first step down): a cheap question asked
-    first, as a valid table's answer (:class:`.checks.Check`'s ``probe``)."""
+    re-read: one streaming pass, stopping at the first step down, the whole answer for a
+    valid table (:func:`steps_sql` is dearer: it carries the rows' places along)."""
     sql = (f"SELECT 1 FROM (SELECT k, lag(k) OVER () AS p FROM (SELECT {key.key} AS k "
            f"FROM {stored_rows(r)}) WHERE k IS NOT NULL) WHERE NOT (k > p)")
-    return " UNION ALL ".join([sql, *(f"SELECT 1 FROM {t}" for t in r.tables[1:])])
+    parts = [sql, *(f"SELECT 1 FROM {t}" for t in r.tables[1:])]
+    return f"SELECT 1 FROM ({' UNION ALL '.join(parts)}) LIMIT 1"
 
 
 def steps_sql(source: str, key: Column, limit: int) -> str:
@@ -146,7 +147,12 @@ def repeats_sql(view: str, key: Column, others: Sequence[str], *,
 def find_repeats(con: Any, r: LoadedResource, key: Column, grouping: str,
                  cap: int) -> list[tuple]:
     """The rows of ``grouping`` (:func:`.sqlchecks.duplicate_sql` over ``key``), found
-    from the stored order where it allows (see the module's docstring)."""
+    from the stored order where it allows (see the module's docstring).
+
+    A statement of its own, not a question asked with others (:mod:`.checks`): the
+    suspects' query then follows on the same worker while the others run beside it."""
+    if not con.execute(unproved_sql(r, key)).fetchall():
+        return []
     steps = con.execute(steps_sql(stored_rows(r), key, MAX_STEPS + 1)).fetchall()
     others = r.tables[1:]
     if len(steps) > MAX_STEPS:
