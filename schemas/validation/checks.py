@@ -91,6 +91,7 @@ def _run(con: Any, check: Check) -> list[tuple[Check, list[tuple]]]:
 
 
 def _rows(con: Any, check: Check) -> list[tuple]:
+    """The rows of ``check``'s query, by its own plan where it has one."""
     return check.run(con) if check.run else con.execute(check.sql).fetchall()
 
 
