@@ -357,6 +357,16 @@ def test_sample_lines_match_the_file(tmp_path, monkeypatch):
     assert scan.newlines == 3000
 
 
+@pytest.mark.parametrize("block", [b"", b"\n", b"\n" * 1000, b"a,b\r\n" * 7, b"no newline",
+                                   bytes(range(256)) * 40, b'"x\n"\n\n"y"'])
+def test_occurrences_counts_as_bytes_count_does(block):
+    from semicon.schemas.validation.rawscan import occurrences
+
+    for data in (block, bytearray(block)):
+        assert occurrences(data, b"\n") == block.count(b"\n")
+        assert occurrences(data, b'"') == block.count(b'"')
+
+
 def test_foreign_key_keeps_the_failing_typed_value(tmp_path):
     """An integer key is stored typed; the finding still names the cell, like frictionless."""
     ref = csv_resource("ref", [{"name": "id", "type": "integer"}], primaryKey=["id"])
