@@ -12,7 +12,7 @@ from semicon.schemas.interrupts import reraise_interrupt
 from . import rawscan, sqlchecks
 from .resource import LoadedResource
 from .sqlchecks import Column
-from .tables import insert_records, stored_columns, stored_select, view_select
+from .tables import insert_records, stored_columns, stored_select, unnested, view_select
 
 
 def load_fast(con: Any, r: LoadedResource, dialect: rawscan.Dialect, *,
@@ -98,15 +98,13 @@ def _kept_cells_match(con: Any, r: LoadedResource, kept: list[Column],
 
     The sample goes to DuckDB as one list a column, bound as parameters and unnested (a
     ``VALUES`` list, and an ``IN`` list of positions, cost it 0.01 s to parse and test)."""
-    names = ["pos", *(c.col for c in kept)]
     lists = [[p for p, _ in pos], *([cells[c.position - 1] for _, cells in pos] for c in kept)]
-    source = ", ".join(f"unnest(${i + 1}::{'BIGINT' if i == 0 else 'VARCHAR'}[]) AS {name}"
-                       for i, name in enumerate(names))
+    source = unnested([("pos", "BIGINT")], [c.col for c in kept])
     exprs = ", ".join(f"{c.typed_definition} AS {c.tcol}" if c.tcol else c.col for c in kept)
     stored = [c.tcol or c.col for c in kept]
     same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in stored)
     bad = con.execute(
-        f"SELECT count(*) FROM (SELECT pos, {exprs} FROM (SELECT {source})) s "
+        f"SELECT count(*) FROM (SELECT pos, {exprs} FROM ({source})) s "
         f"LEFT JOIN (SELECT rowid AS pos, {', '.join(stored)} FROM r{r.index}_t "
         f"WHERE rowid IN (SELECT unnest($1::BIGINT[]))) t "
         f"ON t.pos = s.pos WHERE t.pos IS NULL OR NOT ({same})", lists
@@ -125,10 +123,11 @@ def _rows_match(con: Any, r: LoadedResource, records: list[tuple[int, list[str]]
     places = [p for p, _ in pos]
     try:
         bad = con.execute(
-            f"SELECT count(*) FROM {table} s JOIN (SELECT unnest($1::BIGINT[]) AS line, "
-            f"unnest($2::BIGINT[]) AS pos) v ON -s.__k = v.line LEFT JOIN (SELECT rowid AS "
-            f"pos, {', '.join(cols)} FROM r{r.index}_t WHERE rowid IN (SELECT unnest("
-            f"$2::BIGINT[]))) t ON t.pos = v.pos WHERE t.pos IS NULL OR NOT ({same})",
+            f"SELECT count(*) FROM {table} s "
+            f"JOIN ({unnested([('line', 'BIGINT'), ('pos', 'BIGINT')])}) v "
+            f"ON -s.__k = v.line LEFT JOIN (SELECT rowid AS pos, {', '.join(cols)} "
+            f"FROM r{r.index}_t WHERE rowid IN (SELECT unnest($2::BIGINT[]))) t "
+            f"ON t.pos = v.pos WHERE t.pos IS NULL OR NOT ({same})",
             [lines, places],
         ).fetchall()[0][0]
     finally:

@@ -26,7 +26,7 @@ from typing import Any
 from .cellchecks import STRING_TYPES
 from .resource import LoadedResource
 from .sqlchecks import Column, line_order, raw_cell
-from .tables import view_select
+from .tables import unnested, view_select
 
 #: steps down from which the keys are taken as unordered and every row is grouped
 MAX_STEPS = 10_000
@@ -129,7 +129,7 @@ def repeats_sql(view: str, key: Column, others: Sequence[str], *,
                          *(f"__k IN (SELECT __k FROM {t})" for t in others)])
     sql = (
         f"WITH m AS (SELECT __k, {key.key} AS k0 FROM {view} WHERE {among}), "
-        "g AS (SELECT unnest($2::BIGINT[]) AS a, unnest($3::BIGINT[]) AS b), "
+        f"g AS ({unnested([('a', 'BIGINT'), ('b', 'BIGINT')], first=2)}), "
         "c AS (SELECT s.__k, s.k0, s.r0, count(*) OVER w AS n, min(s.k0) OVER w AS g0 "
         f"FROM (SELECT __k, {key.key} AS k0, {raw_cell(key)} AS r0 FROM {view}) s "
         "SEMI JOIN (SELECT DISTINCT k0 FROM m WHERE k0 IS NOT NULL) o "
