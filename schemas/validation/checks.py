@@ -44,8 +44,7 @@ class Check:
     #: rows the query returns at most (its ``LIMIT``): reaching it marks the table capped
     cap: int
     report: Callable[[list[tuple]], None]
-    #: a query returning a row whenever ``sql`` does, cheaper to plan (default ``sql``);
-    #: exactly then, but for a proof that may fail where ``sql`` finds nothing
+    #: a query returning a row exactly when ``sql`` does, cheaper to plan (default ``sql``)
     probe: str | None = None
     #: ``probe`` is cheaper to run than ``sql`` on a large table too (it reads a flag
     #: stored at load time); a key check's probes group or join every row as ``sql`` does

@@ -61,14 +61,17 @@ def stored_rows(r: LoadedResource) -> str:
     return f"({view_select(r, r.tables[0], derived=False)})"
 
 
-def unproved_sql(r: LoadedResource, key: Column) -> str:
-    """A row unless the keys of ``r``'s stored rows increase strictly and no row was
-    re-read: one streaming pass, stopping at the first step down, the whole answer for a
-    valid table (:func:`steps_sql` is dearer: it carries the rows' places along)."""
-    sql = (f"SELECT 1 FROM (SELECT k, lag(k) OVER () AS p FROM (SELECT {key.key} AS k "
-           f"FROM {stored_rows(r)}) WHERE k IS NOT NULL) WHERE NOT (k > p)")
-    parts = [sql, *(f"SELECT 1 FROM {t}" for t in r.tables[1:])]
-    return f"SELECT 1 FROM ({' UNION ALL '.join(parts)}) LIMIT 1"
+def _keyed(source: str, key: Column) -> str:
+    """The rows of ``source`` with a key, in stored order: ``__k`` and the key ``k``."""
+    return f"(SELECT __k, {key.key} AS k FROM {source}) WHERE k IS NOT NULL"
+
+
+def increasing_sql(source: str, key: Column) -> str:
+    """A row unless the keys of ``source`` increase strictly in stored order: one
+    streaming pass, stopping at the first step down, the whole answer for a valid table
+    (:func:`steps_sql` is dearer: it carries the rows' places along)."""
+    return (f"SELECT 1 FROM (SELECT k, lag(k) OVER () AS p FROM {_keyed(source, key)}) "
+            "WHERE NOT (k > p) LIMIT 1")
 
 
 def steps_sql(source: str, key: Column, limit: int) -> str:
@@ -79,8 +82,8 @@ def steps_sql(source: str, key: Column, limit: int) -> str:
     return (
         "SELECT q, __k, p1, p2, n1 FROM (SELECT __k, k, row_number() OVER () AS q, "
         "lag(k) OVER () AS pk, lag(__k) OVER () AS p1, lag(__k, 2) OVER () AS p2, "
-        f"lead(__k) OVER () AS n1 FROM (SELECT __k, {key.key} AS k FROM {source}) "
-        f"WHERE k IS NOT NULL) WHERE q > 1 AND NOT (k > pk) LIMIT {int(limit)}"
+        f"lead(__k) OVER () AS n1 FROM {_keyed(source, key)}) "
+        f"WHERE q > 1 AND NOT (k > pk) LIMIT {int(limit)}"
     )
 
 
@@ -151,10 +154,10 @@ def find_repeats(con: Any, r: LoadedResource, key: Column, grouping: str,
 
     A statement of its own, not a question asked with others (:mod:`.checks`): the
     suspects' query then follows on the same worker while the others run beside it."""
-    if not con.execute(unproved_sql(r, key)).fetchall():
+    source, others = stored_rows(r), r.tables[1:]
+    if not others and not con.execute(increasing_sql(source, key)).fetchall():
         return []
-    steps = con.execute(steps_sql(stored_rows(r), key, MAX_STEPS + 1)).fetchall()
-    others = r.tables[1:]
+    steps = con.execute(steps_sql(source, key, MAX_STEPS + 1)).fetchall()
     if len(steps) > MAX_STEPS:
         return con.execute(grouping).fetchall()
     if not steps and not others:

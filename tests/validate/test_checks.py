@@ -180,7 +180,7 @@ def _keyed(ftype: str, cells: list[str]) -> tuple[list[dict], str]:
 
 
 GROUPING = "HAVING count(*) > 1"  # duplicate_sql's and duplicate_probe_sql's grouping
-PROOF = "lag(k) OVER ()"  # keyorder.unproved_sql's streaming pass
+PROOF = "lag(k) OVER ()"  # keyorder.increasing_sql's streaming pass
 STEPS = "row_number() OVER () AS q"  # keyorder.steps_sql's, run only when that fails
 
 
