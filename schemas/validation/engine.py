@@ -142,15 +142,27 @@ def _validate(descriptor: Path | Package, options: Options, out: Outcome) -> Non
 
 
 def _validate_afresh(package: Package, options: Options, out: Outcome) -> None:
-    """Open DuckDB in a thread, meanwhile import the run's modules, then run
-    (:func:`.run.validate_opened`)."""
+    """Start a large package's byte scans, open DuckDB in a thread, meanwhile import the
+    run's modules, then run (:func:`.run.validate_opened`)."""
     small = is_small(package)
-    with tempfile.TemporaryDirectory(prefix="semicon-validate-") as tmp, \
+    with _scans_ahead(package, small=small) as prescan, \
+            tempfile.TemporaryDirectory(prefix="semicon-validate-") as tmp, \
             _Opening(Path(tmp), small=small) as opening:
         from .run import validate_opened
 
         validate_opened(package, options, out, opening.connection, tmp=Path(tmp),
-                        small=small)
+                        small=small, prescan=prescan)
+
+
+def _scans_ahead(package: Package, *, small: bool) -> contextlib.AbstractContextManager:
+    """The byte scans of a large package's large files (:mod:`.prescan`), started before
+    anything else: hashing, they use the core left idle while DuckDB is imported and
+    opened and the run's modules are imported. A small package has no file that large."""
+    if small:
+        return contextlib.nullcontext()
+    from .prescan import SAMPLE_EVERY, Prescan
+
+    return Prescan.start(package, SAMPLE_EVERY)
 
 
 class _Opening:

@@ -23,7 +23,7 @@ from .fastload import (
 )
 from .findings import Finding, make
 from .longform import WIDE_COLUMNS
-from .prescan import Prescan, ScanJob, parse_hash, scan_options
+from .prescan import SAMPLE_EVERY, Prescan, ScanJob, parse_hash, scan_options
 from .resource import LoadedResource
 from .sqlchecks import Column
 
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
 #: what a byte-count or hash-count finding adds: the fix when the change was meant
 SYNC_HINT = " (if the file was changed on purpose, run `semicon sync` to update the descriptor)"
-#: bytes between the sample lines that check DuckDB kept the file's row order
-SAMPLE_EVERY = 1 << 20
 #: rows of inline data, JSON or a spreadsheet up to which the table is stored (see settle)
 SMALL_ROWS = 10_000
 

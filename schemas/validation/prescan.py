@@ -2,11 +2,12 @@
 
 Every CSV file is read once in Python (size, hash, line count, NUL bytes, encoding: see
 :func:`rawscan.scan_file`) beside DuckDB's parse. For a large file that scan is mostly
-hashing, which releases the GIL: started as soon as the descriptor is parsed, it runs on
-the other core while the interpreter imports DuckDB and checks the descriptor, instead
-of competing with DuckDB's threads for the cores during the load. One thread scans the
-files in resource order; small files (the everyday package) are scanned by the loader as
-before, with no thread started for them.
+hashing, which releases the GIL: started as soon as the descriptor is parsed (before the
+thread that imports and opens DuckDB, ``engine._scans_ahead``), it runs on the other core
+while the interpreter imports DuckDB and the run's modules and checks the descriptor,
+instead of competing with DuckDB's threads for the cores during the load. One thread
+scans the files in resource order; small files (the everyday package) are scanned by the
+loader as before, with no thread started for them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 #: files from this size on are scanned ahead
 AHEAD_BYTES = 4 << 20
+#: bytes between the sample lines that check DuckDB kept the file's row order
+SAMPLE_EVERY = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,12 @@ class Prescan:
     def cancel(self) -> None:
         """Stop reading (the validation ended before needing the scans)."""
         self._cancelled = True
+
+    def __enter__(self) -> Prescan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
 
     def _run(self) -> None:
         for job in self.jobs:

@@ -18,7 +18,7 @@ from semicon.schemas.model import Package
 from .checks import run_checks
 from .descriptor import Stop, kept_fields, pattern_findings, structure_findings
 from .findings import FATAL_CODES, Finding
-from .loader import SAMPLE_EVERY, ProgressBar, load_resource
+from .loader import ProgressBar, load_resource
 from .metacheck import MetadataCheck
 from .prescan import Prescan
 from .resource import Context, LoadedResource
@@ -29,15 +29,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def validate_opened(package: Package, options: Options, out: Outcome,
-                    connection: Callable[[], Any], *, tmp: Path, small: bool) -> None:
+                    connection: Callable[[], Any], *, tmp: Path, small: bool,
+                    prescan: Prescan | None = None) -> None:
     """Descriptor checks, then every table loaded and checked, then the declared rules;
     ``connection()`` gives the DuckDB connection (waiting for it to open), ``tmp`` is the
-    run's folder and ``small`` says whether the package is small (engine.is_small)."""
+    run's folder, ``small`` says whether the package is small (engine.is_small) and
+    ``prescan`` holds the byte scans of large files started ahead."""
     from semicon.schemas import rules as rules_mod
     from semicon.schemas.rules.sqlrule import parsing_with
 
-    # the byte scans of large files start now, on the other core (prescan.py)
-    prescan = Prescan.start(package, SAMPLE_EVERY)
     data = package.inlined()  # the profile and structure checks judge the descriptor as written
     meta = MetadataCheck(data)  # started first: it may run in a child process
     con = connection()
@@ -49,12 +49,11 @@ def validate_opened(package: Package, options: Options, out: Outcome,
                            workers=workers(small=small), one_thread=small)
         finally:  # a bad declaration is reported whatever else stops the run
             out.findings.extend(declarations.findings)
-            prescan.cancel()
 
 
 def _validate_data(package: Package, data: dict, declarations: Any, meta: MetadataCheck,
                    options: Options, out: Outcome, con: Any, *, files: Path,
-                   prescan: Prescan, workers: int, one_thread: bool) -> None:
+                   prescan: Prescan | None, workers: int, one_thread: bool) -> None:
     """Load every table into DuckDB, check rows and keys, then run the declared rules."""
     from semicon.schemas import rules as rules_mod
 
@@ -89,7 +88,8 @@ def _files_folder(tmp: Path) -> Path:
 
 def _load_and_check(con: Any, package: Package, keep: dict[str, set[str]],
                     meta: MetadataCheck, options: Options, out: Outcome, *,
-                    files: Path, prescan: Prescan, workers: int, one_thread: bool
+                    files: Path, prescan: Prescan | None, workers: int,
+                    one_thread: bool
                     ) -> dict[str, LoadedResource]:
     """Every table loaded, then its rows and keys checked; the loaded tables by name."""
     duckdb = duckdb_engine()

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from semicon.schemas.model import as_package
-from semicon.schemas.validation import validate_package
+from semicon.schemas.validation import engine, validate_package
 from semicon.schemas.validation.loader import _Scanner
 from semicon.schemas.validation.prescan import Prescan, ScanJob
 
@@ -43,6 +43,7 @@ def test_findings_are_those_of_a_scan_beside_the_load(tmp_path, monkeypatch, con
     descriptor = _package(tmp_path, content, hash=f"md5:{'0' * 32}", bytes=len(content) + 1)
     beside = _findings(descriptor)
     monkeypatch.setattr("semicon.schemas.validation.prescan.AHEAD_BYTES", 0)
+    monkeypatch.setattr(engine, "SMALL_PACKAGE_BYTES", -1)  # a small package has no such file
     ahead = Prescan.start(as_package(descriptor), 1 << 20)
     assert [j.file.name for j in ahead.jobs] == ["t.csv", "u.csv"]
     assert ahead.jobs[0].hashes == ("md5",) and ahead.jobs[1].hashes == ()
@@ -51,6 +52,34 @@ def test_findings_are_those_of_a_scan_beside_the_load(tmp_path, monkeypatch, con
     assert _findings(descriptor) == beside
     assert [f[0] for f in beside[:2]] == ["byte-count", "hash-count"]
     assert md5 in beside[1][5]
+
+
+def test_a_large_package_starts_its_scans_before_duckdb_opens(tmp_path, monkeypatch):
+    """The hashing runs on the core left idle while DuckDB is imported and opened."""
+    descriptor = _package(tmp_path, ("id,n\n" + ROWS).encode())
+    expected = _findings(descriptor)
+    assert [f[:2] for f in expected] == [("type-error", "u")]
+    monkeypatch.setattr("semicon.schemas.validation.prescan.AHEAD_BYTES", 0)
+    started: list[str] = []
+    start, connect = Prescan.start.__func__, engine._connect
+
+    def start_first(cls, *args):
+        started.append("scans")
+        return start(cls, *args)
+
+    def connect_second(*args, **kwargs):
+        started.append("duckdb")
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(Prescan, "start", classmethod(start_first))
+    monkeypatch.setattr(engine, "_connect", connect_second)
+    monkeypatch.setattr(engine, "SMALL_PACKAGE_BYTES", -1)
+    assert _findings(descriptor) == expected
+    assert started == ["scans", "duckdb"]
+    started.clear()
+    monkeypatch.setattr(engine, "SMALL_PACKAGE_BYTES", 1 << 40)
+    assert _findings(descriptor) == expected
+    assert started == ["duckdb"]  # a small package's files are scanned by the loader
 
 
 def test_small_files_start_no_thread(tmp_path):

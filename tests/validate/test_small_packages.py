@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from semicon.schemas.model import load_package
-from semicon.schemas.validation import checks, engine, loader, run, validate_package
+from semicon.schemas.validation import checks, engine, loader, prescan, validate_package
 
 from benchmarks.synthetic import write_package
 
@@ -27,7 +27,7 @@ def _findings(descriptor: Path, monkeypatch, *, small: bool, large_paths: bool =
         if large_paths:
             # every file is "large": sampled every 64 bytes, its line order checked, its
             # view of kept fields made; every table's keys checked as a large table's
-            for module in (loader, run):
+            for module in (loader, prescan):
                 m.setattr(module, "SAMPLE_EVERY", 64)
             m.setattr(checks, "DIRECT_ROWS", 0)
         report = validate_package(descriptor)
