@@ -128,10 +128,11 @@ def repeats_sql(view: str, key: Column, others: Sequence[str], *,
 
     ``view`` is read twice rather than kept between the two reads (a CTE read twice is
     stored whole: ten million keys)."""
-    among = " OR ".join(["__k IN (SELECT unnest($1::BIGINT[]))",
-                         *(f"__k IN (SELECT __k FROM {t})" for t in others)])
+    # one IN of a union: an OR of INs is a join of its own for each, over every row
+    among = " UNION ALL ".join(["SELECT unnest($1::BIGINT[])",
+                                *(f"SELECT __k FROM {t}" for t in others)])
     sql = (
-        f"WITH m AS (SELECT __k, {key.key} AS k0 FROM {view} WHERE {among}), "
+        f"WITH m AS (SELECT __k, {key.key} AS k0 FROM {view} WHERE __k IN ({among})), "
         f"g AS ({unnested([('a', 'BIGINT'), ('b', 'BIGINT')], first=2)}), "
         "c AS (SELECT s.__k, s.k0, s.r0, count(*) OVER w AS n, min(s.k0) OVER w AS g0 "
         f"FROM (SELECT __k, {key.key} AS k0, {raw_cell(key)} AS r0 FROM {view}) s "

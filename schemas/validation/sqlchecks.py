@@ -651,8 +651,11 @@ def _typed_keys(view: str, keys: Sequence[Column], *, raw: bool,
 
 
 def _all_null(keys: Sequence[Column]) -> str:
-    """SQL: every one of the key's typed values is missing."""
-    return " AND ".join(f"({k.typed}) IS NULL" for k in keys)
+    """SQL: every one of the key's typed values is missing. A text field's is its
+    missing-value test: comparisons DuckDB filters the stored column with, after the
+    row flag (``nullif(c, '') IS NULL`` was evaluated on every row before the flag)."""
+    return " AND ".join(null_expr(k.col, k.mv) if not has_parser(k.fld)
+                        else f"({k.typed}) IS NULL" for k in keys)
 
 
 def _not_all_null(keys: Sequence[Column], prefix: str = "") -> str:
