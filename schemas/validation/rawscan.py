@@ -1,6 +1,6 @@
 """Byte-level checks of a CSV file and a careful (slow) Python parser for malformed files.
 
-:func:`scan_file` reads the file once in large blocks: size, hash, line count, quote count,
+:func:`scan_file` reads the file once in large blocks: size, hash, line count,
 NUL bytes, UTF-8 validity and an HTML sniff. DuckDB then loads well-formed files fast; files
 with blank lines, cells holding newlines, NUL bytes, bad encoding or an unterminated quote
 are parsed by :class:`RecordReader` with Python's ``csv`` module (what frictionless uses), so
@@ -36,7 +36,6 @@ class RawScan:
     sha256: str | None = None
     newlines: int = 0
     ends_with_newline: bool = True
-    quotes: int = 0
     nul_lines: list[int] = field(default_factory=list)
     decode_ok: bool = True
     html: bool = False
@@ -58,7 +57,7 @@ def looks_like_html(first_block: bytes) -> bool:
 
 
 def scan_file(path: Path, *, hashes: tuple[str, ...] = (), encoding: str | None = None,
-              count_quotes: bool = False, sample_every: int = 0,
+              sample_every: int = 0,
               on_block: Callable[[int], None] | None = None) -> RawScan:
     """Read ``path`` once: size, line count, hashes (``md5``/``sha256``), NUL bytes, and
     (with ``encoding``) decodability; with ``sample_every``, sample lines (:attr:`samples`).
@@ -99,8 +98,6 @@ def scan_file(path: Path, *, hashes: tuple[str, ...] = (), encoding: str | None 
             if sample_every:
                 _sample(scan, block, sample_every)
             scan.newlines += occurrences(block, b"\n")
-            if count_quotes:
-                scan.quotes += occurrences(block, b'"')
             # an ASCII block decodes in every ASCII-compatible encoding as long as no
             # multi-byte character is pending from the block before
             if decoder is not None and scan.decode_ok and not (
