@@ -12,16 +12,18 @@ instead: the findings are the same either way.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import descriptor
 from .descriptor import metadata_findings
 from .findings import Finding
 from .verdicts import Verdict
+
+if TYPE_CHECKING:  # pragma: no cover
+    import subprocess
 
 
 class MetadataCheck:
@@ -42,6 +44,8 @@ class MetadataCheck:
             self._start_child()
 
     def _start_child(self) -> None:
+        import subprocess  # only here: 3 ms of imports a run whose check is kept never needs
+
         try:
             payload = json.dumps(self.data).encode()
             self.proc = subprocess.Popen(
