@@ -308,8 +308,10 @@ class Schema(_Described):
 
     def extra_field(self, label: str) -> Field:
         """A field for a column the schema does not declare: any text, named by its label,
-        with the schema's missing values."""
-        return Field(label, {"name": label, "type": "any"}, tuple(self.missing_values()))
+        with the default missing value ``""``, not the schema's (frictionless gives such a
+        column a field of its own, outside the schema: a row blank but for ``NA`` under
+        it is not blank, one with ``""`` there is)."""
+        return Field(label, {"name": label, "type": "any"}, DEFAULT_MISSING_VALUES)
 
 
 def as_schema(value: Schema | Mapping[str, Any] | None, resource_name: str = "") -> Schema:
@@ -668,12 +670,13 @@ class Package(_Described):
 
     @property
     def name(self) -> str:
-        """The package's ``name``, else its folder's name (never empty)."""
+        """The package's ``name``, else its folder's name as the profile allows a name
+        (lower-case letters, digits, ``-._``; never empty)."""
         value = self.descriptor.get("name")
         if isinstance(value, str) and value.strip():
             return value
-        folder = self.base_dir.resolve().name
-        return re.sub(r"[^A-Za-z0-9._-]+", "-", folder).strip("-.") or "datapackage"
+        folder = self.base_dir.resolve().name.lower()
+        return re.sub(r"[^a-z0-9._-]+", "-", folder).strip("-.") or "datapackage"
 
     @property
     def version(self) -> str | None:

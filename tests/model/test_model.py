@@ -103,6 +103,21 @@ def test_a_package_without_a_name_takes_its_folder_name(tmp_path: Path):
     assert package.resources[0].name == "a"
 
 
+@pytest.mark.parametrize(("folder", "name"), [
+    ("MyData", "mydata"), ("Données 2025", "donn-es-2025"), ("ÉÉ", "datapackage")])
+def test_a_folder_name_becomes_a_name_the_profile_allows(tmp_path: Path, folder, name):
+    """The name filled in is checked against the profile (``^[-a-z0-9._/]+$``) with the
+    descriptor, and written into a release's: a folder's capitals must not break either."""
+    from semicon.schemas.validation import validate_package
+
+    descriptor = write(tmp_path / folder, {"resources": [
+        {"name": "a", "path": "a.csv", "schema": {"fields": [{"name": "n", "type": "integer"}]}}]})
+    (descriptor.parent / "a.csv").write_text("n\n1\n", encoding="utf-8")
+    assert load_package(descriptor).name == name
+    report = validate_package(descriptor)
+    assert [f.code for f in report.findings] == [] and report.exit_code == 0
+
+
 @pytest.mark.parametrize(("content", "message"), [
     (None, 'Descriptor "{p}" does not exist'),
     ("{", 'Descriptor "{p}" is not valid JSON: Expecting property name enclosed in double '

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ NEAR_MISS = [
     "@home", "-x", "\tTab", "NA", "N/A", "null", "-", "9999999999999999999999999999999999999999",
     "1e400", "0.1e-400", "١٢٣٤-٠١-٠١", "2020-W01", "abc", "Ab", "ab", "x@y.z", "a b",
     "00000000-0000-0000-0000-000000000000", "http://x.y", "é", "ß", "İ",
+    "+-1", "+-inf", "epoch", "-infinity",
 ]
 
 MOMENTS = [datetime(2020, 1, 2, 3, 4, 5), datetime(1999, 12, 31, 23, 59, 59),
@@ -316,7 +318,8 @@ Key = tuple[str, int | None, str, str]  # resource, line, field, code
 @dataclass(frozen=True)
 class Row:
     """What a difference is about: the resource's fields, the row's cells as Python's csv
-    reads them (None: no such line) and the field the finding names (None: a row finding)."""
+    reads them (None: no such line), the field the finding names (None: a row finding) and
+    the header's number of cells (None: as many as fields)."""
 
     fields: list[dict[str, Any]]
     cells: list[str] | None
@@ -332,6 +335,19 @@ class Row:
         return cell is None or cell in fld.get("missingValues", self.schema_mv)
 
     schema_mv: tuple[str, ...] = ("",)
+    width: int | None = None
+    #: every row of the file, as Python's csv reads them
+    table: tuple[tuple[str, ...], ...] = ()
+
+    def blank_up_to(self, width: int) -> bool:
+        """Whether the row's first ``width`` cells are all missing: a declared field's by
+        its missing values, a cell under a label no field declares by the default ``""``
+        (frictionless gives it a field of its own)."""
+        cells = self.cells or []
+        return all(
+            i >= len(cells) or cells[i] in (self.fields[i].get("missingValues", self.schema_mv)
+                                            if i < len(self.fields) else ("",))
+            for i in range(width))
 
 
 def _format_any(row: Row) -> bool:
@@ -345,11 +361,12 @@ def _format_any(row: Row) -> bool:
 
 
 def _blank_but_extra(row: Row) -> bool:
-    """Every declared cell empty, but more cells than the header: frictionless calls it a
-    blank row and says nothing else; semicon reports the extra cells (and a required field's
-    empty cell), for the row is not blank."""
-    return (row.cells is not None and len(row.cells) > len(row.fields)
-            and all(row.missing(i) for i in range(len(row.fields))))
+    """Every cell under the header empty, but more cells than the header: frictionless
+    calls it a blank row and says nothing else; semicon reports the extra cells (and a
+    required field's empty cell), for the row is not blank. The header may be shorter or
+    longer than the fields (a label missing, or one too many)."""
+    width = len(row.fields) if row.width is None else row.width
+    return row.cells is not None and len(row.cells) > width and row.blank_up_to(width)
 
 
 def _unicode_digits(row: Row) -> bool:
@@ -379,6 +396,36 @@ def _geojson(row: Row) -> bool:
     """A ``geojson`` cell: semicon checks its geometry type, frictionless the whole GeoJSON
     (or TopoJSON) schema."""
     return (row.field or {}).get("type") == "geojson"
+
+
+_ZONED = re.compile(r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)$")
+
+
+def _naive_and_aware(row: Row) -> bool:
+    """A ``datetime`` key written without a zone where another row of the file writes one:
+    semicon reads it as UTC (the same instant as with ``Z``), frictionless never equates a
+    naive and an aware value."""
+    cells = row.declared()
+    fields = [row.field] if row.field is not None else row.fields
+    for f in fields:
+        if f not in row.fields or f.get("type") != "datetime":
+            continue
+        i = row.fields.index(f)
+        mine = bool(_ZONED.search((cells[i] or "").strip()))
+        if any(len(other) > i and other[i].strip() and
+               bool(_ZONED.search(other[i].strip())) != mine for other in row.table):
+            return True
+    return False
+
+
+def _nan_key(row: Row) -> bool:
+    """A ``number`` cell spelled NaN in a key: semicon finds NaN equal to NaN (a repeat, a
+    reference found), as SQL databases do; frictionless never does."""
+    cells = row.declared()
+    fields = [row.field] if row.field is not None else row.fields
+    return any(f in row.fields and f.get("type") == "number"
+               and (cells[row.fields.index(f)] or "").strip().lstrip("+-").lower() == "nan"
+               for f in fields)
 
 
 @dataclass(frozen=True)
@@ -412,6 +459,11 @@ DELIBERATE: list[Deliberate] = [
                "Limits: `pattern` with a top-level `|` (frictionless anchors it as `^a|b$`)"),
     Deliberate("theirs", frozenset({"constraint-error"}), _alternation,
                "Limits: `pattern` with a top-level `|` (frictionless anchors it as `^a|b$`)"),
+    Deliberate("ours", KEYS, _nan_key, "Limits: `NaN` in a key equals `NaN`"),
+    Deliberate("ours", KEYS, _naive_and_aware, "Limits: a datetime without a zone read as UTC"),
+    Deliberate("theirs", KEYS, _naive_and_aware,
+               "Limits: a datetime without a zone read as UTC"),
+    Deliberate("theirs", KEYS, _nan_key, "Limits: `NaN` in a key equals `NaN`"),
     Deliberate("ours", frozenset({"extra-cell", "constraint-error"}), _blank_but_extra,
                "What is checked, 5: a row of empty cells with extra cells is not blank"),
     Deliberate("theirs", frozenset({"blank-row"}), _blank_but_extra,
@@ -470,7 +522,10 @@ def row_of(case: Case, key: Key) -> Row:
     if line is not None and 0 < line <= len(lines) and (line < len(lines) or lines[-1]):
         cells = next(csv.reader([lines[line - 1]]), [])
     fld = next((f for f in fields if f["name"] == field), None)
-    return Row(fields, cells, fld, tuple(schema.get("missingValues", [""])))
+    header = next(csv.reader([lines[0]]), [])  # the header row is line 1 (headerRows)
+    table = tuple(tuple(r) for r in csv.reader(lines[1:]))
+    return Row(fields, cells, fld, tuple(schema.get("missingValues", [""])), len(header),
+               table)
 
 
 def excused(case: Case, key: Key, side: str) -> bool:
@@ -519,6 +574,29 @@ REQUIRED = {"required": True}
 
 @_settings
 @given(packages())
+# '' in a list of text where '' is not a missing value: one empty item, no type error
+@example(one_table([{"name": "f0", "type": "list", "missingValues": ["NA"],
+                     "constraints": REQUIRED},
+                    {"name": "f1", "type": "list", "itemType": "integer"}],
+                   'f0,f1\n"",""\n"a,,b",1\n', missingValues=["NA"]))
+# durations told apart as frictionless does (isodate's hash): `+P1Y` repeats `P1Y`
+@example(one_table([{"name": "f0", "type": "duration", "constraints": {"unique": True}}],
+                   'f0\n"P1Y"\n"+P1Y"\nP12M\nPT24H\nP1D\n', primaryKey=["f0"]))
+# a sign after a `+` is no number, nor a point's coordinate
+@example(one_table([{"name": "f0", "type": "number"}, {"name": "f1", "type": "geopoint"}],
+                   'f0,f1\n+-1,"+-180,90"\n1,"4.9,52.3"\n'))
+# a label the schema does not declare: its cells are blank when "", whatever the schema's
+# missing values
+@example(one_table([{"name": "f0", "type": "string", "constraints": REQUIRED}],
+                   'f0,extra\n"NA",""\n"NA","NA"\n', missingValues=["NA"]))
+# infinity, -infinity and epoch are no dates of a format (DuckDB's strptime reads them)
+@example(one_table([{"name": "f0", "type": "date", "format": "%d/%m/%Y"},
+                    {"name": "f1", "type": "time", "format": "%H:%M"}],
+                   'f0,f1\n"Infinity"," epoch"\n02/01/2020,10:30\n'))
+# a header shorter than the fields: a row blank under it but with more cells
+@example(one_table([{"name": "f0", "type": "object", "constraints": REQUIRED},
+                    {"name": "f1", "type": "string", "constraints": REQUIRED}],
+                   'f1\n"","abc"\n'))
 # a missing cell of a required field also breaks `required`
 @example(one_table([{"name": "f0", "type": "string"},
                     {"name": "f1", "type": "time", "format": "%H:%M", "constraints": REQUIRED},

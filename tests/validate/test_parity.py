@@ -167,3 +167,98 @@ def test_dates_ending_in_any_character_as_frictionless_reads_them(tmp_path):
     expected = theirs(descriptor)
     assert 300 < len(expected) < len(cells) - 20  # most endings fail, digits do not
     assert ours(validate_package(descriptor)) == expected
+
+
+def test_an_empty_list_cell_as_frictionless_reads_it(tmp_path):
+    """'' in a list of text items is one empty item where '' is not a missing value (no
+    type error; its length is 1), and a missing cell where it is; a list of integers
+    cannot read it."""
+    rows = ["", "a,,b", ",", "NA", "x"]
+    for mv, item in ((["NA"], {}), ([""], {}), (["NA"], {"itemType": "integer"})):
+        field = {"name": "v", "type": "list", **item,
+                 "constraints": {"required": True, "maxLength": 1}}
+        folder = tmp_path / f"{mv[0] or 'empty'}-{item.get('itemType', 'string')}"
+        folder.mkdir()
+        descriptor = _one_column_package(folder, field, rows, missingValues=mv)
+        mine = ours(validate_package(descriptor))
+        assert mine == theirs(descriptor) and mine
+
+
+def test_a_column_the_schema_does_not_declare_is_blank_as_in_frictionless(tmp_path):
+    """frictionless gives an extra label a field of its own with the default missing value
+    "": a row missing but for "" under it is blank, one with NA there is not."""
+    import json
+
+    (tmp_path / "t.csv").write_text("f0,extra\nNA,\nNA,x\nNA,NA\nabc,\n", encoding="utf-8")
+    (tmp_path / "datapackage.json").write_text(json.dumps({"resources": [
+        {"name": "t", "path": "t.csv", "schema": {
+            "fields": [{"name": "f0", "type": "string", "constraints": {"required": True}}],
+            "missingValues": ["NA"]}}]}))
+    descriptor = tmp_path / "datapackage.json"
+    mine = {f for f in ours(validate_package(descriptor)) if f[0] != 1}  # rows, not labels
+    assert mine == {f for f in theirs(descriptor) if f[0] is not None}
+    assert {(line, code) for line, _, code in mine} == {
+        (2, "blank-row"), (3, "constraint-error"), (4, "constraint-error")}
+
+
+@pytest.mark.parametrize(("ftype", "fmt", "good"), [
+    ("date", "%d/%m/%Y", "02/01/2020"), ("datetime", "%d/%m/%Y %H:%M", "02/01/2020 10:30"),
+    ("time", "%H.%M", "10.30"), ("date", "%B %Y", "January 2020")])
+def test_strptime_specials_are_no_dates_as_in_frictionless(tmp_path, ftype, fmt, good):
+    """DuckDB's strptime reads infinity, -infinity and epoch whatever the format; Python's
+    does not: they are type errors, and the good cell is none."""
+    cells = [good, "Infinity", " -infinity ", "EPOCH", "\tepoch", "+infinity", "inf"]
+    descriptor = _one_column_package(tmp_path, {"name": "v", "type": ftype, "format": fmt},
+                                     cells)
+    mine = ours(validate_package(descriptor))
+    assert mine == theirs(descriptor)
+    assert sorted(line for line, _, code in mine if code == "type-error") == [3, 4, 5, 6, 7, 8]
+
+
+def test_duckdb_strptime_reads_special_texts_whatever_the_format():
+    """The DuckDB 2.0 quirk sqlchecks._strptime works around: if this starts failing,
+    DuckDB fixed it and the guard may go."""
+    import duckdb
+
+    con = duckdb.connect()
+    for text in ("infinity", "-infinity", "epoch", " Infinity\t"):
+        value = con.execute("SELECT try_strptime(?, '%d/%m/%Y')", [text]).fetchall()[0][0]
+        assert value is not None and (value.year, value.month, value.day) == (1900, 1, 1)
+
+
+@pytest.mark.parametrize("field", [{"type": "number"}, {"type": "number", "decimalChar": ","},
+                                   {"type": "geopoint"}], ids=lambda f: "-".join(f.values()))
+def test_a_sign_after_a_plus_is_no_number_as_in_frictionless(tmp_path, field):
+    """DuckDB's DOUBLE cast reads `+-1` (and `+-inf`); Python's Decimal does not."""
+    cells = (["1,5", "+-1,5", "-1,5"] if field.get("decimalChar") else
+             ["4.9,52.3", "+-4.9,52.3", "4.9,+-52.3"] if field["type"] == "geopoint" else
+             ["1.5", "+-1", "+-inf", "-+1", "+1"])
+    descriptor = _one_column_package(tmp_path, {"name": "v", **field}, cells)
+    mine = ours(validate_package(descriptor))
+    assert mine == theirs(descriptor)
+    assert sorted(line for line, _, code in mine if code == "type-error") == (
+        [3, 4] if field["type"] == "geopoint" else [3] if field.get("decimalChar") else [3, 4, 5])
+
+
+def test_durations_written_differently_repeat_a_key_as_in_frictionless(tmp_path):
+    """frictionless tells durations apart by isodate's hash: `P1Y` = `+P1Y` = `P1Y0M`,
+    `P1D` = `PT24H` = `P0W1D`, but `P1Y` and `P12M` differ; a foreign key finds `+P1Y`
+    among `P1Y`, not `P12M`."""
+    import json
+
+    (tmp_path / "d.csv").write_text(
+        "v,ref\nP1Y,P12M\n+P1Y0M,+P1Y\nP1D,PT24H\nPT24H,P2D\nP0W1D,-P1D\n-PT24H,-P1D\n"
+        "P12M,P1.5D\n",
+        encoding="utf-8")
+    (tmp_path / "datapackage.json").write_text(json.dumps({"resources": [
+        {"name": "d", "path": "d.csv", "schema": {
+            "fields": [{"name": "v", "type": "duration", "constraints": {"unique": True}},
+                       {"name": "ref", "type": "duration"}],
+            "foreignKeys": [{"fields": ["ref"], "reference": {"resource": "",
+                                                              "fields": ["v"]}}]}}]}))
+    descriptor = tmp_path / "datapackage.json"
+    mine = ours(validate_package(descriptor))
+    assert mine == theirs(descriptor)
+    assert sorted((line, code) for line, _, code in mine) == [
+        (3, "unique-error"), (5, "foreign-key"), (5, "unique-error"), (6, "unique-error"),
+        (8, "foreign-key")]

@@ -193,6 +193,8 @@ KEYED = [
     ({"type": "geopoint", "format": "array"}, ["[0,0]", "[0.0, 0]", "[1,2]"]),
     ({"type": "geopoint", "format": "object"}, ['{"lon": 0, "lat": 1}', '{"lat": 1.0, "lon": 0}',
                                                  '{"lon": 1, "lat": 0}']),
+    ({"type": "duration"}, ["P1Y", "+P1Y0M", "P12M", "P1D", "PT24H", "P0W1D", "-P1D",
+                            "PT1,5S", "PT1.5S", "P1.5Y"]),
 ]
 
 

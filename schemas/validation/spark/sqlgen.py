@@ -18,6 +18,7 @@ from semicon.schemas.model import Field, as_field
 
 from ..cellchecks import STRING_TYPES, CellCheck, cell_checks, write
 from ..sqlchecks import (
+    DURATION_KEY_RE,
     DURATION_RE,
     GEOJSON_TYPES,
     TIME_TEXT_RE,
@@ -264,7 +265,25 @@ def key_expr(fld: Field, typed: str) -> str:
         else:
             parts = [f"try_cast(trim(split_part({typed}, ',', {i})) AS DOUBLE)" for i in (1, 2)]
         return f"CASE WHEN {typed} IS NOT NULL THEN array({', '.join(parts)}) END"
+    if fld.type == "duration":
+        return _duration_key(typed)
     return typed
+
+
+def _duration_key(typed: str) -> str:
+    """SQL: a duration by its years, months and seconds, each signed, as the DuckDB
+    engine's ``sqlchecks.key_expr`` (``P1Y`` = ``+P1Y``, ``P1D`` = ``PT24H``)."""
+    pattern = lit(DURATION_KEY_RE)
+
+    def part(group: int) -> str:
+        return (f"coalesce(try_cast(replace(regexp_extract({typed}, {pattern}, {group}), "
+                "',', '.') AS DECIMAL(38, 9)), 0)")
+
+    sign = f"CASE WHEN regexp_extract({typed}, {pattern}, 1) = '-' THEN -1 ELSE 1 END"
+    seconds = " + ".join(f"{part(group)} * {n}" for group, n in
+                         zip(range(4, 9), (604800, 86400, 3600, 60, 1), strict=True))
+    return (f"CASE WHEN {typed} IS NOT NULL THEN "
+            f"array({sign} * {part(2)}, {sign} * {part(3)}, {sign} * ({seconds})) END")
 
 
 def _json_ok(ftype: str, fmt: str, c: str) -> str:
@@ -285,8 +304,8 @@ def _list(fld: Field, c: str) -> str:
     quoted = "".join(ch if ch.isalnum() else "\\" + ch for ch in fld.list_delimiter)
     items = f"split({c}, {lit(quoted)}, -1)"
     parsed = parse_expr(fld.item_field, "__item")
-    if parsed == "__item":  # NULL for '', as the DuckDB engine gives
-        return f"CASE WHEN {c} <> '' THEN {items} END"
+    if parsed == "__item":  # '' is one empty item where it is not a missing value
+        return items
     return (f"CASE WHEN forall({items}, __item -> ({parsed}) IS NOT NULL) "
             f"THEN transform({items}, __item -> {parsed}) END")
 
