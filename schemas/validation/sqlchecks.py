@@ -27,6 +27,7 @@ from semicon.schemas.sqltypes import duckdb_type, quote_ident, sql_string
 from .cellchecks import CellCheck, cell_checks
 from .globs import glob_match_sql
 from .macros import formula_call
+from .textformats import DUCKDB, format_test
 
 #: DuckDB's null string: an unquoted cell never holds a line break and quoted cells are never
 #: null (``allow_quoted_nulls = false``), so DuckDB never returns NULL: empty cells stay ''
@@ -38,9 +39,6 @@ _CAST_SPACE = " \t\n\r\x0b\x0c"
 _WS = f"'{_CAST_SPACE}'"
 INT_RE = r"\s*[+-]?[0-9]+(_[0-9]+)*\s*"
 TIME_RE = r"([01][0-9]|2[0-3]|[0-9]):([0-5][0-9]|[0-9]):([0-5][0-9]|[0-9]|6[01])"
-UUID_RE = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
-EMAIL_RE = r"[^@\s]+@[^@\s]+\.[^@\s]+"
-URI_RE = r"[A-Za-z][A-Za-z0-9+.\-]*:\S*"
 YEARMONTH_RE = r"[0-9]{4}-(0[1-9]|1[0-2])"
 
 
@@ -249,9 +247,9 @@ def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
             f"THEN {c} END"
         )
     if ftype == "string":
-        regex = {"uuid": UUID_RE, "email": EMAIL_RE, "uri": URI_RE}.get(fmt)
-        if regex:
-            return f"CASE WHEN regexp_full_match({c}, {sql_string(regex)}) THEN {c} END"
+        test = format_test(fmt, c, DUCKDB)  # uri, email, uuid as frictionless reads them
+        if test:
+            return f"CASE WHEN {test} THEN {c} END"
     # string and any: kept as text
     return c
 
@@ -362,8 +360,11 @@ def typed_expr(fld: Field | Mapping[str, Any], c: str, mv: Sequence[str],
 
 def reads_empty(fld: Field | Mapping[str, Any]) -> bool:
     """Whether the field's parser reads '' as a value: a list of text items (one empty
-    item, as frictionless reads it where '' is not a missing value)."""
+    item, as frictionless reads it where '' is not a missing value) and base64 text (no
+    bytes)."""
     fld = as_field(fld)
+    if fld.type == "string":
+        return fld.format == "binary"
     return fld.type == "list" and parse_expr(fld.item_field, "__item") == "__item"
 
 

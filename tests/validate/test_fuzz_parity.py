@@ -78,8 +78,18 @@ NEAR_MISS = [
     "@home", "-x", "\tTab", "NA", "N/A", "null", "-", "9999999999999999999999999999999999999999",
     "1e400", "0.1e-400", "١٢٣٤-٠١-٠١", "2020-W01", "abc", "Ab", "ab", "x@y.z", "a b",
     "00000000-0000-0000-0000-000000000000", "http://x.y", "é", "ß", "İ",
-    "+-1", "+-inf", "epoch", "-infinity",
+    "+-1", "+-inf", "epoch", "-infinity", "A: ", "a b:c", "x@y.zz", "a@b", '"a b"@c.de',
+    "{2bc1c94f-0deb-43e9-92a1-4775189ec9f8}", "2bc1c94f0deb43e992a14775189ec9f", "YQ=",
 ]
+
+#: valid values of the string formats frictionless tests
+FORMAT_VALID: dict[str, list[str]] = {
+    "uri": ["http://x.y/z", "mailto:a@b.cd", "urn:isbn:1", "A: b"],
+    "email": ["a@b.cd", "a.b+c@x-y.example", '"a.b"@c.de', "ÿ@c.de", "a@пример.рф"],
+    "binary": ["YWJj", "YQ==", "YW Jj", "YQ==x", "+/8="],
+    "uuid": ["2bc1c94f-0deb-43e9-92a1-4775189ec9f8", "{2bc1c94f-0deb-43e9-92a1-4775189ec9f8}",
+             "urn:uuid:2bc1c94f-0deb-43e9-92a1-4775189ec9f8", "2BC1C94F0DEB43E992A14775189EC9F8"],
+}
 
 MOMENTS = [datetime(2020, 1, 2, 3, 4, 5), datetime(1999, 12, 31, 23, 59, 59),
            datetime(2024, 2, 29, 12, 0, 0), datetime(2000, 10, 10, 0, 0, 0)]
@@ -99,7 +109,8 @@ def cell_text(draw: st.DrawFn, field: dict[str, Any]) -> str:
         # strptime reads numbers without their leading zeros too
         return draw(st.sampled_from([text, text.replace("/0", "/").lstrip("0") or "0"]))
     if kind == "valid":
-        return draw(st.sampled_from(VALID.get(ftype, VALID["string"])))
+        values = FORMAT_VALID.get(fmt) if ftype == "string" else None
+        return draw(st.sampled_from(values or VALID.get(ftype, VALID["string"])))
     if kind == "near":
         return draw(st.sampled_from(NEAR_MISS))
     if kind == "missing":
@@ -178,7 +189,7 @@ def csv_rows(draw: st.DrawFn, fields: list[dict[str, Any]],
 # --------------------------------------------------------------------------------------
 
 FORMATS: dict[str, list[str]] = {
-    "string": ["default", "email", "uri", "uuid"],
+    "string": ["default", "email", "uri", "uuid", "binary"],
     "date": ["default", "any", "%d/%m/%Y", "%Y%m%d", "%d.%m.%y"],
     "datetime": ["default", "any", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S"],
     "time": ["default", "any", "%H:%M", "%I:%M %p"],
@@ -585,6 +596,13 @@ REQUIRED = {"required": True}
 # a sign after a `+` is no number, nor a point's coordinate
 @example(one_table([{"name": "f0", "type": "number"}, {"name": "f1", "type": "geopoint"}],
                    'f0,f1\n+-1,"+-180,90"\n1,"4.9,52.3"\n'))
+# the string formats as rfc3986, validators.email and uuid.UUID read them: a URI may
+# hold a space, a domain ends in two letters or more, a UUID may be braced
+@example(one_table([{"name": "f0", "type": "string", "format": "uri"},
+                    {"name": "f1", "type": "string", "format": "email"},
+                    {"name": "f2", "type": "string", "format": "uuid"}],
+                   'f0,f1,f2\n"A: ","x@y.z","{2bc1c94f-0deb-43e9-92a1-4775189ec9f8}"\n'
+                   '"a b:c","x@y.zz","urn:uuid:2bc1c94f0deb43e992a14775189ec9f8"\n'))
 # a label the schema does not declare: its cells are blank when "", whatever the schema's
 # missing values
 @example(one_table([{"name": "f0", "type": "string", "constraints": REQUIRED}],

@@ -13,6 +13,8 @@ import duckdb
 import pytest
 from semicon.schemas.validation import sqlchecks
 
+from .test_text_formats import EDGES, _variations
+
 JSON_CELLS = [
     '{"a":1}', ' {"a":1} ', '{"a":1}x', '{"a":1,}', "{'a':1}", "{a:1}", "[1,2]", "[1,2,]",
     "[1 ,]", "[,]", "[1,,]", "{,}", "NaN", "[NaN,1]", "[nan]", "[-Inf]", "[+inf]",
@@ -73,6 +75,9 @@ CASES = [
     ({"type": "list", "itemType": "date"}, ["2024-01-01,2024-12-31", "2024-13-01"]),
     ({"type": "list", "itemType": "boolean"}, ["true,False", "yes,no", "1,0"]),
     ({"type": "list", "itemType": "time"}, ["12:00,12:00:00", "12:00:00Z,01:00:00+01"]),
+    # the string formats, on the edges frictionless draws and around them (test_text_formats)
+    *(({"type": "string", "format": fmt}, cells + _variations(cells, 500, seed=1))
+      for fmt, cells in sorted(EDGES.items())),
 ]
 
 #: fields whose typed values are compared (minimum, enum, keys): order and equality

@@ -101,6 +101,8 @@ PARSED_FIELDS = [
     {"type": "string", "format": "uuid"}, {"type": "string", "format": "email"},
     {"type": "string", "format": "uri"},
 ]
+#: parsers that read '' as a value (typed_expr keeps the guard for them: reads_empty)
+READS_EMPTY = [{"type": "list"}, {"type": "string", "format": "binary"}]
 
 
 @pytest.mark.parametrize("fld", PARSED_FIELDS, ids=lambda f: "-".join(map(str, f.values())))
@@ -114,3 +116,18 @@ def test_every_parser_gives_null_for_empty_and_missing_cells(fld):
         sql = parse_expr(fld, "c")
         assert sql != "c"
         assert con.execute(f"SELECT {sql} FROM (SELECT {cell} AS c)").fetchall() == [(None,)]
+
+
+@pytest.mark.parametrize("fld", READS_EMPTY, ids=lambda f: "-".join(map(str, f.values())))
+def test_a_parser_that_reads_empty_text_keeps_the_missing_value_guard(fld):
+    """'' is a value for these parsers: typed_expr gives NULL for it only where it is a
+    missing value."""
+    from semicon.schemas.validation.sqlchecks import parse_expr, reads_empty, typed_expr
+
+    fld = {"name": "x", **fld}
+    assert reads_empty(fld)
+    con = duckdb.connect()
+    for sql, expected in ((parse_expr(fld, "c"), False), (typed_expr(fld, "c", [""]), True),
+                          (typed_expr(fld, "c", ["NA"]), False)):
+        assert con.execute(f"SELECT ({sql}) IS NULL FROM (SELECT '' AS c)").fetchall() == [
+            (expected,)]

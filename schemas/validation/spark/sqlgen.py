@@ -25,6 +25,7 @@ from ..sqlchecks import (
     YEARMONTH_TEXT_RE,
     plain_number,
 )
+from ..textformats import Dialect, format_test
 from .jsonprobe import FUNCTION as JSON_PROBE
 
 #: Spark SQL types of the Table Schema types (others stay text). An integer of any size is
@@ -47,9 +48,6 @@ NUMBER_RE = (rf"^\s*[+-]?(({_DIGITS})?\.?{_DIGITS}\.?|{_DIGITS}\.)"
              r"([eE][+-]?[0-9]+)?\s*$")
 SPECIAL_NUMBERS = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity",
                    "nan", "+nan", "-nan")
-UUID_RE = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
-EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-URI_RE = r"^[A-Za-z][A-Za-z0-9+.\-]*:\S*$"
 #: strptime directives and their Java DateTimeFormatter patterns
 _STRPTIME = {"%Y": "yyyy", "%m": "M", "%d": "d", "%H": "H", "%M": "m", "%S": "s",
              "%y": "yy", "%b": "MMM", "%B": "MMMM", "%%": "%"}
@@ -70,6 +68,15 @@ ISO_EDGES_RE = r"^[0-9].*\S$"
 def lit(value: Any) -> str:
     """A Spark SQL string literal (backslashes and quotes escaped)."""
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+#: Spark SQL: java.util.regex through ``RLIKE`` (a search: anchored here)
+SPARK = Dialect(
+    full_match=lambda c, pattern: f"{c} RLIKE {lit('^(?:' + pattern + END)}",
+    starts=lambda c, pattern: f"{c} RLIKE {lit('^(?:' + pattern + ')')}",
+    strip=lambda c, chars: f"trim(BOTH {lit(chars)} FROM {c})",
+    caseless="iu",
+)
 
 
 def ident(name: str) -> str:
@@ -190,9 +197,9 @@ def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
     if ftype == "list":
         return _list(fld, c)
     if ftype == "string":
-        regex = {"uuid": UUID_RE, "email": EMAIL_RE, "uri": URI_RE}.get(fmt)
-        if regex:
-            return f"CASE WHEN {c} RLIKE {lit(regex)} THEN {c} END"
+        test = format_test(fmt, c, SPARK)  # uri, email, uuid as frictionless reads them
+        if test:
+            return f"CASE WHEN {test} THEN {c} END"
     return c
 
 
