@@ -57,14 +57,32 @@ STRPTIME_SPECIALS = ("infinity", "-infinity", "epoch")
 
 
 def _strptime(c: str, fmt: str) -> str:
-    """``try_strptime`` of text ``c`` in the field's ``format``; NULL for the texts DuckDB
-    2.0 reads whatever the format (:data:`STRPTIME_SPECIALS`, in any case, whitespace
-    around: as 1900-01-01 00:00), which Python's strptime, frictionless's, does not. A
-    cell starting with a digit is none of them: two byte comparisons spare the rest."""
+    """``try_strptime`` of text ``c`` in the field's ``format``, where the text is one
+    Python's strptime (frictionless's) reads: it matches the regular expression Python
+    makes of the format (:func:`strptime_re`). DuckDB's strptime alone also reads years
+    of fewer than four digits, whitespace at the end and, whatever the format,
+    :data:`STRPTIME_SPECIALS`."""
+    pattern = strptime_re(_strptime_format(fmt))
+    if pattern is None:  # Python cannot read the format: no cell is of it
+        return "NULL"
     parsed = f"try_strptime({c}, {sql_string(_strptime_format(fmt))})"
-    specials = ", ".join(sql_string(s) for s in STRPTIME_SPECIALS)
-    return (f"CASE WHEN {c} >= '0' AND {c} < ':' THEN {parsed} "
-            f"WHEN lower(trim({c}, {_WS})) IN ({specials}) THEN NULL ELSE {parsed} END")
+    return f"CASE WHEN regexp_full_match({c}, {sql_string(pattern)}) THEN {parsed} END"
+
+
+def strptime_re(fmt: str) -> str | None:
+    """The regular expression Python's strptime matches a text against for format
+    ``fmt`` (case-insensitive, as Python matches it; its named groups RE2 reads too);
+    None where Python refuses the format (a directive twice, an unknown one)."""
+    import _strptime
+
+    try:
+        pattern = _strptime._TimeRE_cache.pattern(fmt)
+        re.compile(pattern, re.IGNORECASE)
+    except (KeyError, ValueError, re.error):
+        return None
+    # a year from 0001: datetime has no year 0 (DuckDB reads it as 1 BC)
+    pattern = pattern.replace(r"(?P<Y>\d\d\d\d)", f"(?P<Y>{YEAR_RE})")
+    return f"(?i:{pattern})"
 
 
 #: what ``format: any`` reads besides ISO forms, in dateutil's order (month before day)
@@ -73,11 +91,43 @@ ANY_DATE_FORMATS = ("%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d %B %Y", 
 ZONE_RE = r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)"
 #: dateutil's isoparse reads the end of a day, ``24:00:00``, as midnight
 TIME_TEXT_RE = "(" + TIME_RE + r"(\.[0-9]+)?|24:00:00(\.0+)?)" + ZONE_RE + "?"
+#: a ``time`` of the default format as frictionless reads it: ``HH:MM:SS`` (it asks for a
+#: colon sixth and eight characters at least), then dateutil's isoparse: two digits each,
+#: a fraction after ``.`` or ``,``, a zone ``Z``/``z`` or a sign and hours to 23, then
+#: perhaps minutes to 59
+_ISO_ZONE_RE = r"([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)"
+DEFAULT_TIME_TEXT_RE = (r"((([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.,][0-9]+)?"
+                        r"|24:00:00([.,]0+)?)" + _ISO_ZONE_RE + "?"
+                        # an hour and a zone with minutes: its colon is the sixth character
+                        r"|([01][0-9]|2[0-4])[+-]([01][0-9]|2[0-3]):[0-5][0-9])")
+#: a year from 0001 (strptime's and isoparse's first; DuckDB reads 0000 as 1 BC)
+YEAR_RE = r"(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+#: a ``datetime`` of the default format as frictionless reads it: its guard (a colon
+#: seventeenth, nineteen characters at least), then isoparse: a date, any one ASCII
+#: character, a time as :data:`DEFAULT_TIME_TEXT_RE` (ISO week dates are left out)
+DEFAULT_DATETIME_TEXT_RE = (YEAR_RE + r"-[0-9]{2}-[0-9]{2}[\x{00}-\x{7F}]"
+                            + DEFAULT_TIME_TEXT_RE)
+
+
+def iso_time(c: str) -> str:
+    """SQL: a text of :data:`DEFAULT_TIME_TEXT_RE` as DuckDB's and Spark's casts read it:
+    ``HH:MM:SS``, a fraction after ``.``, a zone ``Z``."""
+    return (f"CASE WHEN length({c}) = 8 AND substr({c}, 3, 1) IN ('+', '-') "
+            f"THEN concat(substr({c}, 1, 2), ':00:00', substr({c}, 3)) "
+            f"ELSE replace(replace({c}, ',', '.'), 'z', 'Z') END")
+
+
+def iso_datetime(c: str) -> str:
+    """SQL: a text of :data:`DEFAULT_DATETIME_TEXT_RE` as DuckDB's and Spark's casts read
+    it: ``T`` between date and time, the time as :func:`iso_time` writes it."""
+    return f"concat(substr({c}, 1, 10), 'T', {iso_time(f'substr({c}, 12)')})"
 DURATION_NUM = r"[0-9]+([.,][0-9]+)?"
 DURATION_NUM_GROUPLESS = r"[0-9]+(?:[.,][0-9]+)?"
 DURATION_RE = (rf"[+-]?P({DURATION_NUM}Y)?({DURATION_NUM}M)?({DURATION_NUM}W)?({DURATION_NUM}D)?"
                rf"(T({DURATION_NUM}H)?({DURATION_NUM}M)?({DURATION_NUM}S)?)?")
-YEARMONTH_TEXT_RE = r"\s*[+]?[0-9]+(_[0-9]+)*\s*-\s*[+]?0*(1[0-2]|[1-9])\s*"
+#: a ``yearmonth`` as frictionless reads it: ``int()`` of the year, and of a month from 1 to
+#: 12 (leading zeros, single underscores between digits)
+YEARMONTH_TEXT_RE = (r"\s*[+]?[0-9]+(_[0-9]+)*\s*-\s*[+]?(0(_?0)*_?)?([1-9]|1_?[0-2])\s*")
 GEOJSON_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
                  "MultiPolygon", "GeometryCollection", "Feature", "FeatureCollection")
 
@@ -90,13 +140,28 @@ def _in_range(expr: str, low: int, high: int) -> str:
     return f"coalesce({_double(expr)} BETWEEN {low} AND {high}, FALSE)"
 
 
+#: a NaN as Python's ``Decimal()`` reads it: quiet or signalling, with a payload
+DECIMAL_NAN_RE = r"(?i)[+-]?s?nan[0-9]*"
+
+
 def _double(expr: str) -> str:
     """SQL: text ``expr`` as a number as Python's ``Decimal()`` reads it: DuckDB's DOUBLE
     cast, but for a sign after a ``+`` (``+-1``, whitespace before), which only DuckDB
     reads. A text from ``0`` on (a digit first, or a letter) has none: one comparison
-    spares the search on nearly every cell."""
-    return (f"CASE WHEN {expr} >= '0' OR NOT contains({expr}, '+-') "
-            f"THEN TRY_CAST({expr} AS DOUBLE) END")
+    spares the search on nearly every cell.
+
+    Where the cast reads nothing, ``Decimal()`` may still: it drops every underscore
+    (``_1``, ``1e_3``, ``in_f``) and reads a NaN with a payload or a signalling one
+    (``nan12``, ``sNaN``, as NaN here), whitespace around first (``1 _`` is none). Only
+    such cells pay for the second look."""
+    bare = f"replace(trim({expr}, {_WS}), '_', '')"
+    return (f"coalesce(CASE WHEN {expr} >= '0' OR NOT contains({expr}, '+-') "
+            f"THEN TRY_CAST({expr} AS DOUBLE) END, "
+            f"CASE WHEN contains({expr}, '_') OR contains(lower({expr}), 'nan') THEN "
+            f"CASE WHEN {bare} <> trim({bare}, {_WS}) THEN NULL "
+            f"WHEN regexp_full_match({bare}, {sql_string(DECIMAL_NAN_RE)}) "
+            f"THEN CAST('NaN' AS DOUBLE) WHEN NOT contains({bare}, '+-') "
+            f"THEN TRY_CAST({bare} AS DOUBLE) END END)")
 
 
 def _zoned(c: str) -> str:
@@ -191,19 +256,19 @@ def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
         return f"CAST({_strptime(c, fmt)} AS DATE)"
     if ftype == "datetime":
         if fmt == "default":
-            # dateutil's isoparse: the guard frictionless adds, a digit first and no
-            # trailing space (DuckDB's cast reads both, isoparse neither)
-            return (
-                f"CASE WHEN length({c}) >= 19 AND substr({c}, 17, 1) = ':' "
-                f"AND {c} >= '0' AND {c} < ':' AND NOT suffix({c}, ' ') "
-                f"THEN TRY_CAST({c} AS TIMESTAMPTZ) END"
-            )
+            return (f"CASE WHEN regexp_full_match({c}, {sql_string(DEFAULT_DATETIME_TEXT_RE)}) "
+                    f"THEN TRY_CAST({iso_datetime(c)} AS TIMESTAMPTZ) END")
         if fmt == "any":
             return (f"coalesce(TRY_CAST({c} AS TIMESTAMPTZ), CAST(try_strptime(trim({c}), "
                     f"{_formats(ANY_DATE_FORMATS)}) AS TIMESTAMPTZ))")
         return f"CAST({_strptime(c, fmt)} AS TIMESTAMPTZ)"
     if ftype == "time":
-        if fmt in ("default", "any"):
+        if fmt == "default":
+            return (
+                f"CASE WHEN regexp_full_match({c}, {sql_string(DEFAULT_TIME_TEXT_RE)}) "
+                f"THEN TRY_CAST({_zoned(_midnight(iso_time(c)))} AS TIMETZ) END"
+            )
+        if fmt == "any":
             return (
                 f"CASE WHEN regexp_full_match({c}, {sql_string(TIME_TEXT_RE)}) "
                 f"THEN TRY_CAST({_zoned(_midnight(c))} AS TIMETZ) END"
@@ -237,8 +302,11 @@ def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
         parsed = parse_expr(fld.item_field, "__item")
         if parsed == "__item":  # '' is one empty item where it is not a missing value,
             return items        # as frictionless reads it (typed_expr guards it otherwise)
-        return (f"CASE WHEN list_bool_and(list_transform({items}, "
-                f"lambda __item: ({parsed}) IS NOT NULL)) "
+        valid = f"({parsed}) IS NOT NULL"
+        if fld.item_field.type == "integer":  # of any size: one beyond 128 bits is valid,
+            # with no typed value (as a single integer's)
+            valid += f" OR regexp_full_match(__item, {sql_string(INT_RE)})"
+        return (f"CASE WHEN list_bool_and(list_transform({items}, lambda __item: {valid})) "
                 f"THEN list_transform({items}, lambda __item: {parsed}) END")
     if ftype in ("object", "array"):
         kind = "OBJECT" if ftype == "object" else "ARRAY"

@@ -262,3 +262,13 @@ def test_durations_written_differently_repeat_a_key_as_in_frictionless(tmp_path)
     assert sorted((line, code) for line, _, code in mine) == [
         (3, "unique-error"), (5, "foreign-key"), (5, "unique-error"), (6, "unique-error"),
         (8, "foreign-key")]
+
+
+def test_a_list_item_beyond_128_bits_is_an_integer_as_in_frictionless(tmp_path):
+    """Python's int() has no size: an item of 40 digits is valid (with no typed value, as a
+    single integer beyond 128 bits), a letter is not."""
+    huge = "9" * 40
+    field = {"name": "v", "type": "list", "itemType": "integer"}
+    descriptor = _one_column_package(tmp_path, field, [f"{huge},1", "1,2", f"{huge},x"])
+    mine = ours(validate_package(descriptor))
+    assert mine == theirs(descriptor) == {(4, "v", "type-error")}

@@ -13,6 +13,8 @@ import duckdb
 import pytest
 from semicon.schemas.validation import sqlchecks
 
+from .test_cell_parity import EDGES as MOMENT_EDGES
+from .test_cell_parity import _far_zone
 from .test_text_formats import EDGES, _variations
 
 JSON_CELLS = [
@@ -78,6 +80,11 @@ CASES = [
     # the string formats, on the edges frictionless draws and around them (test_text_formats)
     *(({"type": "string", "format": fmt}, cells + _variations(cells, 500, seed=1))
       for fmt, cells in sorted(EDGES.items())),
+    # times, datetimes, numbers and year-months as Python reads them (test_cell_parity;
+    # Spark reads a pattern with Java's DateTimeFormatter, and no zone beyond 18 hours:
+    # docs/spark.md)
+    *((field, [c for c in cells + _variations(cells, 300, seed=2) if not _far_zone(c)])
+      for field, cells in MOMENT_EDGES if "format" not in field),
 ]
 
 #: fields whose typed values are compared (minimum, enum, keys): order and equality

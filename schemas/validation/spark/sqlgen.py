@@ -18,12 +18,18 @@ from semicon.schemas.model import Field, as_field
 
 from ..cellchecks import STRING_TYPES, CellCheck, cell_checks, write
 from ..sqlchecks import (
+    DECIMAL_NAN_RE,
+    DEFAULT_DATETIME_TEXT_RE,
+    DEFAULT_TIME_TEXT_RE,
     DURATION_KEY_RE,
     DURATION_RE,
     GEOJSON_TYPES,
     TIME_TEXT_RE,
     YEARMONTH_TEXT_RE,
+    iso_datetime,
+    iso_time,
     plain_number,
+    strptime_re,
 )
 from ..textformats import Dialect, format_test
 from .jsonprobe import FUNCTION as JSON_PROBE
@@ -46,6 +52,10 @@ INT_RE = r"^\s*[+-]?[0-9]+(_[0-9]+)*\s*$"
 _DIGITS = r"[0-9]+(_[0-9]+)*"
 NUMBER_RE = (rf"^\s*[+-]?(({_DIGITS})?\.?{_DIGITS}\.?|{_DIGITS}\.)"
              r"([eE][+-]?[0-9]+)?\s*$")
+#: whitespace around a text (DuckDB's casts skip the same), and a text starting or ending
+#: with it
+_OUTER_SPACE = r"^[ \t\n\x0B\f\r]+|[ \t\n\x0B\f\r]+$"
+_EDGE_SPACE = r"^[ \t\n\x0B\f\r]|[ \t\n\x0B\f\r]$"
 SPECIAL_NUMBERS = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity",
                    "nan", "+nan", "-nan")
 #: strptime directives and their Java DateTimeFormatter patterns
@@ -57,12 +67,10 @@ END = r")\z"
 MAX_OFFSET = 15 * 3600 + 59 * 60
 #: a ``time`` cell's parts (checked first against ``TIME_TEXT_RE``): hours, minutes,
 #: seconds, fraction, zone sign, zone hours, zone minutes
-_TIME_PARTS = (r"^([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]+))?"
-               r"(?:Z|([+-])([0-9]{2}):?([0-9]{2})?)?\z")
+_TIME_PARTS = (r"^([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[.,]([0-9]+))?"
+               r"(?:[Zz]|([+-])([0-9]{2}):?([0-9]{2})?)?\z")
 
 
-#: a datetime for dateutil's isoparse starts with a digit and ends without whitespace
-ISO_EDGES_RE = r"^[0-9].*\S$"
 
 
 def lit(value: Any) -> str:
@@ -108,6 +116,15 @@ def full_match(c: str, regex: str) -> str:
             in_class = piece == "["
         out.append(piece)
     return f"{c} RLIKE {lit('^(?:' + ''.join(out) + END)}"
+
+
+def _strptime_guarded(c: str, fmt: str, parsed: str) -> str:
+    """SQL: ``parsed`` where text ``c`` is one Python's strptime reads in ``fmt``
+    (:func:`..sqlchecks.strptime_re`, its named groups as Java writes them), else NULL."""
+    pattern = strptime_re(fmt[4:] if fmt.startswith("fmt:") else fmt)
+    if pattern is None:
+        return "NULL"
+    return f"CASE WHEN {full_match(c, pattern.replace('(?P<', '(?<'))} THEN {parsed} END"
 
 
 def _java_pattern(fmt: str) -> str | None:
@@ -157,8 +174,13 @@ def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
         dec = fld.decimal_char
         if dec != ".":
             c = f"CASE WHEN NOT contains({c}, '.') THEN replace({c}, {lit(dec)}, '.') END"
-        return (f"CASE WHEN {number_ok(c)} "
-                f"THEN try_cast(replace({c}, '_', '') AS DOUBLE) END")
+        # Decimal() drops whitespace around, then every underscore, and reads NaN with
+        # a payload (as NaN here)
+        bare = f"replace(regexp_replace({c}, {lit(_OUTER_SPACE)}, ''), '_', '')"
+        return (f"CASE WHEN {bare} RLIKE {lit(_EDGE_SPACE)} "
+                f"THEN NULL WHEN {bare} RLIKE {lit('^(?:' + DECIMAL_NAN_RE + END)} "
+                f"THEN CAST('NaN' AS DOUBLE) WHEN {number_ok(bare)} "
+                f"THEN try_cast({bare} AS DOUBLE) END")
     if ftype == "boolean":
         return (f"CASE WHEN {_in(c, fld.true_values)} THEN TRUE "
                 f"WHEN {_in(c, fld.false_values)} THEN FALSE END")
@@ -169,15 +191,19 @@ def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
         if fmt == "any":
             return f"try_cast({c} AS DATE)"
         java = _java_pattern(fmt)
-        return f"try_to_date({c}, {lit(java)})" if java else f"try_cast({c} AS DATE)"
+        return (_strptime_guarded(c, fmt, f"try_to_date({c}, {lit(java)})") if java
+                else f"try_cast({c} AS DATE)")
     if ftype == "datetime":
         if fmt == "default":
-            # as dateutil's isoparse: a digit first, no trailing whitespace
-            return (f"CASE WHEN length({c}) >= 19 AND substr({c}, 17, 1) = ':' "
-                    f"AND {c} RLIKE {lit(ISO_EDGES_RE)} "
-                    f"THEN try_cast({c} AS TIMESTAMP) END")
+            # hour 24 (of 24:00:00) is the next day's midnight, as in dateutil and DuckDB
+            iso = iso_datetime(c)
+            midnight = f"concat(substr({iso}, 1, 11), '00', substr({iso}, 14))"
+            return (f"CASE WHEN {full_match(c, DEFAULT_DATETIME_TEXT_RE)} THEN "
+                    f"CASE WHEN substr({c}, 12, 2) = '24' "
+                    f"THEN try_cast({midnight} AS TIMESTAMP) + INTERVAL 1 DAY "
+                    f"ELSE try_cast({iso} AS TIMESTAMP) END END")
         java = _java_pattern(fmt) if fmt != "any" else None
-        return (f"try_to_timestamp({c}, {lit(java)})" if java
+        return (_strptime_guarded(c, fmt, f"try_to_timestamp({c}, {lit(java)})") if java
                 else f"try_cast({c} AS TIMESTAMP)")
     if ftype == "year":
         return (f"CASE WHEN length({c}) = 4 AND {c} RLIKE {lit(INT_RE)} "
@@ -212,8 +238,9 @@ def _time(c: str, fmt: str) -> str:
             ts = f"try_to_timestamp({c}, {lit(java)})"
             micros = (f"((CAST(hour({ts}) AS BIGINT) * 3600 + minute({ts}) * 60) * 1000000 "
                       f"+ CAST(extract(SECOND FROM {ts}) * 1000000 AS BIGINT))")
-            return _time_key(micros, "0")
-    part = [f"regexp_extract({c}, {lit(_TIME_PARTS)}, {i})" for i in range(1, 8)]
+            return _strptime_guarded(c, fmt, _time_key(micros, "0"))
+    text = iso_time(c) if fmt == "default" else c
+    part = [f"regexp_extract({text}, {lit(_TIME_PARTS)}, {i})" for i in range(1, 8)]
     h, m, sec = (f"CAST({p} AS BIGINT)" for p in part[:3])
     # 24:00:00 (the only time with hour 24 TIME_TEXT_RE reads) is midnight, as in dateutil
     micros = (f"(({h} % 24 * 3600 + {m} * 60 + {sec}) * 1000000 "
@@ -221,7 +248,8 @@ def _time(c: str, fmt: str) -> str:
     offset = (f"(CASE WHEN {part[4]} = '-' THEN -1 ELSE 1 END * "
               f"(coalesce(try_cast({part[5]} AS BIGINT), 0) * 3600 "
               f"+ coalesce(try_cast({part[6]} AS BIGINT), 0) * 60))")
-    return (f"CASE WHEN {full_match(c, TIME_TEXT_RE)} AND {sec} < 60 "
+    grammar = DEFAULT_TIME_TEXT_RE if fmt == "default" else TIME_TEXT_RE
+    return (f"CASE WHEN {full_match(c, grammar)} AND {sec} < 60 "
             f"AND abs({offset}) <= {MAX_OFFSET} THEN {_time_key(micros, offset)} END")
 
 
