@@ -52,17 +52,13 @@ def _strptime_format(fmt: str) -> str:
     return fmt[4:] if fmt.startswith("fmt:") else fmt
 
 
-#: texts DuckDB's strptime reads whatever the format, Python's never
-STRPTIME_SPECIALS = ("infinity", "-infinity", "epoch")
-
-
 def _strptime(c: str, fmt: str) -> str:
     """``try_strptime`` of text ``c`` in the field's ``format``, where the text is one
     Python's strptime (frictionless's) reads: it matches the regular expression Python
     makes of the format (:func:`strptime_re`). DuckDB's strptime alone also reads years
     of fewer than four digits, whitespace at the end and, whatever the format,
-    :data:`STRPTIME_SPECIALS`."""
-    pattern = strptime_re(_strptime_format(fmt))
+    ``infinity``, ``-infinity`` and ``epoch``."""
+    pattern = strptime_re(fmt)
     if pattern is None:  # Python cannot read the format: no cell is of it
         return "NULL"
     parsed = f"try_strptime({c}, {sql_string(_strptime_format(fmt))})"
@@ -70,13 +66,13 @@ def _strptime(c: str, fmt: str) -> str:
 
 
 def strptime_re(fmt: str) -> str | None:
-    """The regular expression Python's strptime matches a text against for format
-    ``fmt`` (case-insensitive, as Python matches it; its named groups RE2 reads too);
+    """The regular expression Python's strptime matches a text against for a field's
+    ``format`` (case-insensitive, as Python matches it; its named groups RE2 reads too);
     None where Python refuses the format (a directive twice, an unknown one)."""
     import _strptime
 
     try:
-        pattern = _strptime._TimeRE_cache.pattern(fmt)
+        pattern = _strptime._TimeRE_cache.pattern(_strptime_format(fmt))
         re.compile(pattern, re.IGNORECASE)
     except (KeyError, ValueError, re.error):
         return None
@@ -121,6 +117,8 @@ def iso_datetime(c: str) -> str:
     """SQL: a text of :data:`DEFAULT_DATETIME_TEXT_RE` as DuckDB's and Spark's casts read
     it: ``T`` between date and time, the time as :func:`iso_time` writes it."""
     return f"concat(substr({c}, 1, 10), 'T', {iso_time(f'substr({c}, 12)')})"
+
+
 DURATION_NUM = r"[0-9]+([.,][0-9]+)?"
 DURATION_NUM_GROUPLESS = r"[0-9]+(?:[.,][0-9]+)?"
 DURATION_RE = (rf"[+-]?P({DURATION_NUM}Y)?({DURATION_NUM}M)?({DURATION_NUM}W)?({DURATION_NUM}D)?"
@@ -315,7 +313,7 @@ def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
             f"THEN {c} END"
         )
     if ftype == "string":
-        test = format_test(fmt, c, DUCKDB)  # uri, email, uuid as frictionless reads them
+        test = format_test(fmt, c, DUCKDB)  # uri, email, uuid, binary
         if test:
             return f"CASE WHEN {test} THEN {c} END"
     # string and any: kept as text

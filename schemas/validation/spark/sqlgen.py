@@ -71,20 +71,9 @@ _TIME_PARTS = (r"^([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[.,]([0-9]+))?"
                r"(?:[Zz]|([+-])([0-9]{2}):?([0-9]{2})?)?\z")
 
 
-
-
 def lit(value: Any) -> str:
     """A Spark SQL string literal (backslashes and quotes escaped)."""
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-#: Spark SQL: java.util.regex through ``RLIKE`` (a search: anchored here)
-SPARK = Dialect(
-    full_match=lambda c, pattern: f"{c} RLIKE {lit('^(?:' + pattern + END)}",
-    starts=lambda c, pattern: f"{c} RLIKE {lit('^(?:' + pattern + ')')}",
-    strip=lambda c, chars: f"trim(BOTH {lit(chars)} FROM {c})",
-    caseless="iu",
-)
 
 
 def ident(name: str) -> str:
@@ -118,10 +107,19 @@ def full_match(c: str, regex: str) -> str:
     return f"{c} RLIKE {lit('^(?:' + ''.join(out) + END)}"
 
 
+#: Spark SQL: java.util.regex through ``RLIKE`` (a search: anchored here)
+SPARK = Dialect(
+    full_match=full_match,
+    starts=lambda c, pattern: f"{c} RLIKE {lit('^(?:' + pattern + ')')}",
+    strip=lambda c, chars: f"trim(BOTH {lit(chars)} FROM {c})",
+    caseless="iu",
+)
+
+
 def _strptime_guarded(c: str, fmt: str, parsed: str) -> str:
     """SQL: ``parsed`` where text ``c`` is one Python's strptime reads in ``fmt``
     (:func:`..sqlchecks.strptime_re`, its named groups as Java writes them), else NULL."""
-    pattern = strptime_re(fmt[4:] if fmt.startswith("fmt:") else fmt)
+    pattern = strptime_re(fmt)
     if pattern is None:
         return "NULL"
     return f"CASE WHEN {full_match(c, pattern.replace('(?P<', '(?<'))} THEN {parsed} END"
@@ -223,7 +221,7 @@ def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
     if ftype == "list":
         return _list(fld, c)
     if ftype == "string":
-        test = format_test(fmt, c, SPARK)  # uri, email, uuid as frictionless reads them
+        test = format_test(fmt, c, SPARK)  # uri, email, uuid, binary
         if test:
             return f"CASE WHEN {test} THEN {c} END"
     return c
