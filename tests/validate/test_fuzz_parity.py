@@ -388,6 +388,24 @@ def _unicode_digits(row: Row) -> bool:
     return any(ch.isdigit() and not ch.isascii() for cell in cells if cell for ch in cell)
 
 
+def _far_time_zone(row: Row) -> bool:
+    """A ``time`` 16 to 23 hours from UTC: isoparse reads it, DuckDB's ``TIMETZ`` holds
+    offsets up to 15:59."""
+    return any(f.get("type") == "time" and cell
+               and re.search(r"[+-](1[6-9]|2[0-3])(:?[0-5][0-9])?$", cell)
+               for f, cell in zip(row.fields, row.declared(), strict=True)
+               if row.field is None or f is row.field)
+
+
+def _unpadded_pattern(row: Row) -> bool:
+    """A pattern of numbers without separators (``%Y%m%d``) and a cell of fewer digits
+    than its padded form: Python's strptime takes one digit, DuckDB's two."""
+    return any(str(f.get("format", "")).startswith("%") and "%%" not in f["format"]
+               and re.search(r"%[a-zA-Z]%[a-zA-Z]", f["format"]) is not None and cell
+               for f, cell in zip(row.fields, row.declared(), strict=True)
+               if row.field is None or f is row.field)
+
+
 def _beyond_128_bits(row: Row) -> bool:
     """An integer beyond 128 bits: valid, but with no typed value to compare with a bound,
     an enum or another key."""
@@ -460,6 +478,10 @@ DELIBERATE: list[Deliberate] = [
                "Limits: `format: any` dates, times and datetimes (a list of common patterns)"),
     Deliberate("ours", CELLS | KEYS, _unicode_digits, "Limits: non-ASCII digits"),
     Deliberate("theirs", CELLS | KEYS, _unicode_digits, "Limits: non-ASCII digits"),
+    Deliberate("ours", CELLS | KEYS, _far_time_zone,
+               "Limits: a `time` whose zone is 16 to 23 hours from UTC"),
+    Deliberate("ours", CELLS | KEYS, _unpadded_pattern,
+               "Limits: a `format` pattern of numbers without separators"),
     Deliberate("ours", CELLS | KEYS, _beyond_128_bits,
                "Limits: an integer beyond 128 bits is valid but has no typed value"),
     Deliberate("theirs", CELLS | KEYS, _beyond_128_bits,
