@@ -10,6 +10,7 @@ from semicon.schemas.model import Package
 from semicon.schemas.sqltypes import DUCKDB_TYPES
 
 from .findings import FATAL_CODES, Finding, make
+from .patterns import unicode_pattern
 
 _KNOWN_PROFILE_RE = re.compile(
     r"^(https://(datapackage\.org|specs\.frictionlessdata\.io)/[\w./-]+"
@@ -177,18 +178,19 @@ def pattern_findings(con: Any, package: Package) -> list[Finding]:
     patterns = [(res, fld, str(fld.constraints["pattern"]))
                 for res in package.resources for fld in res.fields
                 if fld.constraints.get("pattern") is not None]
+    compiled = [unicode_pattern(p) for _, _, p in patterns]  # as the checks run them
     if not patterns:
         return []
     try:
         con.execute("SELECT " + ", ".join(["regexp_full_match('', ?)"] * len(patterns)),
-                    [p for _, _, p in patterns]).fetchall()
+                    compiled).fetchall()
         return []
     except Exception as exc:
         reraise_interrupt(exc)
     out: list[Finding] = []
-    for res, fld, pattern in patterns:
+    for (res, fld, pattern), regex in zip(patterns, compiled, strict=True):
         try:
-            con.execute("SELECT regexp_full_match('', ?)", [pattern]).fetchall()
+            con.execute("SELECT regexp_full_match('', ?)", [regex]).fetchall()
         except Exception as exc:
             reraise_interrupt(exc)
             out.append(make("field-error",

@@ -15,6 +15,8 @@ import re
 
 from semicon.schemas.sqltypes import sql_string
 
+from .patterns import is_plain, unicode_pattern
+
 #: ASCII characters that stand for themselves in a regular expression and in a GLOB
 _LITERAL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
                      "-_ :/,;@#%&='\"<>~!")
@@ -51,11 +53,18 @@ def glob_of(pattern: str) -> str | None:
 
 
 def glob_match_sql(value: str, pattern: str) -> str:
-    """SQL: text ``value`` fully matches ``pattern`` (GLOB where exact, else RE2)."""
+    """SQL: text ``value`` fully matches ``pattern`` as Python reads it (GLOB where exact,
+    else RE2 on :func:`.patterns.unicode_pattern`). A ``\\d`` is any decimal digit: its
+    GLOB ``[0-9]`` is exact on ASCII text, and a text GLOB refuses that holds another
+    character is asked of RE2."""
+    regex = f"regexp_full_match({value}, {sql_string(unicode_pattern(pattern))})"
     glob = glob_of(pattern)
-    if glob is not None:
+    if glob is None:
+        return regex
+    if is_plain(pattern):
         return f"({value} GLOB {sql_string(glob)})"
-    return f"regexp_full_match({value}, {sql_string(pattern)})"
+    return (f"({value} GLOB {sql_string(glob)} OR "
+            f"(regexp_matches({value}, '[^\\x{{00}}-\\x{{7F}}]') AND {regex}))")
 
 
 def _atom(pattern: str, i: int) -> tuple[str | None, int]:
@@ -65,7 +74,7 @@ def _atom(pattern: str, i: int) -> tuple[str | None, int]:
         return ch, i + 1
     if ch == "\\" and i + 1 < len(pattern):
         nxt = pattern[i + 1]
-        if nxt == "d":  # RE2's \d is [0-9]
+        if nxt == "d":  # on ASCII text (see glob_match_sql)
             return "[0-9]", i + 2
         if nxt in _ESCAPED:
             return _glob_literal(nxt), i + 2

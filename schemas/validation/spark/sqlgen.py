@@ -17,6 +17,7 @@ from semicon.schemas.formulas import FORMULA_CHARS, NUMBER_PATTERN
 from semicon.schemas.model import Field, as_field
 
 from ..cellchecks import STRING_TYPES, CellCheck, cell_checks, write
+from ..patterns import unicode_pattern
 from ..sqlchecks import (
     DECIMAL_NAN_RE,
     DEFAULT_DATETIME_TEXT_RE,
@@ -463,7 +464,7 @@ class SparkCellSql:
         return f"{self.guard}length({self.c}) {check.op} {check.arg}"
 
     def pattern(self, check: CellCheck) -> str:
-        return f"{self.guard}NOT {full_match(self.c, check.arg)}"
+        return f"{self.guard}NOT {full_match(self.c, unicode_pattern(check.arg))}"
 
     def enum(self, check: CellCheck) -> str:
         fld = self.cell.fld
