@@ -255,7 +255,8 @@ def field_descriptor(draw: st.DrawFn, name: str) -> dict[str, Any]:
             st.integers(0, 4))
     if ftype == "string" and "format" not in field and draw(st.integers(0, 3)) == 0:
         constraints["pattern"] = draw(st.sampled_from(
-            ["[a-z]+", "[A-Z]{3}", "\\d+", "a.c", "x|y", "[0-9]{1,3}", ".*"]))
+            ["[a-z]+", "[A-Z]{3}", "\\d+", "a.c", "x|y", "[0-9]{1,3}", ".*", "\\w+",
+             "[\\w ]+", "\\S+"]))
     if ftype in ("string", "integer") and draw(st.integers(0, 4)) == 0:
         constraints["enum"] = (["abc", "EUR", "USD", "0"] if ftype == "string"
                                else [0, 1, 42])
@@ -406,6 +407,23 @@ def _unpadded_pattern(row: Row) -> bool:
                if row.field is None or f is row.field)
 
 
+def _beyond_double(row: Row) -> bool:
+    """A number beyond a double's range (``1e400``, ``0.1e-400``): read as infinity or
+    zero, so as a key it equals ``INF`` or ``0``, where ``Decimal`` keeps them apart."""
+    from decimal import Decimal, InvalidOperation
+
+    def beyond(cell: str) -> bool:
+        try:
+            value = abs(Decimal(cell.replace(",", ".")))
+        except (InvalidOperation, ValueError):
+            return False
+        return value.is_finite() and (value > Decimal("1e308")
+                                      or Decimal(0) < value < Decimal("1e-307"))
+
+    return any(f.get("type") == "number" and cell and beyond(cell)
+               for f, cell in zip(row.fields, row.declared(), strict=True))
+
+
 def _beyond_128_bits(row: Row) -> bool:
     """An integer beyond 128 bits: valid, but with no typed value to compare with a bound,
     an enum or another key."""
@@ -482,6 +500,8 @@ DELIBERATE: list[Deliberate] = [
                "Limits: a `time` whose zone is 16 to 23 hours from UTC"),
     Deliberate("ours", CELLS | KEYS, _unpadded_pattern,
                "Limits: a `format` pattern of numbers without separators"),
+    Deliberate("ours", KEYS, _beyond_double,
+               "Limits: a number beyond a double's range"),
     Deliberate("ours", CELLS | KEYS, _beyond_128_bits,
                "Limits: an integer beyond 128 bits is valid but has no typed value"),
     Deliberate("theirs", CELLS | KEYS, _beyond_128_bits,
