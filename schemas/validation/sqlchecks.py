@@ -162,6 +162,14 @@ def _double(expr: str) -> str:
             f"THEN TRY_CAST({bare} AS DOUBLE) END END)")
 
 
+def _padded_day(c: str) -> str:
+    """SQL: a date whose day strptime reads padded with a space (``2020-01- 5``; DuckDB's
+    cast reads no space there), else NULL."""
+    return (f"CASE WHEN contains({c}, '- ') AND "
+            f"regexp_full_match({c}, {sql_string(strptime_re('%Y-%m-%d'))}) "
+            f"THEN TRY_CAST(replace({c}, '- ', '-') AS DATE) END")
+
+
 def _zoned(c: str) -> str:
     """Text with a trailing ``Z`` written ``+00``, as DuckDB's zoned types read it."""
     return f"CASE WHEN suffix({c}, 'Z') THEN {c}[:-2] || '+00' ELSE {c} END"
@@ -245,7 +253,7 @@ def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
                 f"THEN TRY_CAST({c} AS DATE) "
                 f"WHEN strlen({c}) BETWEEN 8 AND 10 AND {c} >= '0001' AND {c} < ':' "
                 f"AND {c} LIKE '____-%' AND NOT ({trailing}) "
-                f"THEN TRY_CAST({c} AS DATE) END"
+                f"THEN coalesce(TRY_CAST({c} AS DATE), {_padded_day(c)}) END"
             )
         if fmt == "any":
             return (f"coalesce(TRY_CAST({c} AS DATE), "

@@ -1,8 +1,8 @@
 """Cells of the types frictionless reads with Python are read as frictionless reads them.
 
 frictionless reads a ``time`` and a ``datetime`` of the default format with dateutil's
-isoparse behind a guard of its own (``HH:MM:SS``; a colon seventeenth), patterns with
-Python's strptime, a ``number`` with ``Decimal()`` and a ``yearmonth`` with ``int()``.
+isoparse behind a guard of its own (``HH:MM:SS``; a colon seventeenth), dates and
+patterns with Python's strptime, a ``number`` with ``Decimal()`` and a ``yearmonth`` with ``int()``.
 Every cell below, on the edges and seeded variations of them, gets the same verdict from
 frictionless's own field reader and from the SQL typed expression in DuckDB; the Spark
 engine gets the same cells (test_spark_types).
@@ -45,6 +45,11 @@ EDGES: list[tuple[dict, list[str]]] = [
         "0001-01-01T00:00:00", "2020-02-30T10:00:00", "2020-01-01T10:00:00+23:00",
         "2020-01-01T10:00:00+24:00", "2020-01-01T10:00:00 ", "2020-01-01T10:00:00.1234567",
         "20200101T10:00:00", "+2020-01-01T10:00:00",
+    ]),
+    ({"type": "date"}, [
+        "2020-01-01", "2020-1-1", "2020-01-5", "2020-01- 5", "2020-1- 5", "2020-01-  5",
+        "2020-01- 0", "2020- 1-05", "2020-01- 15", "0000-01-01", "0001-01-01", "2020-02-30",
+        "2020-01-05 ", " 2020-01-05", "10000-01-01", "2020-01-05T00:00",
     ]),
     ({"type": "date", "format": "%d/%m/%Y"}, [
         "01/02/2020", "1/2/2020", " 1/2/2020", "1/2/220", "1/2/02020", "1/2/0000",

@@ -26,6 +26,7 @@ from ..sqlchecks import (
     DURATION_RE,
     GEOJSON_TYPES,
     TIME_TEXT_RE,
+    YEAR_RE,
     YEARMONTH_TEXT_RE,
     iso_datetime,
     iso_time,
@@ -53,6 +54,9 @@ INT_RE = r"^\s*[+-]?[0-9]+(_[0-9]+)*\s*$"
 _DIGITS = r"[0-9]+(_[0-9]+)*"
 NUMBER_RE = (rf"^\s*[+-]?(({_DIGITS})?\.?{_DIGITS}\.?|{_DIGITS}\.)"
              r"([eE][+-]?[0-9]+)?\s*$")
+#: a ``date`` of the default format as strptime's ``%Y-%m-%d`` reads it (the values are
+#: checked by the parse)
+_DEFAULT_DATE_RE = YEAR_RE + r"-[0-9]{1,2}-( [1-9]|[0-9]{1,2})"
 #: whitespace around a text (DuckDB's casts skip the same), and a text starting or ending
 #: with it
 _OUTER_SPACE = r"^[ \t\n\x0B\f\r]+|[ \t\n\x0B\f\r]+$"
@@ -185,8 +189,9 @@ def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
                 f"WHEN {_in(c, fld.false_values)} THEN FALSE END")
     if ftype == "date":
         if fmt == "default":
-            return (f"CASE WHEN {c} RLIKE '^[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}$' "
-                    f"THEN try_to_date({c}, 'yyyy-M-d') END")
+            # strptime reads a year from 0001 and a day padded with a space (`2020-01- 5`)
+            return (f"CASE WHEN {full_match(c, _DEFAULT_DATE_RE)} "
+                    f"THEN try_to_date(replace({c}, '- ', '-'), 'yyyy-M-d') END")
         if fmt == "any":
             return f"try_cast({c} AS DATE)"
         java = _java_pattern(fmt)
