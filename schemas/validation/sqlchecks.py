@@ -98,6 +98,9 @@ DEFAULT_TIME_TEXT_RE = (r"((([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.,][0-9]+)
                         r"|([01][0-9]|2[0-4])[+-]([01][0-9]|2[0-3]):[0-5][0-9])")
 #: a year from 0001 (strptime's and isoparse's first; DuckDB reads 0000 as 1 BC)
 YEAR_RE = r"(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+#: a ``date`` of the default format as strptime's ``%Y-%m-%d`` reads it: a year from 0001,
+#: a day perhaps padded with a space (the month's and day's values are the cast's to check)
+DEFAULT_DATE_TEXT_RE = YEAR_RE + r"-[0-9]{1,2}-( [1-9]|[0-9]{1,2})"
 #: a ``datetime`` of the default format as frictionless reads it: its guard (a colon
 #: seventeenth, nineteen characters at least), then isoparse: a date, any one ASCII
 #: character, a time as :data:`DEFAULT_TIME_TEXT_RE` (ISO week dates are left out)
@@ -166,7 +169,7 @@ def _padded_day(c: str) -> str:
     """SQL: a date whose day strptime reads padded with a space (``2020-01- 5``; DuckDB's
     cast reads no space there), else NULL."""
     return (f"CASE WHEN contains({c}, '- ') AND "
-            f"regexp_full_match({c}, {sql_string(strptime_re('%Y-%m-%d'))}) "
+            f"regexp_full_match({c}, {sql_string(DEFAULT_DATE_TEXT_RE)}) "
             f"THEN TRY_CAST(replace({c}, '- ', '-') AS DATE) END")
 
 

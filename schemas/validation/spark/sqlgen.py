@@ -20,13 +20,13 @@ from ..cellchecks import STRING_TYPES, CellCheck, cell_checks, write
 from ..patterns import unicode_pattern
 from ..sqlchecks import (
     DECIMAL_NAN_RE,
+    DEFAULT_DATE_TEXT_RE,
     DEFAULT_DATETIME_TEXT_RE,
     DEFAULT_TIME_TEXT_RE,
     DURATION_KEY_RE,
     DURATION_RE,
     GEOJSON_TYPES,
     TIME_TEXT_RE,
-    YEAR_RE,
     YEARMONTH_TEXT_RE,
     iso_datetime,
     iso_time,
@@ -54,9 +54,6 @@ INT_RE = r"^\s*[+-]?[0-9]+(_[0-9]+)*\s*$"
 _DIGITS = r"[0-9]+(_[0-9]+)*"
 NUMBER_RE = (rf"^\s*[+-]?(({_DIGITS})?\.?{_DIGITS}\.?|{_DIGITS}\.)"
              r"([eE][+-]?[0-9]+)?\s*$")
-#: a ``date`` of the default format as strptime's ``%Y-%m-%d`` reads it (the values are
-#: checked by the parse)
-_DEFAULT_DATE_RE = YEAR_RE + r"-[0-9]{1,2}-( [1-9]|[0-9]{1,2})"
 #: whitespace around a text (DuckDB's casts skip the same), and a text starting or ending
 #: with it
 _OUTER_SPACE = r"^[ \t\n\x0B\f\r]+|[ \t\n\x0B\f\r]+$"
@@ -190,7 +187,7 @@ def parse_expr(fld: Field | Mapping[str, Any], c: str) -> str:
     if ftype == "date":
         if fmt == "default":
             # strptime reads a year from 0001 and a day padded with a space (`2020-01- 5`)
-            return (f"CASE WHEN {full_match(c, _DEFAULT_DATE_RE)} "
+            return (f"CASE WHEN {full_match(c, DEFAULT_DATE_TEXT_RE)} "
                     f"THEN try_to_date(replace({c}, '- ', '-'), 'yyyy-M-d') END")
         if fmt == "any":
             return f"try_cast({c} AS DATE)"
