@@ -10,9 +10,11 @@ Python's ``\\Z`` (the end) is written ``\\z``, which both read and RE2 has no ot
 
 from __future__ import annotations
 
-#: Python's whitespace (``str.isspace``), as members of a bracket class
-SPACE_MEMBERS = (r"\t\n\x{0B}\f\r\x{1C}-\x{20}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}"
-                 r"\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}")
+#: Python's whitespace beyond ASCII (``str.isspace``), as members of a bracket class
+WIDE_SPACE_MEMBERS = (r"\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}"
+                      r"\x{205F}\x{3000}")
+#: Python's whitespace, ASCII's (with U+001C to U+001F) and beyond
+SPACE_MEMBERS = r"\t\n\x{0B}\f\r\x{1C}-\x{20}" + WIDE_SPACE_MEMBERS
 #: Python's word characters (letters and digits of every script, and ``_``)
 WORD_MEMBERS = r"\p{L}\p{N}_"
 

@@ -373,7 +373,7 @@ DURATION_KEY_RE = (
     r"([+-]?)P" + "".join(rf"(?:({DURATION_NUM_GROUPLESS}){unit})?" for unit in "YMWD")
     + "(?:T" + "".join(rf"(?:({DURATION_NUM_GROUPLESS}){unit})?" for unit in "HMS") + ")?")
 #: seconds in a week, a day, an hour, a minute, a second
-_SECONDS = (604800, 86400, 3600, 60, 1)
+DURATION_SECONDS = (604800, 86400, 3600, 60, 1)
 
 
 def _duration_key(typed: str) -> str:
@@ -385,7 +385,7 @@ def _duration_key(typed: str) -> str:
     num = {p: f"coalesce(TRY_CAST(replace({parts}.{p}, ',', '.') AS DECIMAL(38, 9)), 0)"
            for p in _DURATION_PARTS}
     sign = f"CASE WHEN {parts}.sign = '-' THEN -1 ELSE 1 END"
-    seconds = " + ".join(f"{num[p]} * {n}" for p, n in zip(_DURATION_PARTS[2:], _SECONDS,
+    seconds = " + ".join(f"{num[p]} * {n}" for p, n in zip(_DURATION_PARTS[2:], DURATION_SECONDS,
                                                             strict=True))
     return (f"CASE WHEN {typed} IS NOT NULL THEN [{sign} * {num['years']}, "
             f"{sign} * {num['months']}, {sign} * ({seconds})] END")

@@ -31,13 +31,14 @@ from dataclasses import dataclass
 
 from semicon.schemas.sqltypes import sql_string
 
+from .patterns import WIDE_SPACE_MEMBERS
+
 #: a scheme and its colon: what rfc3986 needs at the start of a ``uri``
 URI_START_RE = r"[A-Za-z][A-Za-z0-9+.\-]*:"
 
 #: Python's whitespace beyond ASCII and ASCII's own: what ``int()`` skips around digits
 #: (U+001C to U+001F are whitespace for ``str.isspace`` only)
-_SPACES = (r"\x{09}-\x{0D}\x{20}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}"
-           r"\x{202F}\x{205F}\x{3000}")
+_SPACES = r"\x{09}-\x{0D}\x{20}" + WIDE_SPACE_MEMBERS
 _PY_SPACE = f"[{_SPACES}]"
 #: a digit ``int(text, 16)`` reads: hexadecimal, or any decimal digit (Unicode ``Nd``)
 _HEX_DIGIT = r"[0-9a-fA-F\p{Nd}]"
@@ -73,14 +74,16 @@ _DOMAIN = rf"(?:(?:{_LABEL}|{_WIDE_LABEL}){_DOT})+(?:{_LAST_LABEL}|{_WIDE_LABEL}
 #: characters of a group are read. Two ``=`` after two of them, or one after three, end
 #: the data (what follows is not read); else the data must end on a whole group.
 _B64 = r"[A-Za-z0-9+/]"
-#: skipped everywhere: ASCII but base64's 64 characters and ``=``
-_SKIP = r"[\x{00}-\x{2A}\x{2C}-\x{2E}\x{3A}-\x{3C}\x{3E}-\x{40}\x{5B}-\x{60}\x{7B}-\x{7F}]"
+#: ASCII but base64's 64 characters and ``=``
+_OTHER = r"\x{00}-\x{2A}\x{2C}-\x{2E}\x{3A}-\x{3C}\x{3E}-\x{40}\x{5B}-\x{60}\x{7B}-\x{7F}"
+#: skipped everywhere
+_SKIP = f"[{_OTHER}]"
 #: skipped before the second character of a group: the same and ``=``
-_SKIP_PAD = r"[\x{00}-\x{2A}\x{2C}-\x{2E}\x{3A}-\x{40}\x{5B}-\x{60}\x{7B}-\x{7F}]"
-_GROUP = (rf"{_SKIP_PAD}*{_B64}{_SKIP_PAD}*{_B64}{_SKIP}*(?:={_SKIP}*)?{_B64}{_SKIP}*"
-          rf"{_B64}")
-_PADDED_END = (rf"{_SKIP_PAD}*{_B64}{_SKIP_PAD}*{_B64}{_SKIP}*"
-               rf"(?:={_SKIP}*=|(?:={_SKIP}*)?{_B64}{_SKIP}*=)[\x{{00}}-\x{{7F}}]*")
+_SKIP_PAD = f"[{_OTHER}=]"
+#: a group's first two characters, and what is skipped after them
+_TWO = rf"{_SKIP_PAD}*{_B64}{_SKIP_PAD}*{_B64}{_SKIP}*"
+_GROUP = rf"{_TWO}(?:={_SKIP}*)?{_B64}{_SKIP}*{_B64}"
+_PADDED_END = rf"{_TWO}(?:={_SKIP}*=|(?:={_SKIP}*)?{_B64}{_SKIP}*=)[\x{{00}}-\x{{7F}}]*"
 BINARY_RE = rf"(?:{_GROUP})*(?:{_SKIP_PAD}*|{_PADDED_END})"
 
 

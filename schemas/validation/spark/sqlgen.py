@@ -25,6 +25,7 @@ from ..sqlchecks import (
     DEFAULT_TIME_TEXT_RE,
     DURATION_KEY_RE,
     DURATION_RE,
+    DURATION_SECONDS,
     GEOJSON_TYPES,
     TIME_TEXT_RE,
     YEARMONTH_TEXT_RE,
@@ -317,7 +318,7 @@ def _duration_key(typed: str) -> str:
 
     sign = f"CASE WHEN regexp_extract({typed}, {pattern}, 1) = '-' THEN -1 ELSE 1 END"
     seconds = " + ".join(f"{part(group)} * {n}" for group, n in
-                         zip(range(4, 9), (604800, 86400, 3600, 60, 1), strict=True))
+                         zip(range(4, 9), DURATION_SECONDS, strict=True))
     return (f"CASE WHEN {typed} IS NOT NULL THEN "
             f"array({sign} * {part(2)}, {sign} * {part(3)}, {sign} * ({seconds})) END")
 
