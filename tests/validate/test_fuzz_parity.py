@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, example, given, reject, seed, settings
 from hypothesis import strategies as st
 from semicon.schemas.validation import validate_package
 
+from .test_cell_parity import _far_zone
 from .test_parity import FRICTIONLESS_CODES, ROW_LEVEL
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -392,8 +393,7 @@ def _unicode_digits(row: Row) -> bool:
 def _far_time_zone(row: Row) -> bool:
     """A ``time`` 16 to 23 hours from UTC: isoparse reads it, DuckDB's ``TIMETZ`` holds
     offsets up to 15:59."""
-    return any(f.get("type") == "time" and cell
-               and re.search(r"[+-](1[6-9]|2[0-3])(:?[0-5][0-9])?$", cell)
+    return any(f.get("type") == "time" and cell and _far_zone(cell)
                for f, cell in zip(row.fields, row.declared(), strict=True)
                if row.field is None or f is row.field)
 
