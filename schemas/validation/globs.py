@@ -15,7 +15,7 @@ import re
 
 from semicon.schemas.sqltypes import sql_string
 
-from .patterns import is_plain, unicode_pattern
+from .patterns import unicode_pattern
 
 #: ASCII characters that stand for themselves in a regular expression and in a GLOB
 _LITERAL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -57,11 +57,12 @@ def glob_match_sql(value: str, pattern: str) -> str:
     else RE2 on :func:`.patterns.unicode_pattern`). A ``\\d`` is any decimal digit: its
     GLOB ``[0-9]`` is exact on ASCII text, and a text GLOB refuses that holds another
     character is asked of RE2."""
-    regex = f"regexp_full_match({value}, {sql_string(unicode_pattern(pattern))})"
+    written = unicode_pattern(pattern)
+    regex = f"regexp_full_match({value}, {sql_string(written)})"
     glob = glob_of(pattern)
     if glob is None:
         return regex
-    if is_plain(pattern):
+    if written == pattern:  # no shorthand class to read otherwise on other text
         return f"({value} GLOB {sql_string(glob)})"
     return (f"({value} GLOB {sql_string(glob)} OR "
             f"(regexp_matches({value}, '[^\\x{{00}}-\\x{{7F}}]') AND {regex}))")

@@ -59,8 +59,3 @@ def unicode_pattern(pattern: str) -> str:
         out.append(piece)
     return "".join(out)
 
-
-def is_plain(pattern: str) -> bool:
-    """Whether ``pattern`` has none of the shorthand classes :func:`unicode_pattern`
-    rewrites (it then reads alike in every engine)."""
-    return unicode_pattern(pattern) == pattern

@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,7 @@ def _strptime(c: str, fmt: str) -> str:
     return f"CASE WHEN regexp_full_match({c}, {sql_string(pattern)}) THEN {parsed} END"
 
 
+@cache
 def strptime_re(fmt: str) -> str | None:
     """The regular expression Python's strptime matches a text against for a field's
     ``format`` (case-insensitive, as Python matches it; its named groups RE2 reads too);
