@@ -2,8 +2,8 @@
 
 Exit codes: 0 built or already up to date; 1 the package is invalid, the parity check failed,
 or the outputs could not be written (previous outputs are kept); 2 another build holds the
-output folder's lock, or the command line is wrong; 130 interrupted with Ctrl+C (previous
-outputs are kept).
+output folder's lock, the command line is wrong, or an internal error (a bug: one line, its
+traceback with --debug); 130 interrupted with Ctrl+C (previous outputs are kept).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from pathlib import Path
 import click
 from semicon.build.errors import ValidationFailed
 from semicon.build.pipeline import BuildResult, build_package
-from semicon.cli.options import out_option, package_argument
+from semicon.cli.internal import debug_enabled
+from semicon.cli.options import debug_option, out_option, package_argument
 from semicon.schemas.errors import SemiconError
 from semicon.schemas.interrupts import reraise_interrupt
 
@@ -44,10 +45,8 @@ def _summary(result: BuildResult) -> str:
 @click.option("--force", is_flag=True, help="Rebuild even when the inputs are unchanged.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary; errors only.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
-@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
-def build(
-    package: Path, out_dir: Path, force: bool, quiet: bool, as_json: bool, debug: bool
-) -> None:
+@debug_option
+def build(package: Path, out_dir: Path, force: bool, quiet: bool, as_json: bool) -> None:
     """Validate PACKAGE and build DuckDB, SQLite (Datasette), Parquet and metadata.
 
     PACKAGE defaults to datapackage/datapackage.json. Outputs replace the previous ones
@@ -56,8 +55,8 @@ def build(
     the last build, it says "Up to date" and does no work.
 
     Exit codes: 0 built or up to date, 1 invalid package or failed build (previous outputs
-    kept), 2 another build holds the output folder or bad usage, 130 interrupted (Ctrl+C;
-    previous outputs kept).
+    kept), 2 another build holds the output folder, bad usage or an internal error, 130
+    interrupted (Ctrl+C; previous outputs kept).
 
     \b
     Examples:
@@ -65,8 +64,7 @@ def build(
       semicon build --force --json       # rebuild, print a JSON summary
     """
     progress = not quiet and not as_json and sys.stderr.isatty()
-    result = run_build(package, out_dir, force=force, progress=progress, as_json=as_json,
-                       debug=debug)
+    result = run_build(package, out_dir, force=force, progress=progress, as_json=as_json)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2))
     elif not quiet:
@@ -80,28 +78,23 @@ def run_build(
     force: bool = False,
     progress: bool = False,
     as_json: bool = False,
-    debug: bool = False,
 ) -> BuildResult:
-    """Build, or print a clear error and exit with the build's exit code (never a traceback).
+    """Build, or print a clear error and exit with the build's exit code (never a traceback:
+    an unexpected exception is reported by the command group as every command's is).
 
     Shared by `build`, `serve` and `publish`.
     """
     try:
         return build_package(package, out_dir, force=force, progress=progress)
     except SemiconError as exc:  # worded by click (ValidationFailed shows its findings)
-        if debug and not isinstance(exc, ValidationFailed):
+        if debug_enabled() and not isinstance(exc, ValidationFailed):
             traceback.print_exc()
         _emit_error(as_json, exc)
         raise
-    except Exception as exc:  # never a bare traceback unless asked for
+    except Exception as exc:  # the JSON summary says so too; the group reports it
         reraise_interrupt(exc)
-        if debug:
-            traceback.print_exc()
-        click.echo(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
-        if not debug:
-            click.echo("Run again with --debug for the traceback.", err=True)
         _emit_error(as_json, exc)
-        sys.exit(1)
+        raise
 
 
 def _emit_error(as_json: bool, exc: BaseException) -> None:

@@ -9,7 +9,6 @@ import click
 
 from .options import (
     debug_option,
-    internal_errors,
     output_option,
     package_argument,
     write_report,
@@ -32,7 +31,7 @@ from .options import (
               "out by choice too.")
 @debug_option
 def coverage(package: Path, fmt: str, output: str | None, exclusions: Path | None,
-             fail_under: float | None, verbose: bool, debug: bool) -> None:
+             fail_under: float | None, verbose: bool) -> None:
     """Report the sentences of PACKAGE's source documents that no row quotes.
 
     The documents and the fields that quote them are the ones PACKAGE declares under
@@ -53,13 +52,12 @@ def coverage(package: Path, fmt: str, output: str | None, exclusions: Path | Non
     from semicon.schemas.coverage import coverage as measure
     from semicon.schemas.coverage_report import render
 
-    with internal_errors("coverage", debug):
-        try:
-            report = measure(Path(package), exclusions)
-        except CoverageError as exc:
-            click.echo(f"semicon coverage: {exc}", err=True)
-            sys.exit(2)
-        text = render(report, fmt, verbose=verbose)
+    try:
+        report = measure(Path(package), exclusions)
+    except CoverageError as exc:
+        click.echo(f"semicon coverage: {exc}", err=True)
+        sys.exit(2)
+    text = render(report, fmt, verbose=verbose)
     write_report("coverage", text, output)
     if fail_under is not None and report.percent < fail_under:
         click.echo(f"semicon coverage: {report.percent:.1f}% is under {fail_under:g}%",

@@ -7,7 +7,7 @@ import sys
 import click
 from semicon.build.pkgdiff import DiffInputError, diff_packages
 from semicon.build.pkgdiff_render import FORMATS, render
-from semicon.schemas.interrupts import reraise_interrupt
+from semicon.cli.options import debug_option
 
 
 @click.command("diff")
@@ -28,6 +28,7 @@ from semicon.schemas.interrupts import reraise_interrupt
     show_default=True,
     help="Rows shown per table and kind of change in text and markdown (0: all).",
 )
+@debug_option
 def diff(old: str, new: str, fmt: str, max_rows: int) -> None:
     """Compare OLD and NEW: each a package folder, a datapackage.json or a release zip.
 
@@ -48,9 +49,5 @@ def diff(old: str, new: str, fmt: str, max_rows: int) -> None:
         result = diff_packages(old, new)
     except DiffInputError as err:
         click.echo(f"Error: {err}", err=True)
-        sys.exit(2)
-    except Exception as err:  # never a traceback on bad input
-        reraise_interrupt(err)
-        click.echo(f"Error: cannot compare {old} and {new}: {type(err).__name__}: {err}", err=True)
         sys.exit(2)
     click.echo(render(result, fmt, max_rows=max_rows), nl=False)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from importlib import import_module
 
 import click
+from semicon.schemas.interrupts import reraise_interrupt
+
+from .internal import DEBUG, INTERNAL_ERROR, report_internal_error
 
 #: the exit code of a command stopped with Ctrl+C (128 + SIGINT, as shells report it)
 INTERRUPTED = 130
@@ -38,16 +41,31 @@ class LazyGroup(click.Group):
         return getattr(import_module(module), attr)
 
     def invoke(self, ctx: click.Context) -> object:
-        """Run the command; Ctrl+C ends it with exit code 130 and one line, no traceback.
+        """Run the command; where it ends is decided here, for every command alike.
 
-        Outputs are written to temporary files and renamed when complete, so an
-        interrupted command leaves the previous ones as they were.
+        A user's mistake is a :class:`click.ClickException` (``SemiconError`` is one), which
+        Click prints as one line; Ctrl+C ends with exit code 130 and one line (outputs are
+        written to temporary files and renamed when complete, so an interrupted command
+        leaves the previous ones as they were); any other exception is a bug: one line
+        naming it and exit code 2, its traceback only with ``--debug``.
         """
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             click.echo("semicon: interrupted; nothing was changed", err=True)
             ctx.exit(INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            try:
+                reraise_interrupt(exc)
+            except KeyboardInterrupt:
+                click.echo("semicon: interrupted; nothing was changed", err=True)
+                ctx.exit(INTERRUPTED)
+            if ctx.meta.get(DEBUG):
+                raise
+            report_internal_error(ctx.invoked_subcommand, exc)
+            ctx.exit(INTERNAL_ERROR)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

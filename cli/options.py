@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from semicon.schemas.errors import UnusableInput
-from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.package import DEFAULT_DESCRIPTOR, DEFAULT_OUT
+
+from .internal import remember_debug
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,24 +35,6 @@ def output_option(fn: F) -> F:
     )(fn)
 
 
-@contextlib.contextmanager
-def internal_errors(command: str, debug: bool) -> Iterator[None]:
-    """An unexpected exception becomes one line and exit code 2 (a traceback with --debug);
-    a user's mistake (:class:`~semicon.schemas.errors.SemiconError`, any Click error) is
-    left to Click, which prints it as every command does."""
-    try:
-        yield
-    except click.ClickException:
-        raise
-    except Exception as exc:
-        reraise_interrupt(exc)
-        if debug:
-            raise
-        click.echo(f"semicon {command}: internal error: {exc!r} (use --debug for details)",
-                   err=True)
-        sys.exit(2)
-
-
 def write_report(command: str, text: str, output: str | None) -> None:
     """The rendered report to ``--output`` FILE, else to standard output (exit code 2 when
     the file cannot be written)."""
@@ -73,8 +55,11 @@ def quiet_option(fn: F) -> F:
 
 
 def debug_option(fn: F) -> F:
-    return click.option("--debug", is_flag=True,
-                        help="Show Python tracebacks for internal errors.")(fn)
+    """``--debug``: an internal error shows its Python traceback (read with
+    :func:`debug_enabled`; the command group reports internal errors, cli/main.py)."""
+    return click.option("--debug", is_flag=True, expose_value=False, callback=remember_debug,
+                        help="Show the Python traceback of an internal error (never shown "
+                        "otherwise).")(fn)
 
 
 def max_errors_option(fn: F) -> F:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from semicon.build.release import make_release
-from semicon.cli.options import out_option, package_argument
+from semicon.cli.options import debug_option, out_option, package_argument
 
 
 @click.command("package")
@@ -20,6 +20,7 @@ from semicon.cli.options import out_option, package_argument
 )
 @click.option("--force-build", is_flag=True, help="Rebuild even when the outputs are fresh.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the zip's path.")
+@debug_option
 def package(
     package: Path, out_dir: Path, build_dir: Path | None, force_build: bool, quiet: bool
 ) -> None:

@@ -14,7 +14,7 @@ from semicon.build.release import make_release, release_filename
 from semicon.build.server import PortInUse, bind, server_command
 from semicon.build.site import serve_args
 from semicon.cli.build import run_build
-from semicon.cli.options import out_option, package_argument
+from semicon.cli.options import debug_option, out_option, package_argument
 from semicon.schemas.errors import SemiconError
 from semicon.schemas.model import Package, load_package
 
@@ -45,6 +45,7 @@ def prepare(source: Path, out_dir: Path, force: bool) -> Package:
               help="Trust X-Forwarded-Proto/-For only from these comma-separated proxy "
               "addresses ('*': any); by default they are ignored.")
 @force_option
+@debug_option
 def serve(package: Path, out_dir: Path, host: str, port: int, forwarded_allow_ips: str | None,
           force: bool) -> None:
     """Build PACKAGE if needed, then serve the site with Datasette (immutable, read-only).
@@ -83,6 +84,7 @@ def serve(package: Path, out_dir: Path, host: str, port: int, forwarded_allow_ip
 @package_argument
 @out_option()
 @force_option
+@debug_option
 def publish(package: Path, out_dir: Path, force: bool) -> None:
     """Write a self-contained deploy folder OUT/publish for PACKAGE's site.
 

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import click
-from semicon.cli.options import package_argument
+from semicon.cli.options import debug_option, package_argument
 from semicon.schemas.package import sync_descriptor
 
 
@@ -21,6 +21,7 @@ from semicon.schemas.package import sync_descriptor
 @click.option(
     "--check", is_flag=True, help="Change nothing; exit 1 if the descriptor is out of date."
 )
+@debug_option
 def sync(package: Path, schemas: Path | None, check: bool) -> None:
     """Rewrite PACKAGE's resources from its Table Schemas and files.
 

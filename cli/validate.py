@@ -17,7 +17,6 @@ if TYPE_CHECKING:  # pragma: no cover
 from .options import (
     debug_option,
     format_option,
-    internal_errors,
     max_errors_option,
     output_option,
     package_argument,
@@ -102,7 +101,7 @@ def _use_color(output: str | None) -> bool:
 def validate(package: Path, fmt: str, output: str | None, max_errors: int | None,
              severities: dict[str, str], pandera_schemas: bool, allow_python: bool,
              allow_remote: bool, engine: str, master: str | None, data_root: str | None,
-             no_cache: bool, quiet: bool, debug: bool) -> None:
+             no_cache: bool, quiet: bool) -> None:
     """Validate PACKAGE (default: datapackage/datapackage.json).
 
     Checks the descriptor and files, every row against its Table Schema (the findings
@@ -129,18 +128,17 @@ def validate(package: Path, fmt: str, output: str | None, max_errors: int | None
     source: Path | Package = Path(package)
     if fmt == "text":  # a package that cannot be read: one line, as every command says it
         source = load_package(Path(package), allow_remote=allow_remote)
-    with internal_errors("validate", debug):
-        from semicon.schemas.validation import render
+    from semicon.schemas.validation import render
 
-        if engine == "spark":
-            report = _validate_on_spark(package, master=master, data_root=data_root,
-                                        max_errors=max_errors, severities=severities)
-        else:
-            report = _validate_on_duckdb(
-                Path(package), source, max_errors=max_errors, severities=severities,
-                progress=not quiet, pandera_schemas=pandera_schemas,
-                allow_python=allow_python, allow_remote=allow_remote, cache=not no_cache)
-        text = render(report, fmt, color=_use_color(output) and fmt == "text")
+    if engine == "spark":
+        report = _validate_on_spark(package, master=master, data_root=data_root,
+                                    max_errors=max_errors, severities=severities)
+    else:
+        report = _validate_on_duckdb(
+            Path(package), source, max_errors=max_errors, severities=severities,
+            progress=not quiet, pandera_schemas=pandera_schemas,
+            allow_python=allow_python, allow_remote=allow_remote, cache=not no_cache)
+    text = render(report, fmt, color=_use_color(output) and fmt == "text")
     if quiet and report.valid and fmt == "text":
         text = ""
     write_report("validate", text, output)

@@ -28,7 +28,7 @@ def good_pkg(tmp_path):
 
 
 def run(*args, **kw):
-    return CliRunner().invoke(validate, [str(a) for a in args], **kw)
+    return CliRunner().invoke(cli, ["validate", *map(str, args)], **kw)
 
 
 def test_registered_on_the_group():
