@@ -14,14 +14,10 @@ from .tables import insert_records, view_select
 
 def load_slow(con: Any, r: LoadedResource, file: Path, dialect: rawscan.Dialect, encoding: str,
               findings: list[Finding]) -> None:
-    """Python's csv over the whole file: exact records, lines and cells, any encoding.
+    """Python's csv over the whole file: exact records, lines and cells, in any encoding
+    Python knows (``sources.read_encoding``).
 
     A wide table (longform.py) is stored one cell a row."""
-    try:
-        "".encode(encoding)
-    except LookupError:
-        findings.append(r.finding("encoding-error", f'Unknown encoding "{encoding}"'))
-        encoding = "utf-8"
     for line, reason in rawscan.undecodable_lines(file, encoding):
         findings.append(r.finding(
             "encoding-error", f'Line {line} cannot be decoded as "{encoding}": {reason}',

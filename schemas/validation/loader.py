@@ -81,6 +81,10 @@ def load_resource(con: Any, base: Path, res: Resource, findings: list[Finding],
     path = res.path
     r.path = path if isinstance(path, str) else ", ".join(map(str, path)) \
         if isinstance(path, list) else None
+    _, unknown = sources.read_encoding(res)
+    if unknown is not None and not res.inline:
+        findings.append(r.finding("encoding-error", f'Unknown encoding "{unknown}": the file '
+                                  "is read as UTF-8"))
     try:
         table = sources.open_table(base, res, tmp or base, allow_remote=allow_remote)
         if table.records is not None:

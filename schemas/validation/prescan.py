@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import rawscan
-from .sources import CSV_FORMATS, compression_of, table_format
+from .sources import CSV_FORMATS, compression_of, read_encoding, table_format
 
 if TYPE_CHECKING:
     from semicon.schemas.model import Package, Resource
@@ -42,7 +42,7 @@ class ScanJob:
 def scan_options(res: Resource) -> tuple[tuple[str, ...], str]:
     """The hash algorithms to compute and the encoding to check for a resource's file."""
     algo, _ = parse_hash(res.get("hash"))
-    encoding = str(res.get("encoding") or "utf-8").lower().replace("_", "-")
+    encoding = read_encoding(res)[0].lower().replace("_", "-")
     return ((algo,) if algo else ()), encoding
 
 

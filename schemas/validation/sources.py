@@ -10,6 +10,7 @@ re-parsed CSV rows. Anything else is refused with one line (:class:`Refused`).
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -291,10 +292,24 @@ def inline_records(data: Any, res: Resource) -> Records:
     return Records(_keyed_or_rows(items, res))
 
 
+def read_encoding(res: Resource) -> tuple[str, str | None]:
+    """The codec a resource's file is read with, and the declared encoding when Python
+    knows no codec of that name (``encoding-error``; the file is then read as UTF-8)."""
+    declared = res.get("encoding")
+    if declared is None or declared == "":
+        return "utf-8", None
+    name = str(declared)
+    try:
+        codecs.lookup(name)
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
+        return "utf-8", name
+    return name, None
+
+
 def json_records(file: Path, res: Resource) -> Records:
     """A JSON file holding the rows (or an object holding them under ``dialect.property``)."""
     try:
-        data = json.loads(file.read_text(encoding=res.get("encoding") or "utf-8"))
+        data = json.loads(file.read_text(encoding=read_encoding(res)[0]))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, LookupError) as exc:
         raise Refused("resource-error", f'File of resource "{res.get("name")}" is not valid '
                       f"JSON: {exc}") from None
@@ -308,7 +323,7 @@ def json_records(file: Path, res: Resource) -> Records:
 
 def ndjson_records(file: Path, res: Resource) -> Records:
     """One JSON array or object a line; the line numbers are the file's."""
-    encoding = res.get("encoding") or "utf-8"
+    encoding = read_encoding(res)[0]
 
     def items() -> Iterator[tuple[int, Any]]:
         with file.open(encoding=encoding, errors="strict") as fh:
