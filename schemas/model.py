@@ -420,8 +420,9 @@ class Dialect(_DescriptorView):
         escape = d.get("escapeChar")
         return cls(
             descriptor=d,
-            delimiter=str(d.get("delimiter", "\t" if tsv else ",")) or ",",
-            quote=str(d.get("quoteChar", '"')) or '"',
+            # null: the default (as frictionless reads it)
+            delimiter=str(_or(d.get("delimiter"), "\t" if tsv else ",")) or ",",
+            quote=str(_or(d.get("quoteChar"), '"')) or '"',
             double_quote=bool(d.get("doubleQuote", True)),
             escape=escape if isinstance(escape, str) and escape else None,
             header=bool(d.get("header", True)) and bool(rows),
@@ -459,6 +460,11 @@ class Dialect(_DescriptorView):
         if self.line_terminator in ("\r\n", "\n", "\r"):
             return fh
         return split_lines(fh, self.line_terminator)
+
+
+def _or(value: Any, default: Any) -> Any:
+    """``value``, or ``default`` when it is None (a JSON null)."""
+    return default if value is None else value
 
 
 def split_lines(fh: Any, terminator: str) -> Iterator[str]:

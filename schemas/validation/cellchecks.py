@@ -20,6 +20,11 @@ STRING_TYPES = frozenset({"string", "any"})
 #: the comparisons of a typed value with a bound
 BOUNDS = (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<="),
           ("exclusiveMaximum", ">="))
+#: the comparisons of a length (of a text, of a list) with a bound
+LENGTHS = (("minLength", "<"), ("maxLength", ">"))
+#: beyond every length a text or list can have: a larger bound is compared as this one (the
+#: same answer; DuckDB misjudges a comparison with a number beyond 128 bits)
+LONGEST = 2**62
 #: types whose bounds and enum the generated pandera schema checks (pandera_gen._checks)
 PANDERA_BOUNDS = ("integer", "number", "year")
 PANDERA_ENUM = ("string", "integer", "number", "year")
@@ -98,14 +103,12 @@ def _constraint_checks(ftype: str, cons: dict[str, Any]) -> list[CellCheck]:
                 for name, op in BOUNDS if cons.get(name) is not None]
     if ftype == "list":  # the number of items
         out += [CellCheck("items", "constraint-error", constraint_note(name, cons[name]),
-                          int(cons[name]), op)
-                for name, op in (("minLength", "<"), ("maxLength", ">"))
-                if isinstance(cons.get(name), int)]
+                          _length(cons[name]), op)
+                for name, op in LENGTHS if cons.get(name) is not None]
     if ftype in STRING_TYPES:
         out += [CellCheck("length", "constraint-error", constraint_note(name, cons[name]),
-                          int(cons[name]), op, "length")
-                for name, op in (("minLength", "<"), ("maxLength", ">"))
-                if cons.get(name) is not None]
+                          _length(cons[name]), op, "length")
+                for name, op in LENGTHS if cons.get(name) is not None]
         if cons.get("pattern") is not None:
             out.append(CellCheck("pattern", "constraint-error",
                                  constraint_note("pattern", cons["pattern"]),
@@ -115,6 +118,13 @@ def _constraint_checks(ftype: str, cons: dict[str, Any]) -> list[CellCheck]:
                              list(cons["enum"]),
                              pandera="enum" if ftype in PANDERA_ENUM else None))
     return out
+
+
+def _length(value: Any) -> int:
+    """A ``minLength``/``maxLength`` (an integer, perhaps written ``5.0``: the descriptor
+    checks refuse any other value) within ``-1`` and :data:`LONGEST`, where every length
+    compares with it as with the value itself."""
+    return max(-1, min(int(value), LONGEST))
 
 
 def write(sql: CellSql, check: CellCheck) -> str:

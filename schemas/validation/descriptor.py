@@ -9,6 +9,12 @@ from semicon.schemas.interrupts import reraise_interrupt
 from semicon.schemas.model import Package
 from semicon.schemas.sqltypes import DUCKDB_TYPES
 
+from .fieldvalues import (
+    bound_findings,
+    resource_value_findings,
+    schema_value_findings,
+    shown,
+)
 from .findings import FATAL_CODES, Finding, make
 from .patterns import unicode_pattern
 
@@ -89,7 +95,8 @@ def _listed_keys(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def structure_findings(data: dict[str, Any]) -> list[Finding]:
-    """Checks the SQL relies on: names, fields, keys pointing at existing fields/resources."""
+    """Checks the SQL relies on: names, fields, keys pointing at existing fields/resources,
+    values of the kind the checks read (:mod:`.fieldvalues`)."""
     out: list[Finding] = []
     names: dict[str, int] = {}
     schemas: dict[str, dict] = {}
@@ -104,6 +111,7 @@ def structure_findings(data: dict[str, Any]) -> list[Finding]:
             out.append(make("resource-error", f'Resource name "{name}" is used twice',
                             resource=name))
         names[name] = i
+        out += resource_value_findings(name, res)
         schema = res.get("schema")
         if schema is None:
             continue
@@ -118,10 +126,12 @@ def structure_findings(data: dict[str, Any]) -> list[Finding]:
                                 resource=name))
                 continue
             fnames.append(fld["name"])
-            if fld.get("type", "string") not in DUCKDB_TYPES:
+            ftype = fld.get("type", "string")
+            if not isinstance(ftype, str) or ftype not in DUCKDB_TYPES:
                 out.append(make("field-error",
                                 f'Field "{fld["name"]}" of "{name}" has unknown type '
-                                f'"{fld.get("type")}"', resource=name, field=fld["name"]))
+                                f"{shown(ftype)}", resource=name, field=fld["name"]))
+        out += schema_value_findings(name, schema)
         schemas[name] = {"fields": set(fnames)}
         pk = schema.get("primaryKey", [])
         pk = [pk] if isinstance(pk, str) else pk
@@ -141,15 +151,17 @@ def structure_findings(data: dict[str, Any]) -> list[Finding]:
         if not isinstance(res, dict) or not isinstance(res.get("schema"), dict):
             continue
         name = res.get("name")
-        for fk in res["schema"].get("foreignKeys", []) or []:
-            try:
-                src = fk["fields"]
-                src = [src] if isinstance(src, str) else list(src)
-                ref = fk["reference"]
-                target = ref.get("resource", "") or name
-                rf = ref["fields"]
-                rf = [rf] if isinstance(rf, str) else list(rf)
-            except (KeyError, TypeError, AttributeError):
+        fks = res["schema"].get("foreignKeys") or []
+        if not isinstance(fks, list):
+            out.append(make("schema-error", f'"foreignKeys" of "{name}" must be a list, not '
+                            f"{shown(fks)}", resource=name, value=shown(fks)))
+            continue
+        for fk in fks:
+            ref = fk.get("reference") if isinstance(fk, dict) else None
+            src = _names(fk.get("fields")) if isinstance(fk, dict) else None
+            rf = _names(ref.get("fields")) if isinstance(ref, dict) else None
+            target = (ref.get("resource", "") or name) if isinstance(ref, dict) else None
+            if src is None or rf is None or not isinstance(target, str):
                 out.append(make("schema-error", f'A foreign key of "{name}" is malformed',
                                 resource=name))
                 continue
@@ -172,9 +184,24 @@ def structure_findings(data: dict[str, Any]) -> list[Finding]:
     return out
 
 
+def _names(value: Any) -> list[str] | None:
+    """A foreign key's field name or names as a list; None when they are not names."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None
+
+
 def pattern_findings(con: Any, package: Package) -> list[Finding]:
-    """``pattern`` constraints DuckDB's regular expressions (RE2) cannot compile (all tried
-    in one statement; one at a time only when one of them fails)."""
+    """Constraint values DuckDB cannot use: ``pattern`` constraints its regular expressions
+    (RE2) cannot compile (all tried in one statement; one at a time only when one of them
+    fails), then bounds that do not read as their field's type
+    (:func:`.fieldvalues.bound_findings`)."""
+    return _regex_findings(con, package) + bound_findings(con, package)
+
+
+def _regex_findings(con: Any, package: Package) -> list[Finding]:
     patterns = [(res, fld, str(fld.constraints["pattern"]))
                 for res in package.resources for fld in res.fields
                 if fld.constraints.get("pattern") is not None]

@@ -62,6 +62,10 @@ def _strptime(c: str, fmt: str) -> str:
     pattern = strptime_re(fmt)
     if pattern is None:  # Python cannot read the format: no cell is of it
         return "NULL"
+    if not _strptime_format(fmt):
+        # an empty format: Python reads '' alone with it (as 1900-01-01 00:00); DuckDB
+        # refuses it
+        return f"CASE WHEN {c} = '' THEN TIMESTAMP '1900-01-01' END"
     parsed = f"try_strptime({c}, {sql_string(_strptime_format(fmt))})"
     return f"CASE WHEN regexp_full_match({c}, {sql_string(pattern)}) THEN {parsed} END"
 
@@ -70,13 +74,14 @@ def _strptime(c: str, fmt: str) -> str:
 def strptime_re(fmt: str) -> str | None:
     """The regular expression Python's strptime matches a text against for a field's
     ``format`` (case-insensitive, as Python matches it; its named groups RE2 reads too);
-    None where Python refuses the format (a directive twice, an unknown one)."""
+    None where Python refuses the format (a directive twice, an unknown one, a stray
+    ``%``)."""
     import _strptime
 
     try:
         pattern = _strptime._TimeRE_cache.pattern(_strptime_format(fmt))
         re.compile(pattern, re.IGNORECASE)
-    except (KeyError, ValueError, re.error):
+    except (KeyError, IndexError, ValueError, re.error):
         return None
     # a year from 0001: datetime has no year 0 (DuckDB reads it as 1 BC)
     pattern = pattern.replace(r"(?P<Y>\d\d\d\d)", f"(?P<Y>{YEAR_RE})")
@@ -453,6 +458,8 @@ def literal(fld: Field | Mapping[str, Any], value: Any) -> str:
     if isinstance(value, bool):
         value = "true" if value else "false"
     ftype = fld.type
+    if ftype == "yearmonth" and isinstance(value, list) and len(value) == 2:
+        value = "-".join(map(str, value))  # frictionless reads [year, month] too
     if ftype in ("string", "any") or duckdb_type(fld) == "VARCHAR":
         return sql_string(value)
     plain = plain_number(ftype, value)
@@ -463,13 +470,17 @@ def literal(fld: Field | Mapping[str, Any], value: Any) -> str:
 
 
 def plain_number(ftype: str, value: Any) -> str | None:
-    """A JSON number bound of an integer or number field as an SQL number, or None (then
-    it is parsed as text by the field's rules). A number is a number whatever the field's
-    decimal or group character; and the SQL is shorter (DuckDB parses and binds about a
-    microsecond per character)."""
+    """A JSON number bound of an integer, number or year field as an SQL number, or None
+    (then it is parsed as text by the field's rules). A number is a number whatever the
+    field's decimal or group character, as frictionless reads it (an integer written
+    ``5.0`` too; a year from 0 to 9999, in any number of digits); and the SQL is shorter
+    (DuckDB parses and binds about a microsecond per character)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if ftype == "integer" and isinstance(value, int) and abs(value) < 2**63:
+    if (ftype == "integer" and (isinstance(value, int) or value.is_integer())
+            and abs(value) < 2**63):
+        return str(int(value))
+    if ftype == "year" and isinstance(value, int) and 0 <= value <= 9999:
         return str(value)
     if ftype == "number" and math.isfinite(value) and abs(value) < 2**53:
         return repr(float(value))

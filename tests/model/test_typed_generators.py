@@ -32,6 +32,15 @@ ALLOWED = {
     ("descriptor.py", "structure_findings"):
         "judges the descriptor as written: the model leaves malformed fields and keys out, "
         "so only the raw form shows them",
+    ("fieldvalues.py", "schema_value_findings"):
+        "judges the descriptor as written: the model reads a value of the wrong kind as the "
+        "default, or leaves it out",
+    ("fieldvalues.py", "field_value_findings"):
+        "judges the descriptor as written: the model reads a value of the wrong kind as the "
+        "default, or leaves it out",
+    ("fieldvalues.py", "resource_value_findings"):
+        "a dialect's characters as written (its nested ``csv`` form flattened), not a "
+        "Table Schema",
     ("report.py", "to_dict"):
         "a report's ``descriptor`` is the path it validated, not a descriptor",
     ("formats.py", "_file_for"):
