@@ -193,7 +193,7 @@ def _names(value: Any) -> list[str] | None:
     return None
 
 
-def pattern_findings(con: Any, package: Package) -> list[Finding]:
+def constraint_value_findings(con: Any, package: Package) -> list[Finding]:
     """Constraint values DuckDB cannot use: ``pattern`` constraints its regular expressions
     (RE2) cannot compile (all tried in one statement; one at a time only when one of them
     fails), then bounds that do not read as their field's type

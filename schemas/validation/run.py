@@ -16,7 +16,7 @@ from semicon.schemas.duckdb_core import duckdb_engine
 from semicon.schemas.model import Package
 
 from .checks import run_checks
-from .descriptor import Stop, kept_fields, pattern_findings, structure_findings
+from .descriptor import Stop, constraint_value_findings, kept_fields, structure_findings
 from .findings import FATAL_CODES, Finding
 from .loader import ProgressBar, load_resource
 from .metacheck import MetadataCheck
@@ -66,9 +66,9 @@ def _validate_data(package: Package, data: dict, declarations: Any, meta: Metada
 
     rules_mod.preload(declarations, options.allow_python)
     keep = kept_fields(package, declarations.reads)
-    bad_patterns = pattern_findings(con, package)
-    if bad_patterns:
-        findings.extend(bad_patterns)
+    bad_values = constraint_value_findings(con, package)
+    if bad_values:
+        findings.extend(bad_values)
         raise Stop
     resources = _load_and_check(con, package, keep, meta, options, out, files=files,
                                 prescan=prescan, workers=workers, one_thread=one_thread)
