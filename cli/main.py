@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 
 import click
-from semicon.schemas.interrupts import reraise_interrupt
+from semicon.schemas.interrupts import is_interrupt
 
 from .internal import DEBUG, INTERNAL_ERROR, report_internal_error
 
@@ -51,15 +51,10 @@ class LazyGroup(click.Group):
         """
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
-            click.echo("semicon: interrupted; nothing was changed", err=True)
-            ctx.exit(INTERRUPTED)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except Exception as exc:
-            try:
-                reraise_interrupt(exc)
-            except KeyboardInterrupt:
+        except (KeyboardInterrupt, Exception) as exc:
+            if is_interrupt(exc):  # DuckDB's interrupted query too
                 click.echo("semicon: interrupted; nothing was changed", err=True)
                 ctx.exit(INTERRUPTED)
             if ctx.meta.get(DEBUG):

@@ -310,7 +310,7 @@ def json_records(file: Path, res: Resource) -> Records:
     """A JSON file holding the rows (or an object holding them under ``dialect.property``)."""
     try:
         data = json.loads(file.read_text(encoding=read_encoding(res)[0]))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, LookupError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Refused("resource-error", f'File of resource "{res.get("name")}" is not valid '
                       f"JSON: {exc}") from None
     dialect = res.get("dialect") if isinstance(res.get("dialect"), dict) else {}

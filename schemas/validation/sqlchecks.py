@@ -62,11 +62,12 @@ def _strptime(c: str, fmt: str) -> str:
     pattern = strptime_re(fmt)
     if pattern is None:  # Python cannot read the format: no cell is of it
         return "NULL"
-    if not _strptime_format(fmt):
+    python_fmt = _strptime_format(fmt)
+    if not python_fmt:
         # an empty format: Python reads '' alone with it (as 1900-01-01 00:00); DuckDB
         # refuses it
         return f"CASE WHEN {c} = '' THEN TIMESTAMP '1900-01-01' END"
-    parsed = f"try_strptime({c}, {sql_string(_strptime_format(fmt))})"
+    parsed = f"try_strptime({c}, {sql_string(python_fmt)})"
     return f"CASE WHEN regexp_full_match({c}, {sql_string(pattern)}) THEN {parsed} END"
 
 
