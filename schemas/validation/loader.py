@@ -13,6 +13,7 @@ from semicon.schemas.model import Schema, as_schema
 
 from . import rawscan, sources, sqlchecks
 from .careful import load_slow, store_records
+from .digests import IdleDigest
 from .fastload import (
     drop_loaded,
     fast_usable,
@@ -200,14 +201,12 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
         algo = None  # several files: no one file the hash is of
     elif table.original != file:  # compressed or downloaded: the hash is of those bytes
         declared_scan = rawscan.scan_file(table.original, hashes=(algo,) if algo else ())
-    if algo and expected_hash:
+    late = scanner.late_digest() if declared_scan is scan else None
+    if algo and expected_hash and late is not None:  # computed apart: compared last
+        prescan.compare_later(lambda: _hash_findings(r, expected_hash, _digest(late, algo)))
+    elif algo and expected_hash:
         actual = declared_scan.md5 if algo == "md5" else declared_scan.sha256
-        if actual != expected_hash:
-            findings.append(r.finding(
-                "hash-count",
-                "The data source does not match the expected hash count: "
-                f'expected is "{expected_hash}" and actual is "{actual}"' + SYNC_HINT,
-                value=actual))
+        findings += _hash_findings(r, expected_hash, actual)
     declared = res.get("bytes")
     if (isinstance(declared, int) and not isinstance(declared, bool)
             and table.original is not None and declared != declared_scan.size):
@@ -234,6 +233,23 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
     r.usable = True
     advance(max(size, 1))
     return r
+
+
+def _digest(digest: IdleDigest, algo: str) -> str | None:
+    """The file's hash by ``algo``; None if it can no longer be read."""
+    try:
+        return digest.result()[algo]
+    except OSError:
+        return None
+
+
+def _hash_findings(r: LoadedResource, expected: str, actual: str | None) -> list[Finding]:
+    """A hash-count finding unless the file's hash is the one declared."""
+    if actual == expected:
+        return []
+    return [r.finding("hash-count", "The data source does not match the expected hash "
+                      f'count: expected is "{expected}" and actual is "{actual}"' + SYNC_HINT,
+                      value=actual)]
 
 
 def settle(con: Any, r: LoadedResource, *, small: bool) -> int:
@@ -278,6 +294,11 @@ class _Scanner:
             self.scan = self._wait()
         return self.scan
 
+    def late_digest(self) -> IdleDigest | None:
+        """The hashes the scan ahead left to be computed apart, if it was one."""
+        self.result()
+        return self.prescan.digest(self.job) if self.thread is None else None
+
     def _wait(self) -> rawscan.RawScan:
         if self.thread is None:
             ahead = self.prescan.take(self.job)
@@ -285,6 +306,8 @@ class _Scanner:
                 self.advance(ahead.size)
                 return ahead
             self._start()  # the scan ahead failed: scanned now, as it would have been
+            if (apart := self.prescan.digest(self.job)) is not None:
+                apart.cancel()  # the scan now hashes the file too
         assert self.thread is not None
         self.thread.join()
         return self.box[0]

@@ -7,21 +7,26 @@ thread that imports and opens DuckDB, ``engine._scans_ahead``), it runs on the o
 while the interpreter imports DuckDB and the run's modules and checks the descriptor,
 instead of competing with DuckDB's threads for the cores during the load. One thread
 scans the files in resource order; small files (the everyday package) are scanned by the
-loader as before, with no thread started for them.
+loader as before, with no thread started for them. A large file's declared hash is
+computed apart, at the lowest priority (:mod:`.digests`), and compared last.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import rawscan
+from .digests import IdleDigest
 from .sources import CSV_FORMATS, compression_of, read_encoding, table_format
 
 if TYPE_CHECKING:
     from semicon.schemas.model import Package, Resource
+
+    from .findings import Finding
 
 #: files from this size on are scanned ahead
 AHEAD_BYTES = 4 << 20
@@ -68,6 +73,10 @@ class Prescan:
     _done: dict[ScanJob, threading.Event] = field(default_factory=dict)
     _results: dict[ScanJob, rawscan.RawScan | None] = field(default_factory=dict)
     _cancelled: bool = False
+    #: each file's declared hash, computed apart at the lowest priority (:mod:`.digests`)
+    _digests: dict[ScanJob, IdleDigest] = field(default_factory=dict)
+    #: the comparisons with those hashes, made once everything else is checked
+    _late: list[Callable[[], list[Finding]]] = field(default_factory=list)
 
     @classmethod
     def start(cls, package: Package, sample_every: int) -> Prescan:
@@ -76,8 +85,26 @@ class Prescan:
                           if (job := _job(res, sample_every)) is not None])
         if ahead.jobs:
             ahead._done = {job: threading.Event() for job in ahead.jobs}
+            ahead._digests = {job: IdleDigest(job.file, job.hashes)
+                              for job in ahead.jobs if job.hashes}
             threading.Thread(target=ahead._run, name="semicon-prescan", daemon=True).start()
         return ahead
+
+    def digest(self, job: ScanJob) -> IdleDigest | None:
+        """The hashes of ``job``'s file being computed apart (its scan has none)."""
+        return self._digests.get(job)
+
+    def compare_later(self, compare: Callable[[], list[Finding]]) -> None:
+        """Make ``compare`` (which asks :meth:`digest`'s result) when :meth:`late_findings`
+        is asked for."""
+        self._late.append(compare)
+
+    def late_findings(self) -> list[Finding]:
+        """The findings of the comparisons left for last (waiting for their hashes)."""
+        found: list[Finding] = []
+        while self._late:
+            found += self._late.pop(0)()
+        return found
 
     def take(self, job: ScanJob) -> rawscan.RawScan | None:
         """The scan of ``job`` once finished; None when it was not scanned ahead (or failed)."""
@@ -90,6 +117,8 @@ class Prescan:
     def cancel(self) -> None:
         """Stop reading (the validation ended before needing the scans)."""
         self._cancelled = True
+        for digest in self._digests.values():
+            digest.cancel()
 
     def __enter__(self) -> Prescan:
         return self
@@ -101,8 +130,9 @@ class Prescan:
         for job in self.jobs:
             try:
                 if not self._cancelled:
+                    hashes = () if job in self._digests else job.hashes
                     self._results[job] = rawscan.scan_file(
-                        job.file, hashes=job.hashes, encoding=job.encoding,
+                        job.file, hashes=hashes, encoding=job.encoding,
                         sample_every=job.sample_every, on_block=self._check_cancelled)
             except Exception:  # the loader scans the file itself instead
                 self._results[job] = None
