@@ -232,6 +232,8 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
     r.rows = settle(con, r, small=small)
     r.usable = True
     advance(max(size, 1))
+    if late is not None:
+        late.hurry()
     return r
 
 

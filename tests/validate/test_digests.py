@@ -36,9 +36,36 @@ def test_the_digests_are_hashlibs_whether_the_thread_finished_or_not(tmp_path, s
     finished._thread.join()  # the thread hashed the whole file
     assert finished.result() == expected
     stopped = IdleDigest(file, ("md5", "sha256"))
-    stopped.cancel()  # the thread stops after at most one block ...
-    assert stopped._offset <= min(size, 4096)
+    stopped.cancel()  # the thread stops after its current block, wherever it is ...
+    assert not stopped._thread.is_alive()
     assert stopped.result() == expected  # ... and the rest is hashed by the caller
+    hurried = IdleDigest(file, ("md5", "sha256"))
+    hurried.hurry()  # the rest in a thread of normal priority
+    assert hurried.result() == expected
+
+
+def test_hurrying_goes_on_at_normal_priority(tmp_path, small_blocks, monkeypatch):
+    """The thread that lowered its priority stops; a new one, not lowered, hashes the rest."""
+    file = tmp_path / "f.bin"
+    file.write_bytes(os.urandom(64 * 4096))
+    lowered: list[int] = []
+    gate = threading.Event()
+
+    def lower() -> None:  # the first thread waits here until hurry() has asked it to stop
+        lowered.append(threading.get_native_id())
+        gate.wait()
+
+    monkeypatch.setattr(digests, "_lower_priority", lower)
+    digest = IdleDigest(file, ("md5",))
+    first, asked = digest._thread, digest._stop
+    hurrying = threading.Thread(target=digest.hurry)
+    hurrying.start()
+    asked.wait()  # hurry() asked the first thread to stop ...
+    gate.set()  # ... which now stops before hashing anything
+    hurrying.join()
+    assert digest._thread is not first
+    assert digest.result()["md5"] == hashlib.md5(file.read_bytes()).hexdigest()
+    assert lowered == [first.native_id]  # the thread that hashed the file never lowered
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's nice is Linux's")
