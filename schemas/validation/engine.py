@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from semicon.schemas.duckdb_core import duckdb_engine
 from semicon.schemas.errors import UnusableInput
@@ -27,6 +27,9 @@ from .macros import define_macros
 from .report import Report, finish_report
 from .reportcache import KeptReport
 from .sidebyside import SESSION_SQL
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .prescan import Prescan
 
 __all__ = ["DEFAULT_CAP", "Options", "validate_package"]
 
@@ -145,13 +148,25 @@ def _validate_afresh(package: Package, options: Options, out: Outcome) -> None:
     """Start a large package's byte scans, open DuckDB in a thread, meanwhile import the
     run's modules, then run (:func:`.run.validate_opened`)."""
     small = is_small(package)
-    with _scans_ahead(package, small=small) as prescan, \
-            tempfile.TemporaryDirectory(prefix="semicon-validate-") as tmp, \
-            _Opening(Path(tmp), small=small) as opening:
-        from .run import validate_opened
+    with _scans_ahead(package, small=small) as prescan:
+        try:
+            with tempfile.TemporaryDirectory(prefix="semicon-validate-") as tmp, \
+                    _Opening(Path(tmp), small=small) as opening:
+                from .run import validate_opened
 
-        validate_opened(package, options, out, opening.connection, tmp=Path(tmp),
-                        small=small, prescan=prescan)
+                validate_opened(package, options, out, opening.connection, tmp=Path(tmp),
+                                small=small, prescan=prescan)
+        except Stop:
+            _compare_last(prescan, out)
+            raise
+        _compare_last(prescan, out)
+
+
+def _compare_last(prescan: Prescan | None, out: Outcome) -> None:
+    """The declared hashes of large files, computed apart (:mod:`.digests`), compared
+    last: once DuckDB is closed, its memory freed while the hashing goes on."""
+    if prescan is not None:
+        out.findings.extend(prescan.late_findings())
 
 
 def _scans_ahead(package: Package, *, small: bool) -> contextlib.AbstractContextManager:

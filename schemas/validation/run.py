@@ -47,19 +47,8 @@ def validate_opened(package: Package, options: Options, out: Outcome,
             _validate_data(package, data, declarations, meta, options, out, con,
                            files=_files_folder(tmp), prescan=prescan,
                            workers=workers(small=small), one_thread=small)
-        except Stop:
-            _compare_last(prescan, out)
-            raise
-        else:
-            _compare_last(prescan, out)
         finally:  # a bad declaration is reported whatever else stops the run
             out.findings.extend(declarations.findings)
-
-
-def _compare_last(prescan: Prescan | None, out: Outcome) -> None:
-    """The declared hashes of large files, computed apart, compared once all else is."""
-    if prescan is not None:
-        out.findings.extend(prescan.late_findings())
 
 
 def _validate_data(package: Package, data: dict, declarations: Any, meta: MetadataCheck,
