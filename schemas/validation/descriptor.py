@@ -242,9 +242,3 @@ def kept_fields(package: Package, rule_fields: dict[str, set[str]]
             names.update(fk.fields)
             out.setdefault(fk.resource, set()).update(fk.reference_fields)
     return out
-
-
-def as_list(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    return list(value or [])

@@ -114,19 +114,10 @@ def file_findings(res: Resource) -> list[Finding]:
     if not algo and declared is None:
         return out
     scan = rawscan.scan_file(res.files[0], hashes=(algo,) if algo else ())
+    where = {"resource": res.name, "path": res.paths[0]}
     if algo and expected:
-        actual = scan.md5 if algo == "md5" else scan.sha256
-        if actual != expected:
-            out.append(make("hash-count",
-                            "The data source does not match the expected hash count: "
-                            f'expected is "{expected}" and actual is "{actual}"' + SYNC_HINT,
-                            resource=res.name, path=res.paths[0], value=actual))
-    if declared is not None and declared != scan.size:
-        out.append(make("byte-count",
-                        "The data source does not match the expected byte count: "
-                        f'expected is "{declared}" and actual is "{scan.size}"' + SYNC_HINT,
-                        resource=res.name, path=res.paths[0], value=str(scan.size)))
-    return out
+        out += _hash_findings(expected, _scanned_hash(scan, algo), **where)
+    return out + _byte_findings(declared, scan.size, **where)
 
 
 def _load_records(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
@@ -201,20 +192,15 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
         algo = None  # several files: no one file the hash is of
     elif table.original != file:  # compressed or downloaded: the hash is of those bytes
         declared_scan = rawscan.scan_file(table.original, hashes=(algo,) if algo else ())
+    where = {"resource": r.name, "path": r.path}
     late = scanner.late_digest() if declared_scan is scan else None
     if algo and expected_hash and late is not None:  # computed apart: compared last
-        prescan.compare_later(lambda: _hash_findings(r, expected_hash, _digest(late, algo)))
+        prescan.compare_later(lambda: _hash_findings(expected_hash, _digest(late, algo),
+                                                     **where))
     elif algo and expected_hash:
-        actual = declared_scan.md5 if algo == "md5" else declared_scan.sha256
-        findings += _hash_findings(r, expected_hash, actual)
-    declared = res.get("bytes")
-    if (isinstance(declared, int) and not isinstance(declared, bool)
-            and table.original is not None and declared != declared_scan.size):
-        findings.append(r.finding(
-            "byte-count",
-            "The data source does not match the expected byte count: "
-            f'expected is "{declared}" and actual is "{declared_scan.size}"' + SYNC_HINT,
-            value=str(declared_scan.size)))
+        findings += _hash_findings(expected_hash, _scanned_hash(declared_scan, algo), **where)
+    if table.original is not None:
+        findings += _byte_findings(res.bytes, declared_scan.size, **where)
     if scan.size == 0 or not header:
         findings.append(r.finding("empty-file", f'File "{path}" is empty: no header row',
                                   line=1))
@@ -245,13 +231,29 @@ def _digest(digest: IdleDigest, algo: str) -> str | None:
         return None
 
 
-def _hash_findings(r: LoadedResource, expected: str, actual: str | None) -> list[Finding]:
-    """A hash-count finding unless the file's hash is the one declared."""
+def _scanned_hash(scan: rawscan.RawScan, algo: str) -> str | None:
+    """The hash by ``algo`` (``md5`` or ``sha256``) a byte scan computed."""
+    return scan.md5 if algo == "md5" else scan.sha256
+
+
+def _hash_findings(expected: str, actual: str | None, **where: Any) -> list[Finding]:
+    """A hash-count finding (at ``where``: resource, path) unless the file's hash is the
+    one declared."""
     if actual == expected:
         return []
-    return [r.finding("hash-count", "The data source does not match the expected hash "
-                      f'count: expected is "{expected}" and actual is "{actual}"' + SYNC_HINT,
-                      value=actual)]
+    return [make("hash-count", "The data source does not match the expected hash count: "
+                 f'expected is "{expected}" and actual is "{actual}"' + SYNC_HINT,
+                 value=actual, **where)]
+
+
+def _byte_findings(declared: int | None, actual: int, **where: Any) -> list[Finding]:
+    """A byte-count finding (at ``where``) when bytes are declared and the file has more
+    or fewer."""
+    if declared is None or declared == actual:
+        return []
+    return [make("byte-count", "The data source does not match the expected byte count: "
+                 f'expected is "{declared}" and actual is "{actual}"' + SYNC_HINT,
+                 value=str(actual), **where)]
 
 
 def settle(con: Any, r: LoadedResource, *, small: bool) -> int:
