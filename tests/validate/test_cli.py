@@ -80,6 +80,41 @@ def test_json_output(bad_pkg):
         (3, "type-error"), (4, "constraint-error"), (5, "formula-injection")]
 
 
+def test_json_output_has_one_line_per_finding(bad_pkg):
+    """The JSON report is indented, each finding on a line of its own (as sqlite-utils
+    prints rows); the object is the report's to_dict()."""
+    from semicon.schemas.validation import render, validate_package
+
+    report = validate_package(bad_pkg)
+    text = render(report, "json")
+    lines = text.splitlines()
+    start = lines.index('  "findings": [')
+    rows = lines[start + 1:-2]
+    assert lines[-2:] == ["  ]", "}"] and text.endswith("}\n")
+    assert [json.loads(row.strip().rstrip(",")) for row in rows] == \
+        [f.to_dict() for f in report.findings]
+    assert all(row.startswith('    {"code": ') for row in rows)
+    assert json.loads(text) == report.to_dict()
+
+
+def test_json_output_without_findings(good_pkg):
+    from semicon.schemas.validation import render, validate_package
+
+    text = render(validate_package(good_pkg), "json")
+    assert text.endswith('\n  "findings": []\n}\n')
+    assert json.loads(text)["findings"] == []
+
+
+def test_a_finding_as_a_dict_has_every_field_in_order():
+    from dataclasses import fields
+
+    from semicon.schemas.validation.findings import make
+
+    finding = make("type-error", "m", resource="r", line=3, field="f", value="v")
+    assert list(finding.to_dict()) == [f.name for f in fields(finding)]
+    assert finding.to_dict()["line"] == 3 and finding.to_dict()["count"] == 1
+
+
 def test_github_output(bad_pkg, monkeypatch):
     monkeypatch.chdir(bad_pkg.parent)
     result = run("datapackage.json", "--format", "github")
