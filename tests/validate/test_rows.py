@@ -344,6 +344,40 @@ def test_rows_stored_out_of_order_are_detected(one_table, monkeypatch, schema_ex
     assert codes(report) == [("missing-cell", 302, "n"), ("type-error", 603, "n")]
 
 
+def test_a_file_of_several_reader_parts_keeps_every_line_number(one_table, monkeypatch):
+    """DuckDB's CSV reader parses a quarter of its buffer (sqlchecks.CSV_BUFFER_BYTES) at a
+    time on each thread: rows on both sides of every part's end, and after a rejected line,
+    keep their line numbers, and the sample check finds them in order (no reload)."""
+    from semicon.schemas.validation import loader
+    from semicon.schemas.validation.sqlchecks import CSV_BUFFER_BYTES
+
+    monkeypatch.setenv("SEMICON_VALIDATE_THREADS", "2")
+    part = CSV_BUFFER_BYTES // 4
+    row = "r{:07d},{:05d},{}\n"  # 40 bytes a row
+    width = len(row.format(0, 0, "x" * 23))
+    count = 3 * part // width + 1000
+    bad = {2 + i * part // width + d for i in range(1, 4) for d in (-1, 0, 1)} | {
+        2 + count - 1, 5000}
+    lines = [row.format(i, i % 99999, "x" * 23) if i + 2 not in bad else
+             row.format(i, 0, "x" * 23).replace(",00000,", ",oops0,")
+             for i in range(count)]
+    lines[200] = "short\n"  # a rejected line: line 202
+    loads = []
+    real = loader.load_fast
+
+    def counted(*args, **kwargs):
+        loads.append(kwargs.get("threads"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loader, "load_fast", counted)
+    fields = [S, {"name": "n", "type": "integer"}, S | {"name": "s"}]
+    report = validate_package(one_table(fields, "id,n,s\n" + "".join(lines)))
+    assert len(loads) == 1  # stored in file order the first time
+    assert report.stats["rows"] == {"t": count}
+    assert codes(report) == [("missing-cell", 202, "n"), ("missing-cell", 202, "s")] + [
+        ("type-error", line, "n") for line in sorted(bad) if line != 202]
+
+
 def test_sample_lines_match_the_file(tmp_path, monkeypatch):
     from semicon.schemas.validation import rawscan
 
