@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from semicon.schemas.interrupts import reraise_interrupt
+from semicon.schemas.interrupts import interrupts_held, reraise_interrupt
 
 from . import rawscan, sqlchecks
 from .resource import LoadedResource
+from .sidebyside import SESSION_SQL
 from .sqlchecks import Column
 from .tables import insert_records, stored_columns, stored_select, unnested, view_select
 
@@ -90,6 +92,46 @@ def in_file_order(con: Any, r: LoadedResource, dialect: rawscan.Dialect, scan: r
     if kept:
         return _kept_cells_match(con, r, kept, pos)
     return _rows_match(con, r, records, pos)
+
+
+class OrderCheck:
+    """:func:`in_file_order` in a thread, on a cursor of its own: the sample check runs
+    while the caller stores the rejected lines and builds the views, statements that
+    follow one another on one core. :meth:`passed` waits for it."""
+
+    def __init__(self, con: Any, r: LoadedResource, dialect: rawscan.Dialect,
+                 scan: rawscan.RawScan, rejected: list) -> None:
+        self._cursor = con.cursor()
+        self._passed = True
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="semicon-order",
+                                        args=(r, dialect, scan, rejected))
+        with interrupts_held():  # started and known, or not started at all
+            self._thread.start()
+
+    def _run(self, r: LoadedResource, dialect: rawscan.Dialect, scan: rawscan.RawScan,
+             rejected: list) -> None:
+        try:
+            self._cursor.execute(SESSION_SQL)
+            self._passed = in_file_order(self._cursor, r, dialect, scan, rejected)
+        except BaseException as exc:  # raised by passed(), in the caller's thread
+            self._error = exc
+
+    def passed(self) -> bool:
+        """Whether the sample lines are in place (its error, if the check failed)."""
+        self.stop(interrupt=False)
+        if self._error is not None:
+            raise self._error
+        return self._passed
+
+    def stop(self, *, interrupt: bool = True) -> None:
+        """Wait for the check (interrupting its statement first) and close its cursor."""
+        if interrupt and self._thread.is_alive():
+            with contextlib.suppress(Exception):
+                self._cursor.interrupt()
+        self._thread.join()
+        with contextlib.suppress(Exception):
+            self._cursor.close()
 
 
 def _kept_cells_match(con: Any, r: LoadedResource, kept: list[Column],

@@ -15,10 +15,10 @@ from . import rawscan, sources, sqlchecks
 from .careful import load_slow, store_records
 from .digests import IdleDigest
 from .fastload import (
+    OrderCheck,
     drop_loaded,
     fast_usable,
     finish_fast,
-    in_file_order,
     load_fast,
     stored_name,
 )
@@ -145,7 +145,6 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
     assert file is not None
     r.file = file
     hashes, encoding = scan_options(res)
-    algo, expected_hash = parse_hash(res.get("hash"))
     with file.open("rb") as fh:
         first = fh.read(4096)
     if rawscan.looks_like_html(first):
@@ -181,22 +180,41 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
     rejected = load_fast(con, r, dialect, threads=threads,
                          lines=lambda: scanner.result().physical_lines) if fast else None
     scan = scanner.result()
+    order = None
     if (rejected is not None and not one_thread and threads != 1
-            and fast_usable(con, r, scan, rejected)
-            and not in_file_order(con, r, dialect, scan, rejected)):
-        # never seen with DuckDB 2.0, but line numbers depend on it: redo on one thread
-        drop_loaded(con, r)
-        rejected = load_fast(con, r, dialect, threads=1, attempt=1)
+            and fast_usable(con, r, scan, rejected)):
+        order = OrderCheck(con, r, dialect, scan, rejected)
+    try:
+        return _finish_csv(con, r, res, table, findings, prescan, scan, rejected, order,
+                           dialect=dialect, encoding=encoding, header=header, labels=labels,
+                           size=size, advance=advance, late=scanner.late_digest)
+    finally:
+        if order is not None:
+            order.stop()
+
+
+def _finish_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
+                findings: list[Finding], prescan: Prescan, scan: rawscan.RawScan,
+                rejected: list | None, order: OrderCheck | None, *, dialect: Any,
+                encoding: str, header: list[str], labels: list[str] | None, size: int,
+                advance: Callable[[int], None],
+                late: Callable[[], IdleDigest | None]) -> LoadedResource:
+    """A loaded CSV's file findings (hash, bytes, labels, NUL bytes), then its view: over
+    DuckDB's table where its row order holds (``order``, checked meanwhile), else over
+    the careful parser's."""
+    path = r.path
+    file = table.file
+    algo, expected_hash = parse_hash(res.get("hash"))
     declared_scan = scan
     if table.original is None:
         algo = None  # several files: no one file the hash is of
     elif table.original != file:  # compressed or downloaded: the hash is of those bytes
         declared_scan = rawscan.scan_file(table.original, hashes=(algo,) if algo else ())
     where = {"resource": r.name, "path": r.path}
-    late = scanner.late_digest() if declared_scan is scan else None
-    if algo and expected_hash and late is not None:  # computed apart: compared last
-        prescan.compare_later(lambda: _hash_findings(expected_hash, _digest(late, algo),
-                                                     **where))
+    late_digest = late() if declared_scan is scan else None
+    if algo and expected_hash and late_digest is not None:  # computed apart: compared last
+        prescan.compare_later(lambda: _hash_findings(expected_hash,
+                                                     _digest(late_digest, algo), **where))
     elif algo and expected_hash:
         findings += _hash_findings(expected_hash, _scanned_hash(declared_scan, algo), **where)
     if table.original is not None:
@@ -209,18 +227,32 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
         findings.extend(_label_findings(r, labels, dialect))
     for line in scan.nul_lines:
         findings.append(r.finding("nul-byte", f"Line {line} contains a NUL byte", line=line))
-    ok = rejected is not None and not scan.nul_lines and scan.decode_ok
     small = size <= SAMPLE_EVERY
-    if not (ok and finish_fast(con, r, dialect, scan, rejected,  # type: ignore[arg-type]
-                               small=small)):
+    usable = _finish_fast(con, r, dialect, scan, rejected, small=small)
+    if usable and order is not None and not order.passed():
+        # never seen with DuckDB 2.0, but line numbers depend on it: redo on one thread
+        drop_loaded(con, r)
+        rejected = load_fast(con, r, dialect, threads=1, attempt=1)
+        usable = _finish_fast(con, r, dialect, scan, rejected, small=small)
+    if not usable:
+        if order is not None:
+            order.stop()  # it reads the table dropped here
         drop_loaded(con, r)
         load_slow(con, r, file, dialect, encoding, findings)
     r.rows = settle(con, r, small=small)
     r.usable = True
     advance(max(size, 1))
-    if late is not None:
-        late.hurry()
+    if late_digest is not None:
+        late_digest.hurry()
     return r
+
+
+def _finish_fast(con: Any, r: LoadedResource, dialect: Any, scan: rawscan.RawScan,
+                 rejected: list | None, *, small: bool) -> bool:
+    """:func:`.fastload.finish_fast` where DuckDB's load can be used (no NUL byte, no bad
+    encoding); False when the careful parser must read the file."""
+    ok = rejected is not None and not scan.nul_lines and scan.decode_ok
+    return ok and finish_fast(con, r, dialect, scan, rejected, small=small)  # type: ignore[arg-type]
 
 
 def _digest(digest: IdleDigest, algo: str) -> str | None:

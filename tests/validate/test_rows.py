@@ -344,6 +344,43 @@ def test_rows_stored_out_of_order_are_detected(one_table, monkeypatch, schema_ex
     assert codes(report) == [("missing-cell", 302, "n"), ("type-error", 603, "n")]
 
 
+def test_the_order_check_runs_beside_the_views_and_reports_its_error(tmp_path, monkeypatch):
+    """The sample order check runs in a thread on a cursor of its own while the caller
+    stores the rejected lines and builds the views; its error is raised in the caller's
+    thread, which goes on with no thread or cursor left behind."""
+    import threading
+
+    from semicon.schemas.validation import engine, fastload
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow_check(con, r, dialect, scan, rejected):
+        started.set()
+        assert release.wait(10)
+        raise RuntimeError("order check failed")
+
+    def views_while_checking(*args, **kwargs):  # the caller's work, while the check waits
+        assert started.wait(10)
+        assert any(t.name == "semicon-order" for t in threading.enumerate())
+        release.set()
+        return real_finish(*args, **kwargs)
+
+    from semicon.schemas.validation import loader
+
+    real_finish = loader.finish_fast
+    monkeypatch.setattr(fastload, "in_file_order", slow_check)
+    monkeypatch.setattr(loader, "finish_fast", views_while_checking)
+    monkeypatch.setattr(loader, "SAMPLE_EVERY", 64)
+    monkeypatch.setattr(engine, "SMALL_PACKAGE_BYTES", -1)
+    monkeypatch.setenv("SEMICON_VALIDATE_THREADS", "2")
+    rows = "".join(f"r{i},{i}\n" for i in range(300))
+    res = csv_resource("t", [S, {"name": "n", "type": "integer"}])
+    descriptor = write_package(tmp_path / "pkg", [res], {"data/t.csv": "id,n\n" + rows})
+    with pytest.raises(RuntimeError, match="order check failed"):
+        validate_package(descriptor)
+    assert not any(t.name == "semicon-order" for t in threading.enumerate())
+
+
 def test_a_file_of_several_reader_parts_keeps_every_line_number(one_table, monkeypatch):
     """DuckDB's CSV reader parses a quarter of its buffer (sqlchecks.CSV_BUFFER_BYTES) at a
     time on each thread: rows on both sides of every part's end, and after a rejected line,
