@@ -185,25 +185,26 @@ def _load_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
             and fast_usable(con, r, scan, rejected)):
         order = OrderCheck(con, r, dialect, scan, rejected)
     try:
-        return _finish_csv(con, r, res, table, findings, prescan, scan, rejected, order,
-                           dialect=dialect, encoding=encoding, header=header, labels=labels,
-                           size=size, advance=advance, late=scanner.late_digest)
+        return _finish_csv(con, r, res, table, findings, prescan, scanner, rejected, order,
+                           encoding=encoding, header=header, labels=labels, size=size,
+                           advance=advance)
     finally:
         if order is not None:
             order.stop()
 
 
 def _finish_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table,
-                findings: list[Finding], prescan: Prescan, scan: rawscan.RawScan,
-                rejected: list | None, order: OrderCheck | None, *, dialect: Any,
-                encoding: str, header: list[str], labels: list[str] | None, size: int,
-                advance: Callable[[int], None],
-                late: Callable[[], IdleDigest | None]) -> LoadedResource:
+                findings: list[Finding], prescan: Prescan, scanner: _Scanner,
+                rejected: list | None, order: OrderCheck | None, *, encoding: str,
+                header: list[str], labels: list[str] | None, size: int,
+                advance: Callable[[int], None]) -> LoadedResource:
     """A loaded CSV's file findings (hash, bytes, labels, NUL bytes), then its view: over
     DuckDB's table where its row order holds (``order``, checked meanwhile), else over
     the careful parser's."""
     path = r.path
     file = table.file
+    dialect = res.dialect
+    scan = scanner.result()
     algo, expected_hash = parse_hash(res.get("hash"))
     declared_scan = scan
     if table.original is None:
@@ -211,7 +212,7 @@ def _finish_csv(con: Any, r: LoadedResource, res: Resource, table: sources.Table
     elif table.original != file:  # compressed or downloaded: the hash is of those bytes
         declared_scan = rawscan.scan_file(table.original, hashes=(algo,) if algo else ())
     where = {"resource": r.name, "path": r.path}
-    late_digest = late() if declared_scan is scan else None
+    late_digest = scanner.late_digest() if declared_scan is scan else None
     if algo and expected_hash and late_digest is not None:  # computed apart: compared last
         prescan.compare_later(lambda: _hash_findings(expected_hash,
                                                      _digest(late_digest, algo), **where))
