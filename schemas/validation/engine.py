@@ -2,7 +2,7 @@
 
 This module parses the package and answers from a kept report when it may
 (:mod:`.reportcache`), importing nothing else; a package read afresh is run by
-:mod:`.run`, imported while DuckDB opens in a thread (:class:`_Opening`).
+:mod:`.run`, imported while DuckDB opens in a thread (:func:`_opening`).
 """
 
 from __future__ import annotations
@@ -10,15 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from semicon.schemas.duckdb_core import duckdb_engine
 from semicon.schemas.errors import UnusableInput
-from semicon.schemas.interrupts import interrupts_held
 from semicon.schemas.model import DescriptorError, Package, as_package
 
 from .descriptor import Stop
@@ -26,7 +25,7 @@ from .findings import DEFAULT_CAP, Finding, make
 from .macros import define_macros
 from .report import Report, finish_report
 from .reportcache import KeptReport
-from .sidebyside import SESSION_SQL
+from .sidebyside import SESSION_SQL, InThread
 
 if TYPE_CHECKING:  # pragma: no cover
     from .prescan import Prescan
@@ -151,10 +150,10 @@ def _validate_afresh(package: Package, options: Options, out: Outcome) -> None:
     with _scans_ahead(package, small=small) as prescan:
         try:
             with tempfile.TemporaryDirectory(prefix="semicon-validate-") as tmp, \
-                    _Opening(Path(tmp), small=small) as opening:
+                    _opening(Path(tmp), small=small) as opening:
                 from .run import validate_opened
 
-                validate_opened(package, options, out, opening.connection, tmp=Path(tmp),
+                validate_opened(package, options, out, opening.result, tmp=Path(tmp),
                                 small=small, prescan=prescan)
         except Stop:
             _compare_last(prescan, out)
@@ -180,38 +179,16 @@ def _scans_ahead(package: Package, *, small: bool) -> contextlib.AbstractContext
     return Prescan.start(package, SAMPLE_EVERY)
 
 
-class _Opening:
+@contextlib.contextmanager
+def _opening(tmp: Path, *, small: bool) -> Iterator[InThread[Any]]:
     """:func:`_connect` in a thread from entering the block: DuckDB loads its extensions
-    without the GIL (about 0.02 s) while the interpreter imports the run's modules.
-    :meth:`connection` waits for it; leaving the block closes it."""
-
-    def __init__(self, tmp: Path, *, small: bool) -> None:
-        self._tmp, self._small = tmp, small
-        self._opened: list[Any] = []
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._open, name="semicon-duckdb-open")
-
-    def _open(self) -> None:
-        try:
-            self._opened.append(_connect(self._tmp, small=self._small))
-        except BaseException as exc:  # raised by connection(), in the caller's thread
-            self._error = exc
-
-    def __enter__(self) -> _Opening:
-        with interrupts_held():  # started and known, or not started at all
-            self._thread.start()
-        return self
-
-    def connection(self) -> Any:
-        """The connection, once open (its error, if it could not open)."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._opened[0]
-
-    def __exit__(self, *exc: object) -> None:
-        self._thread.join()
-        for con in self._opened:
+    without the GIL (about 0.02 s) while the interpreter imports the run's modules. Its
+    ``result()`` waits for the connection; leaving the block closes it."""
+    opening = InThread(lambda: _connect(tmp, small=small), name="semicon-duckdb-open")
+    try:
+        yield opening
+    finally:
+        for con in opening.join():
             con.close()
 
 

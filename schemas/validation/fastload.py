@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from semicon.schemas.interrupts import interrupts_held, reraise_interrupt
+from semicon.schemas.interrupts import reraise_interrupt
 
 from . import rawscan, sqlchecks
 from .resource import LoadedResource
-from .sidebyside import SESSION_SQL
+from .sidebyside import SESSION_SQL, InThread
 from .sqlchecks import Column
 from .tables import insert_records, stored_columns, stored_select, unnested, view_select
 
@@ -102,34 +101,25 @@ class OrderCheck:
     def __init__(self, con: Any, r: LoadedResource, dialect: rawscan.Dialect,
                  scan: rawscan.RawScan, rejected: list) -> None:
         self._cursor = con.cursor()
-        self._passed = True
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="semicon-order",
-                                        args=(r, dialect, scan, rejected))
-        with interrupts_held():  # started and known, or not started at all
-            self._thread.start()
+        self._check = InThread(lambda: self._run(r, dialect, scan, rejected),
+                               name="semicon-order")
 
     def _run(self, r: LoadedResource, dialect: rawscan.Dialect, scan: rawscan.RawScan,
-             rejected: list) -> None:
-        try:
-            self._cursor.execute(SESSION_SQL)
-            self._passed = in_file_order(self._cursor, r, dialect, scan, rejected)
-        except BaseException as exc:  # raised by passed(), in the caller's thread
-            self._error = exc
+             rejected: list) -> bool:
+        self._cursor.execute(SESSION_SQL)
+        return in_file_order(self._cursor, r, dialect, scan, rejected)
 
     def passed(self) -> bool:
         """Whether the sample lines are in place (its error, if the check failed)."""
         self.stop(interrupt=False)
-        if self._error is not None:
-            raise self._error
-        return self._passed
+        return self._check.result()
 
     def stop(self, *, interrupt: bool = True) -> None:
         """Wait for the check (interrupting its statement first) and close its cursor."""
-        if interrupt and self._thread.is_alive():
+        if interrupt and self._check.running():
             with contextlib.suppress(Exception):
                 self._cursor.interrupt()
-        self._thread.join()
+        self._check.join()
         with contextlib.suppress(Exception):
             self._cursor.close()
 

@@ -20,7 +20,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from semicon.schemas.interrupts import interrupts_held, is_interrupt
 
@@ -120,6 +120,41 @@ def side_by_side(con: Any, items: Sequence[I], run: Callable[[S, I], T], *, work
         stops = [i for i, exc in errors.items() if is_interrupt(exc)]
         raise errors[min(stops or errors)]
     return results
+
+
+class InThread(Generic[T]):
+    """``call()`` in a thread of its own, started at once (or, on Ctrl+C, not at all):
+    :meth:`result` waits for it and gives its value, or raises its error in the caller's
+    thread."""
+
+    def __init__(self, call: Callable[[], T], *, name: str) -> None:
+        self._value: list[T] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call,), name=name)
+        with interrupts_held():  # started and known, or not started at all
+            self._thread.start()
+
+    def _run(self, call: Callable[[], T]) -> None:
+        try:
+            self._value.append(call())
+        except BaseException as exc:  # raised by result(), in the caller's thread
+            self._error = exc
+
+    def running(self) -> bool:
+        """Whether the call has not returned yet."""
+        return self._thread.is_alive()
+
+    def join(self) -> list[T]:
+        """Wait for the call; its value in a list, empty if it raised."""
+        self._thread.join()
+        return self._value
+
+    def result(self) -> T:
+        """The call's value, once it returns (its error, if it raised)."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value[0]
 
 
 def _join(threads: list[threading.Thread], cursors: list[Any], *, interrupted: bool) -> None:

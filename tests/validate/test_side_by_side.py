@@ -11,7 +11,7 @@ import pytest
 from semicon.schemas.interrupts import is_interrupt
 from semicon.schemas.model import load_package
 from semicon.schemas.validation import engine, run, sidebyside, sources, validate_package
-from semicon.schemas.validation.sidebyside import side_by_side
+from semicon.schemas.validation.sidebyside import InThread, side_by_side
 
 from benchmarks.synthetic import write_package
 
@@ -86,6 +86,27 @@ def test_a_workers_connection_reads_times_in_utc_like_the_first(con):
         lambda c, i: (run(c, i), c.execute("SELECT current_setting('TimeZone')").fetchall()),
         workers=2)
     assert [z for _, ((z,),) in zones] == ["UTC", "UTC"]
+
+
+def test_a_call_in_a_thread_gives_its_value_from_another_thread():
+    release = threading.Event()
+    call = InThread(lambda: (release.wait(10), threading.current_thread().name)[1],
+                    name="semicon-test")
+    assert call.running()
+    release.set()
+    assert call.result() == "semicon-test"
+    assert not call.running()
+    assert call.join() == ["semicon-test"]
+
+
+def test_a_call_in_a_thread_raises_its_error_in_the_callers_thread():
+    def fail():
+        raise ValueError("no connection")
+
+    call = InThread(fail, name="semicon-test")
+    assert call.join() == []  # waited for, nothing to close
+    with pytest.raises(ValueError, match="no connection"):
+        call.result()
 
 
 def test_workers_are_the_cores_for_a_small_package_and_one_for_a_large(monkeypatch):
